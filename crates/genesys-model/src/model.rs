@@ -1,0 +1,108 @@
+//! What every generated object model and every generated string enum share.
+//!
+//! # How models are shaped
+//!
+//! Every definition of the spec becomes a plain struct whose properties are
+//! all `Option<T>`, plus [`UnknownFields`]:
+//!
+//! * **Decoding never fails for a missing property**, even one the spec marks
+//!   `required`: Genesys does not always send what its own spec promises.
+//!   The spec's required properties are listed in [`Model::REQUIRED`] and
+//!   checked, when you build a request, by [`Model::missing_required_fields`].
+//! * **Nothing is lost in a read-modify-write**: JSON fields this version of
+//!   the model does not know are kept in `unknown_fields` on decode and
+//!   written back on encode, so PUTting back an entity you fetched does not
+//!   erase fields newer than this crate.
+//! * **Absent values are not serialized**: `None` leaves the field out.
+//! * **Genesys's own leniency is accepted**: numbers and booleans sent as
+//!   strings (`"5"`, `"true"`) decode; they re-encode as JSON numbers and
+//!   booleans.
+//! * **Construction** uses `Default` and struct-update syntax:
+//!
+//! ```
+//! # #[cfg(feature = "conversations")] {
+//! use genesys_model::CreateCallRequest;
+//!
+//! let request = CreateCallRequest {
+//!     phone_number: Some("+15550123".into()),
+//!     caller_id: Some("+15550100".into()),
+//!     ..Default::default()
+//! };
+//! assert_eq!(
+//!     serde_json::to_string(&request).unwrap(),
+//!     r#"{"phoneNumber":"+15550123","callerId":"+15550100"}"#
+//! );
+//! # }
+//! ```
+//!
+//! String enums are open: each has an `Unrecognized(String)` variant that
+//! keeps a value Genesys added after this crate was generated, so it decodes
+//! today and re-encodes unchanged (see [`OpenEnum`]).
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// JSON fields a model does not know, kept verbatim for the round trip.
+pub type UnknownFields = serde_json::Map<String, serde_json::Value>;
+
+/// Implemented by every generated object model.
+pub trait Model:
+    Default + Clone + PartialEq + std::fmt::Debug + Serialize + DeserializeOwned
+{
+    /// The spec definition this type was generated from, e.g. `"CreateCallRequest"`.
+    const DEFINITION: &'static str;
+
+    /// JSON names of the properties the spec marks `required`.
+    const REQUIRED: &'static [&'static str];
+
+    /// JSON fields that were decoded but that this model does not know.
+    fn unknown_fields(&self) -> &UnknownFields;
+
+    /// Mutable access to the fields this model does not know, e.g. to set a
+    /// field newer than this crate.
+    fn unknown_fields_mut(&mut self) -> &mut UnknownFields;
+
+    /// JSON names of the required properties that are `None` (and not
+    /// supplied through [`Model::unknown_fields`] either).
+    ///
+    /// ```
+    /// # #[cfg(feature = "users")] {
+    /// use genesys_model::{Model, User};
+    ///
+    /// let user = User::default();
+    /// assert_eq!(user.missing_required_fields(), ["version"]);
+    /// # }
+    /// ```
+    fn missing_required_fields(&self) -> Vec<&'static str>;
+}
+
+/// Implemented by every generated string enum.
+///
+/// ```
+/// # #[cfg(feature = "conversations")] {
+/// use genesys_model::{CallMediaParticipantState, OpenEnum};
+///
+/// let known: CallMediaParticipantState = serde_json::from_str("\"connected\"").unwrap();
+/// assert_eq!(known, CallMediaParticipantState::Connected);
+///
+/// // A value Genesys adds later still decodes, and re-encodes unchanged.
+/// let newer: CallMediaParticipantState = serde_json::from_str("\"teleporting\"").unwrap();
+/// assert!(newer.is_unrecognized());
+/// assert_eq!(newer.as_str(), "teleporting");
+/// assert_eq!(serde_json::to_string(&newer).unwrap(), "\"teleporting\"");
+/// # }
+/// ```
+pub trait OpenEnum: Sized + Clone + PartialEq + std::fmt::Debug {
+    /// Every value the spec lists, in spec order.
+    const KNOWN_VALUES: &'static [&'static str];
+
+    /// The wire value.
+    fn as_str(&self) -> &str;
+
+    /// Reads a wire value; values the spec does not list become the
+    /// `Unrecognized` variant.
+    fn from_wire(value: &str) -> Self;
+
+    /// Whether this value is one the spec did not list.
+    fn is_unrecognized(&self) -> bool;
+}

@@ -1,0 +1,636 @@
+//! The generator's own model of the API: named types, enums, feature gates
+//! and operations, resolved from the spec and ready to emit.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Context as _;
+use heck::ToUpperCamelCase;
+
+use super::names::{self, Namespace};
+use super::spec::{Parameter, Schema, Spec};
+
+/// Which cargo features compile an item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gate {
+    /// Every tag needs it: always compiled.
+    Always,
+    /// Compiled when any of these tag features is on.
+    Features(BTreeSet<String>),
+    /// No operation references it: compiled with `full` only.
+    Full,
+}
+
+/// A field's Rust type. Every field is wrapped in `Option` when emitted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ty {
+    String,
+    I32,
+    I64,
+    F32,
+    F64,
+    Bool,
+    DateTime,
+    Date,
+    LocalDateTime,
+    /// Free-form JSON.
+    Json,
+    /// A generated struct, by Rust name.
+    Model(String),
+    /// A generated enum, by Rust name.
+    Enum(String),
+    Vec(Box<Ty>),
+    Map(Box<Ty>),
+    /// A model boxed to break a recursive cycle.
+    Boxed(Box<Ty>),
+}
+
+impl Ty {
+    /// Whether decoding should accept numbers and booleans sent as strings.
+    pub fn is_lenient(&self) -> bool {
+        match self {
+            Ty::I32 | Ty::I64 | Ty::F32 | Ty::F64 | Ty::Bool => true,
+            Ty::Vec(inner) | Ty::Map(inner) => inner.is_lenient(),
+            _ => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldDef {
+    pub json: String,
+    pub rust: String,
+    pub ty: Ty,
+    pub doc: Option<String>,
+    pub required: bool,
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ModelDef {
+    pub name: String,
+    pub spec_name: String,
+    pub doc: Option<String>,
+    pub fields: Vec<FieldDef>,
+    pub gate: Gate,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumDef {
+    pub name: String,
+    /// The model that owns the property, for placement and docs.
+    pub owner: String,
+    pub json_property: String,
+    pub doc: Option<String>,
+    /// (variant, wire value), in spec order.
+    pub variants: Vec<(String, String)>,
+    pub gate: Gate,
+}
+
+#[derive(Debug, Clone)]
+pub struct ParamDef {
+    pub name: String,
+    pub location: String,
+    pub required: bool,
+    pub schema: String,
+    pub enum_values: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum SecurityDef {
+    Unknown,
+    Public,
+    OAuth(Vec<String>),
+    ApiKey(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct OperationDef {
+    pub id: String,
+    pub tags: Vec<String>,
+    pub method: String,
+    pub path: String,
+    pub summary: String,
+    pub params: Vec<ParamDef>,
+    pub body_type: Option<String>,
+    pub response_type: Option<String>,
+    pub success: Vec<u16>,
+    /// ("ANY" | "ALL", permissions)
+    pub permissions: Option<(String, Vec<String>)>,
+    pub security: SecurityDef,
+    pub deprecated: bool,
+    pub preview: bool,
+    pub errors: Vec<(u16, Vec<(String, String)>)>,
+    pub requires_user_context: bool,
+}
+
+/// Everything the emitters need.
+#[derive(Debug)]
+pub struct Ir {
+    pub title: String,
+    pub version: String,
+    pub sha256: String,
+    pub models: Vec<ModelDef>,
+    pub enums: Vec<EnumDef>,
+    /// feature name → tag
+    pub features: BTreeMap<String, String>,
+    pub operations: Vec<OperationDef>,
+}
+
+/// The error code Genesys returns to client-credentials tokens on
+/// operations that need a user.
+const NOT_A_USER: &str = "not.a.user";
+
+impl Ir {
+    pub fn build(spec: &Spec, sha256: String) -> anyhow::Result<Self> {
+        let operations = spec.operations()?;
+
+        // Type names: definitions first, in name order, so enums never take
+        // a definition's name.
+        let mut types = Namespace::default();
+        let mut def_names: BTreeMap<&str, String> = BTreeMap::new();
+        let mut sorted_defs: Vec<&String> = spec.definitions.keys().collect();
+        sorted_defs.sort();
+        for spec_name in &sorted_defs {
+            let name = types.claim(&names::type_name(spec_name), "");
+            def_names.insert(spec_name.as_str(), name);
+        }
+
+        let gates = compute_gates(spec, &operations)?;
+        let boxed = recursive_edges(spec);
+
+        let mut models = Vec::new();
+        let mut enums = Vec::new();
+        for spec_name in &sorted_defs {
+            let schema = &spec.definitions[spec_name.as_str()];
+            let name = def_names[spec_name.as_str()].clone();
+            let gate = gates
+                .get(spec_name.as_str())
+                .cloned()
+                .unwrap_or(Gate::Full);
+            let mut fields_ns = Namespace::default();
+            fields_ns.reserve(names::UNKNOWN_FIELDS);
+            let mut fields = Vec::new();
+            for (json, prop) in &schema.properties {
+                let rust = fields_ns.claim(&names::field_name(json), "_");
+                let mut ctx = TyContext {
+                    def_names: &def_names,
+                    types: &mut types,
+                    enums: &mut enums,
+                    owner: &name,
+                    json_property: json,
+                    gate: &gate,
+                };
+                let mut ty = ctx.resolve(prop).with_context(|| {
+                    format!("definition {spec_name}, property {json}")
+                })?;
+                if let Ty::Model(target) = &ty {
+                    if boxed.contains(&(spec_name.to_string(), prop.ref_name().unwrap_or_default().to_owned())) {
+                        ty = Ty::Boxed(Box::new(Ty::Model(target.clone())));
+                    }
+                }
+                fields.push(FieldDef {
+                    json: json.clone(),
+                    rust,
+                    ty,
+                    doc: prop.description.clone(),
+                    required: schema.required.contains(json),
+                    read_only: prop.read_only,
+                });
+            }
+            models.push(ModelDef {
+                name,
+                spec_name: spec_name.to_string(),
+                doc: schema.description.clone(),
+                fields,
+                gate,
+            });
+        }
+
+        let mut features = BTreeMap::new();
+        for (_, _, op, _) in &operations {
+            for tag in &op.tags {
+                features.insert(names::feature_name(tag), tag.clone());
+            }
+        }
+
+        let mut ops = Vec::new();
+        for (method, path, op, params) in &operations {
+            ops.push(build_operation(method, path, op, params, &def_names)?);
+        }
+        ops.sort_by(|a, b| a.id.cmp(&b.id));
+        if let Some(w) = ops.windows(2).find(|w| w[0].id == w[1].id) {
+            anyhow::bail!(
+                "operationId `{}` is used by both {} {} and {} {}",
+                w[0].id,
+                w[0].method,
+                w[0].path,
+                w[1].method,
+                w[1].path
+            );
+        }
+
+        Ok(Ir {
+            title: spec.info.title.clone(),
+            version: spec.info.version.clone(),
+            sha256,
+            models,
+            enums,
+            features,
+            operations: ops,
+        })
+    }
+}
+
+struct TyContext<'a> {
+    def_names: &'a BTreeMap<&'a str, String>,
+    types: &'a mut Namespace,
+    enums: &'a mut Vec<EnumDef>,
+    owner: &'a str,
+    json_property: &'a str,
+    gate: &'a Gate,
+}
+
+impl TyContext<'_> {
+    fn resolve(&mut self, schema: &Schema) -> anyhow::Result<Ty> {
+        if let Some(target) = schema.ref_name() {
+            let name = self
+                .def_names
+                .get(target)
+                .with_context(|| format!("`$ref` to unknown definition `{target}`"))?;
+            return Ok(Ty::Model(name.clone()));
+        }
+        if let Some(values) = string_enum_values(schema) {
+            return Ok(Ty::Enum(self.define_enum(schema, values)));
+        }
+        Ok(match schema.kind.as_deref() {
+            Some("string") => match schema.format.as_deref() {
+                Some("date-time") => Ty::DateTime,
+                Some("date") => Ty::Date,
+                Some("local-date-time") => Ty::LocalDateTime,
+                _ => Ty::String,
+            },
+            Some("integer") => match schema.format.as_deref() {
+                Some("int32") => Ty::I32,
+                _ => Ty::I64,
+            },
+            Some("number") => match schema.format.as_deref() {
+                Some("float") => Ty::F32,
+                _ => Ty::F64,
+            },
+            Some("boolean") => Ty::Bool,
+            Some("array") => match &schema.items {
+                Some(items) => Ty::Vec(Box::new(self.resolve(items)?)),
+                None => Ty::Vec(Box::new(Ty::Json)),
+            },
+            Some("object") | None => match schema.map_values() {
+                Some(Some(values)) => Ty::Map(Box::new(self.resolve(values)?)),
+                Some(None) => Ty::Map(Box::new(Ty::Json)),
+                None => Ty::Json,
+            },
+            Some(other) => anyhow::bail!("unsupported schema type `{other}`"),
+        })
+    }
+
+    fn define_enum(&mut self, schema: &Schema, values: Vec<String>) -> String {
+        let base = format!("{}{}", self.owner, self.json_property.to_upper_camel_case());
+        let name = if self.types.reserve(&base) {
+            base
+        } else {
+            self.types.claim(&format!("{base}Enum"), "")
+        };
+        let mut variants_ns = Namespace::default();
+        variants_ns.reserve("Unrecognized");
+        let mut seen = BTreeSet::new();
+        let variants = values
+            .into_iter()
+            .filter(|v| seen.insert(v.clone()))
+            .map(|v| (variants_ns.claim(&names::variant_name(&v), ""), v))
+            .collect();
+        self.enums.push(EnumDef {
+            name: name.clone(),
+            owner: self.owner.to_owned(),
+            json_property: self.json_property.to_owned(),
+            doc: schema.description.clone(),
+            variants,
+            gate: self.gate.clone(),
+        });
+        name
+    }
+}
+
+/// The values of a string enum; other enums (integer, boolean) stay plain.
+fn string_enum_values(schema: &Schema) -> Option<Vec<String>> {
+    if schema.kind.as_deref() != Some("string") {
+        return None;
+    }
+    let values = schema.enum_values.as_ref()?;
+    let strings: Vec<String> = values
+        .iter()
+        .map(|v| match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .collect();
+    (!strings.is_empty()).then_some(strings)
+}
+
+/// For each definition, the tag features whose operations reach it.
+fn compute_gates(
+    spec: &Spec,
+    operations: &[(String, String, super::spec::Operation, Vec<Parameter>)],
+) -> anyhow::Result<BTreeMap<String, Gate>> {
+    let mut refs: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (name, schema) in &spec.definitions {
+        let entry = refs.entry(name.as_str()).or_default();
+        schema.visit_refs(&mut |r| {
+            entry.insert(r);
+        });
+    }
+    let mut reached: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut all_features = BTreeSet::new();
+    for (_, _, op, params) in operations {
+        let features: BTreeSet<String> = op.tags.iter().map(|t| names::feature_name(t)).collect();
+        all_features.extend(features.iter().cloned());
+        let mut stack: Vec<&str> = Vec::new();
+        for p in params {
+            if let Some(schema) = &p.schema {
+                schema.visit_refs(&mut |r| stack.push(r));
+            }
+            p.inline.visit_refs(&mut |r| stack.push(r));
+        }
+        for response in op.responses.values() {
+            if let Some(schema) = &response.schema {
+                schema.visit_refs(&mut |r| stack.push(r));
+            }
+        }
+        let mut seen = BTreeSet::new();
+        while let Some(name) = stack.pop() {
+            if !seen.insert(name) {
+                continue;
+            }
+            anyhow::ensure!(
+                spec.definitions.contains_key(name),
+                "operation {} refers to unknown definition `{name}`",
+                op.operation_id
+            );
+            if let Some(next) = refs.get(name) {
+                stack.extend(next.iter().copied());
+            }
+        }
+        for name in seen {
+            reached
+                .entry(name.to_owned())
+                .or_default()
+                .extend(features.iter().cloned());
+        }
+    }
+    Ok(reached
+        .into_iter()
+        .map(|(name, features)| {
+            let gate = if features == all_features {
+                Gate::Always
+            } else {
+                Gate::Features(features)
+            };
+            (name, gate)
+        })
+        .collect())
+}
+
+/// The (definition, target) property references that must be boxed: direct
+/// (not through an array or map) references inside a cycle, found as edges
+/// within one strongly connected component (Tarjan's algorithm).
+fn recursive_edges(spec: &Spec) -> BTreeSet<(String, String)> {
+    let names: Vec<&str> = spec.definitions.keys().map(String::as_str).collect();
+    let index: BTreeMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let edges: Vec<Vec<usize>> = names
+        .iter()
+        .map(|n| {
+            spec.definitions[*n]
+                .properties
+                .values()
+                .filter_map(|p| p.ref_name())
+                .filter_map(|r| index.get(r).copied())
+                .collect()
+        })
+        .collect();
+
+    let component = tarjan(&edges);
+    let mut out = BTreeSet::new();
+    for (from, targets) in edges.iter().enumerate() {
+        for &to in targets {
+            if component[from] == component[to] {
+                out.insert((names[from].to_owned(), names[to].to_owned()));
+            }
+        }
+    }
+    out
+}
+
+/// Strongly connected components: the component id of every node.
+/// Iterative, so deep reference chains cannot overflow the stack.
+fn tarjan(edges: &[Vec<usize>]) -> Vec<usize> {
+    const UNSEEN: usize = usize::MAX;
+    let n = edges.len();
+    let (mut index, mut low, mut comp) = (vec![UNSEEN; n], vec![0; n], vec![UNSEEN; n]);
+    let mut on_stack = vec![false; n];
+    let (mut stack, mut next_index, mut next_comp) = (Vec::new(), 0, 0);
+    for root in 0..n {
+        if index[root] != UNSEEN {
+            continue;
+        }
+        let mut work: Vec<(usize, usize)> = vec![(root, 0)];
+        while let Some((node, edge)) = work.pop() {
+            if edge == 0 {
+                index[node] = next_index;
+                low[node] = next_index;
+                next_index += 1;
+                stack.push(node);
+                on_stack[node] = true;
+            }
+            if let Some(&to) = edges[node].get(edge) {
+                work.push((node, edge + 1));
+                if index[to] == UNSEEN {
+                    work.push((to, 0));
+                } else if on_stack[to] {
+                    low[node] = low[node].min(index[to]);
+                }
+                continue;
+            }
+            if low[node] == index[node] {
+                while let Some(member) = stack.pop() {
+                    on_stack[member] = false;
+                    comp[member] = next_comp;
+                    if member == node {
+                        break;
+                    }
+                }
+                next_comp += 1;
+            }
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[node]);
+            }
+        }
+    }
+    comp
+}
+
+fn build_operation(
+    method: &str,
+    path: &str,
+    op: &super::spec::Operation,
+    params: &[Parameter],
+    def_names: &BTreeMap<&str, String>,
+) -> anyhow::Result<OperationDef> {
+    let type_of = |schema: &Schema| -> String {
+        match schema.ref_name() {
+            Some(r) => def_names.get(r).cloned().unwrap_or_else(|| r.to_owned()),
+            None => match (schema.kind.as_deref(), &schema.items) {
+                (Some("array"), Some(items)) => format!("Vec<{}>", type_of_plain(items, def_names)),
+                _ => type_of_plain(schema, def_names),
+            },
+        }
+    };
+
+    let op_params = params;
+    let params: Vec<ParamDef> = params
+        .iter()
+        .map(|p| {
+            let schema = p.schema.as_ref().unwrap_or(&p.inline);
+            ParamDef {
+                name: p.name.clone(),
+                location: p.location.clone(),
+                required: p.required || p.location == "path",
+                schema: param_schema(schema, def_names),
+                enum_values: schema
+                    .enum_values
+                    .iter()
+                    .chain(schema.items.as_ref().and_then(|i| i.enum_values.as_ref()))
+                    .flatten()
+                    .map(|v| match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let body_type = op_params
+        .iter()
+        .find(|p| p.location == "body")
+        .map(|p| type_of(p.schema.as_ref().unwrap_or(&p.inline)));
+
+    let mut success = Vec::new();
+    let mut response_type = None;
+    let mut errors = Vec::new();
+    for (status, response) in &op.responses {
+        let Ok(code) = status.parse::<u16>() else {
+            continue; // `default` responses carry no status
+        };
+        if (200..300).contains(&code) {
+            success.push(code);
+            if response_type.is_none() {
+                response_type = response.schema.as_ref().map(&type_of);
+            }
+        } else if !response.error_codes.is_empty() {
+            let codes: Vec<(String, String)> = response
+                .error_codes
+                .iter()
+                .map(|(c, m)| (c.clone(), m.clone()))
+                .collect();
+            errors.push((code, codes));
+        }
+    }
+    success.sort_unstable();
+    errors.sort_by_key(|(status, _)| *status);
+    let requires_user_context = errors
+        .iter()
+        .any(|(_, codes)| codes.iter().any(|(c, _)| c == NOT_A_USER));
+
+    let security = match &op.security {
+        None => SecurityDef::Unknown,
+        Some(reqs) if reqs.is_empty() => SecurityDef::Public,
+        Some(reqs) => {
+            // Requirements are alternatives; within the OAuth scheme the
+            // scopes are too (Genesys lists `users` and `users:readonly`).
+            let mut scopes = Vec::new();
+            let mut api_key = None;
+            for (scheme, list) in reqs.iter().flatten() {
+                if list.is_empty() && !scheme.contains("Auth") {
+                    api_key.get_or_insert_with(|| scheme.clone());
+                } else {
+                    scopes.extend(list.iter().cloned());
+                }
+            }
+            match api_key {
+                Some(scheme) if scopes.is_empty() => SecurityDef::ApiKey(scheme),
+                _ => SecurityDef::OAuth(scopes),
+            }
+        }
+    };
+
+    Ok(OperationDef {
+        id: op.operation_id.clone(),
+        tags: op.tags.clone(),
+        method: method.to_owned(),
+        path: path.to_owned(),
+        summary: op.summary.clone(),
+        params,
+        body_type,
+        response_type,
+        success,
+        permissions: op
+            .permissions
+            .as_ref()
+            .map(|p| (p.kind.to_uppercase(), p.permissions.clone())),
+        security,
+        deprecated: op.deprecated,
+        preview: op.preview,
+        errors,
+        requires_user_context,
+    })
+}
+
+fn type_of_plain(schema: &Schema, def_names: &BTreeMap<&str, String>) -> String {
+    if let Some(r) = schema.ref_name() {
+        return def_names.get(r).cloned().unwrap_or_else(|| r.to_owned());
+    }
+    match (schema.kind.as_deref(), schema.format.as_deref()) {
+        (Some("string"), Some("date-time")) => "DateTime".into(),
+        (Some("string"), Some("date")) => "Date".into(),
+        (Some("string"), _) => "String".into(),
+        (Some("integer"), Some("int32")) => "i32".into(),
+        (Some("integer"), _) => "i64".into(),
+        (Some("number"), Some("float")) => "f32".into(),
+        (Some("number"), _) => "f64".into(),
+        (Some("boolean"), _) => "bool".into(),
+        (Some("array"), _) => match &schema.items {
+            Some(items) => format!("Vec<{}>", type_of_plain(items, def_names)),
+            None => "Vec<serde_json::Value>".into(),
+        },
+        (Some("object") | None, _) => match schema.map_values() {
+            Some(Some(v)) => format!("BTreeMap<String, {}>", type_of_plain(v, def_names)),
+            _ => "serde_json::Value".into(),
+        },
+        (Some(other), _) => other.to_owned(),
+    }
+}
+
+/// A parameter's type as the catalogue spells it: `string`,
+/// `integer(int32)`, `array<string>`, or a Rust type name for bodies.
+fn param_schema(schema: &Schema, def_names: &BTreeMap<&str, String>) -> String {
+    if schema.ref_name().is_some() {
+        return type_of_plain(schema, def_names);
+    }
+    match schema.kind.as_deref() {
+        Some("array") => match &schema.items {
+            Some(items) => format!("array<{}>", param_schema(items, def_names)),
+            None => "array".into(),
+        },
+        Some(kind) => match &schema.format {
+            Some(format) => format!("{kind}({format})"),
+            None => kind.to_owned(),
+        },
+        None => type_of_plain(schema, def_names),
+    }
+}
