@@ -93,7 +93,10 @@ fn value_of(schema: &Value, depth: u32) -> Option<BoxedStrategy<Value>> {
         let name = reference.rsplit('/').next().unwrap_or(reference);
         return Some(object_of(name, depth - 1));
     }
-    let kind = schema.get("type").and_then(Value::as_str).unwrap_or("object");
+    let kind = schema
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("object");
     let format = schema.get("format").and_then(Value::as_str).unwrap_or("");
     Some(match (kind, format) {
         ("string", _) if schema.get("enum").is_some() => {
@@ -122,7 +125,12 @@ fn value_of(schema: &Value, depth: u32) -> Option<BoxedStrategy<Value>> {
         ("string", "date") => (0i64..40_000)
             .prop_map(|days| {
                 let d = (OffsetDateTime::UNIX_EPOCH + Duration::days(days)).date();
-                Value::String(format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
+                Value::String(format!(
+                    "{:04}-{:02}-{:02}",
+                    d.year(),
+                    u8::from(d.month()),
+                    d.day()
+                ))
             })
             .boxed(),
         ("string", "local-date-time") => (0u32..86_400)
@@ -193,12 +201,10 @@ pub fn covers(before: &Value, after: &Value, path: &str) -> Result<(), String> {
         {
             Ok(())
         }
-        (Value::String(b), Value::String(a)) if b != a => {
-            match (instant(b), instant(a)) {
-                (Some(x), Some(y)) if x == y => Ok(()),
-                _ => Err(format!("{path}: {b:?} became {a:?}")),
-            }
-        }
+        (Value::String(b), Value::String(a)) if b != a => match (instant(b), instant(a)) {
+            (Some(x), Some(y)) if x == y => Ok(()),
+            _ => Err(format!("{path}: {b:?} became {a:?}")),
+        },
         (Value::Number(b), Value::Number(a)) if b.as_f64() == a.as_f64() => Ok(()),
         (b, a) if b == a => Ok(()),
         (b, a) => Err(format!("{path}: {b} became {a}")),

@@ -1,12 +1,17 @@
 //! The operation catalogue answers what the seed problem needed to know.
 
-use genesys_model::catalogue::{self, HttpMethod, ParameterLocation, PermissionRequirement, Security};
+use genesys_model::catalogue::{
+    self, HttpMethod, ParameterLocation, PermissionRequirement, Security,
+};
 
 #[test]
 fn creating_a_call_needs_a_user_and_says_so() {
     let op = catalogue::operation("postConversationsCalls").expect("postConversationsCalls");
     assert!(op.requires_user_context);
-    assert_eq!((op.method, op.path), (HttpMethod::Post, "/api/v2/conversations/calls"));
+    assert_eq!(
+        (op.method, op.path),
+        (HttpMethod::Post, "/api/v2/conversations/calls")
+    );
     assert_eq!(op.body_type, Some("CreateCallRequest"));
     assert_eq!(op.response_type, Some("CreateCallResponse"));
     let (status, code) = op.error_code("not.a.user").unwrap();
@@ -15,7 +20,10 @@ fn creating_a_call_needs_a_user_and_says_so() {
         code.message,
         "This request requires a user context. Client credentials cannot be used for requests to this resource."
     );
-    assert!(op.error_code("conversation.error.no.user.station").is_some());
+    assert!(
+        op.error_code("conversation.error.no.user.station")
+            .is_some()
+    );
     assert_eq!(op.scopes(), Some(&["conversations"][..]));
 }
 
@@ -28,9 +36,15 @@ fn creating_a_call_on_behalf_of_a_user_works_with_client_credentials() {
     assert_eq!(permissions.requirement, PermissionRequirement::Any);
     let mut listed = permissions.permissions.to_vec();
     listed.sort_unstable();
-    assert_eq!(listed, ["conversation:agentlessCall:add", "conversation:call:add"]);
+    assert_eq!(
+        listed,
+        ["conversation:agentlessCall:add", "conversation:call:add"]
+    );
     let user_id = op.parameter("userId").unwrap();
-    assert_eq!((user_id.location, user_id.required), (ParameterLocation::Path, true));
+    assert_eq!(
+        (user_id.location, user_id.required),
+        (ParameterLocation::Path, true)
+    );
     // The spec gives no scopes for it: unknown, not "none needed".
     assert_eq!(op.security, Security::Unknown);
     assert_eq!(op.scopes(), None);
@@ -54,9 +68,22 @@ fn the_catalogue_covers_the_whole_spec() {
         .filter_map(|op| op.get("operationId").and_then(|v| v.as_str()))
         .collect();
     assert_eq!(catalogue::operations().len(), ids.len());
-    let user_context = catalogue::operations().iter().filter(|op| op.requires_user_context).count();
-    assert!(user_context >= 20, "only {user_context} operations need a user context");
-    assert!(catalogue::operation("getUsersMe").unwrap().requires_user_context);
-    let public = catalogue::operations().iter().filter(|op| op.security == Security::Public).count();
+    let user_context = catalogue::operations()
+        .iter()
+        .filter(|op| op.requires_user_context)
+        .count();
+    assert!(
+        user_context >= 20,
+        "only {user_context} operations need a user context"
+    );
+    assert!(
+        catalogue::operation("getUsersMe")
+            .unwrap()
+            .requires_user_context
+    );
+    let public = catalogue::operations()
+        .iter()
+        .filter(|op| op.security == Security::Public)
+        .count();
     assert_eq!(public, 28);
 }

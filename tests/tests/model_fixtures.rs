@@ -18,20 +18,35 @@ fn round_trip<T: Model>(doc: &Value) -> Result<Value, String> {
 fn checks() -> BTreeMap<&'static str, Check> {
     use genesys_model::*;
     let mut m: BTreeMap<&'static str, Check> = BTreeMap::new();
-    m.insert("AnalyticsConversationQueryResponse", round_trip::<AnalyticsConversationQueryResponse>);
-    m.insert("AnalyticsConversationWithoutAttributes", round_trip::<AnalyticsConversationWithoutAttributes>);
+    m.insert(
+        "AnalyticsConversationQueryResponse",
+        round_trip::<AnalyticsConversationQueryResponse>,
+    );
+    m.insert(
+        "AnalyticsConversationWithoutAttributes",
+        round_trip::<AnalyticsConversationWithoutAttributes>,
+    );
     m.insert("Channel", round_trip::<Channel>);
-    m.insert("ConversationAggregateQueryResponse", round_trip::<ConversationAggregateQueryResponse>);
+    m.insert(
+        "ConversationAggregateQueryResponse",
+        round_trip::<ConversationAggregateQueryResponse>,
+    );
     m.insert("ConversationQuery", round_trip::<ConversationQuery>);
     m.insert("CreateCallbackCommand", round_trip::<CreateCallbackCommand>);
     m.insert("CreateEmailRequest", round_trip::<CreateEmailRequest>);
-    m.insert("CreateOutboundMessagingConversationResponse", round_trip::<CreateOutboundMessagingConversationResponse>);
+    m.insert(
+        "CreateOutboundMessagingConversationResponse",
+        round_trip::<CreateOutboundMessagingConversationResponse>,
+    );
     m.insert("CreateTriggerRequest", round_trip::<CreateTriggerRequest>);
     m.insert("EmailConversation", round_trip::<EmailConversation>);
     m.insert("ErrorBody", round_trip::<ErrorBody>);
     m.insert("Flow", round_trip::<Flow>);
     m.insert("Response", round_trip::<Response>);
-    m.insert("SendAgentlessOutboundMessageRequest", round_trip::<SendAgentlessOutboundMessageRequest>);
+    m.insert(
+        "SendAgentlessOutboundMessageRequest",
+        round_trip::<SendAgentlessOutboundMessageRequest>,
+    );
     m.insert("UcUserPresence", round_trip::<UcUserPresence>);
     m.insert("UsageExecutionResult", round_trip::<UsageExecutionResult>);
     m.insert("UserAggregationQuery", round_trip::<UserAggregationQuery>);
@@ -51,9 +66,9 @@ fn every_fixture_in_the_spec_decodes_and_keeps_every_field() {
         if !definitions.contains_key(definition) {
             continue; // notification-topic models are not in the spec
         }
-        let check = checks
-            .get(definition)
-            .unwrap_or_else(|| panic!("{file}: add a check for {definition} (and its tag feature)"));
+        let check = checks.get(definition).unwrap_or_else(|| {
+            panic!("{file}: add a check for {definition} (and its tag feature)")
+        });
         let text = std::fs::read_to_string(dir.join(file)).unwrap();
         let doc: Value = serde_json::from_str(&text).unwrap();
         match check(&doc).and_then(|encoded| covers(&doc, &encoded, file)) {

@@ -78,15 +78,25 @@ fn unknown_fields_survive_a_read_modify_write() {
     assert_eq!(written["fieldAddedIn2027"], json!({"nested": [1, 2, 3]}));
     assert_eq!(written["anotherNewField"], "kept");
     assert_eq!(written["name"], "renamed");
-    assert!(!written.as_object().unwrap().keys().any(|k| k.starts_with(UNKNOWN_PREFIX)));
+    assert!(
+        !written
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|k| k.starts_with(UNKNOWN_PREFIX))
+    );
 }
 
 #[test]
 fn unknown_enum_values_decode_and_re_encode_unchanged() {
     let doc = json!({"id": "p-1", "state": "holographic"});
-    let participant: genesys_model::CallMediaParticipant = serde_json::from_value(doc.clone()).unwrap();
+    let participant: genesys_model::CallMediaParticipant =
+        serde_json::from_value(doc.clone()).unwrap();
     let state = participant.state.clone().unwrap();
-    assert_eq!(state, CallMediaParticipantState::Unrecognized("holographic".into()));
+    assert_eq!(
+        state,
+        CallMediaParticipantState::Unrecognized("holographic".into())
+    );
     assert!(state.is_unrecognized());
     assert_eq!(serde_json::to_value(&participant).unwrap(), doc);
     assert!(CallMediaParticipantState::KNOWN_VALUES.contains(&"connected"));
@@ -98,17 +108,22 @@ fn missing_required_properties_decode_and_are_reported() {
     let user: User = serde_json::from_value(json!({"id": "u-1"})).unwrap();
     assert_eq!(user.missing_required_fields(), ["version"]);
     assert_eq!(User::REQUIRED, ["version"]);
-    let user = User { version: Some(3), ..user };
+    let user = User {
+        version: Some(3),
+        ..user
+    };
     assert!(user.missing_required_fields().is_empty());
 }
 
 #[test]
 fn lenient_where_genesys_is_lenient_strict_where_it_matters() {
-    let body: ErrorBody = serde_json::from_value(json!({"status": "429", "code": "too.many.requests"})).unwrap();
+    let body: ErrorBody =
+        serde_json::from_value(json!({"status": "429", "code": "too.many.requests"})).unwrap();
     assert_eq!(body.status, Some(429));
     let err = serde_json::from_value::<ErrorBody>(json!({"status": "four hundred"})).unwrap_err();
     assert!(err.to_string().contains("32-bit integer"), "{err}");
-    let err = serde_json::from_str::<ErrorBody>("{\"code\": \"bad.request\", \"message\": ").unwrap_err();
+    let err =
+        serde_json::from_str::<ErrorBody>("{\"code\": \"bad.request\", \"message\": ").unwrap_err();
     assert!(err.is_eof(), "a truncated body is reported as such: {err}");
     let err = serde_json::from_value::<ErrorBody>(json!(["not", "an", "object"])).unwrap_err();
     assert!(err.to_string().contains("ErrorBody object"), "{err}");
@@ -120,8 +135,14 @@ fn absent_values_are_not_serialized() {
         phone_number: Some("+15550123".into()),
         ..Default::default()
     };
-    assert_eq!(serde_json::to_string(&request).unwrap(), r#"{"phoneNumber":"+15550123"}"#);
-    assert_eq!(serde_json::to_string(&CreateCallRequest::default()).unwrap(), "{}");
+    assert_eq!(
+        serde_json::to_string(&request).unwrap(),
+        r#"{"phoneNumber":"+15550123"}"#
+    );
+    assert_eq!(
+        serde_json::to_string(&CreateCallRequest::default()).unwrap(),
+        "{}"
+    );
 }
 
 #[test]

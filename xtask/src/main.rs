@@ -15,7 +15,10 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "Workspace automation for genesys-cloud-rs")]
+#[command(
+    name = "cargo xtask",
+    about = "Workspace automation for genesys-cloud-rs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

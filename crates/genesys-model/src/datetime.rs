@@ -118,10 +118,7 @@ fn split_zone(input: &str) -> (&str, Option<&str>) {
     // A zone is a sign after the time part: search after the `T`.
     let time_start = input.find(['T', 't', ' ']).map_or(input.len(), |i| i + 1);
     match input[time_start..].rfind(['+', '-']) {
-        Some(i) => (
-            &input[..time_start + i],
-            Some(&input[time_start + i..]),
-        ),
+        Some(i) => (&input[..time_start + i], Some(&input[time_start + i..])),
         None => (input, None),
     }
 }
@@ -137,7 +134,10 @@ fn parse_offset(zone: &str) -> Option<UtcOffset> {
     }
     let (hours, minutes) = match digits.len() {
         2 => (digits.parse::<i8>().ok()?, 0),
-        4 => (digits[..2].parse::<i8>().ok()?, digits[2..].parse::<i8>().ok()?),
+        4 => (
+            digits[..2].parse::<i8>().ok()?,
+            digits[2..].parse::<i8>().ok()?,
+        ),
         _ => return None,
     };
     let factor = if sign == "-" { -1 } else { 1 };
@@ -150,7 +150,13 @@ fn pad_components(input: &str) -> String {
     let (date, time) = input.split_once(['T', 't', ' ']).unwrap_or((input, ""));
     let pad = |part: &str, sep: char| -> String {
         part.split(sep)
-            .map(|c| if c.len() == 1 { format!("0{c}") } else { c.to_owned() })
+            .map(|c| {
+                if c.len() == 1 {
+                    format!("0{c}")
+                } else {
+                    c.to_owned()
+                }
+            })
             .collect::<Vec<_>>()
             .join(&sep.to_string())
     };
@@ -200,9 +206,12 @@ impl FromStr for DateTime {
         let local = match parse_local(local) {
             Some(local) => local,
             // A bare date stands for its midnight, as Genesys reads it.
-            None => time::Date::parse(&pad_components(local), format_description!("[year]-[month]-[day]"))
-                .map_err(|_| error())?
-                .midnight(),
+            None => time::Date::parse(
+                &pad_components(local),
+                format_description!("[year]-[month]-[day]"),
+            )
+            .map_err(|_| error())?
+            .midnight(),
         };
         Ok(Self(local.assume_offset(offset)))
     }
@@ -268,7 +277,13 @@ impl fmt::Display for DateTime {
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = self.0;
-        write!(f, "{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            d.year(),
+            u8::from(d.month()),
+            d.day()
+        )
     }
 }
 
@@ -352,10 +367,16 @@ mod tests {
         ] {
             assert_eq!(dt(form), expected, "{form}");
         }
-        assert_eq!(dt("2026-11-25T01:02:03Z").to_string(), "2026-11-25T01:02:03.000Z");
+        assert_eq!(
+            dt("2026-11-25T01:02:03Z").to_string(),
+            "2026-11-25T01:02:03.000Z"
+        );
         assert_eq!(dt("2026-11-25").to_string(), "2026-11-25T00:00:00.000Z");
         // One-digit components, as in a real analytics payload.
-        assert_eq!(dt("2021-04-2T15:30:51.418Z").to_string(), "2021-04-02T15:30:51.418Z");
+        assert_eq!(
+            dt("2021-04-2T15:30:51.418Z").to_string(),
+            "2021-04-02T15:30:51.418Z"
+        );
     }
 
     #[test]
@@ -372,7 +393,13 @@ mod tests {
 
     #[test]
     fn garbage_is_a_clear_error_not_a_panic() {
-        for bad in ["", "yesterday", "2026-13-01T00:00:00Z", "2026-11-25T01:02:03+9", "2026-11-25Tx"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2026-13-01T00:00:00Z",
+            "2026-11-25T01:02:03+9",
+            "2026-11-25Tx",
+        ] {
             let err = bad.parse::<DateTime>().unwrap_err();
             assert!(err.to_string().contains("ISO-8601"), "{err}");
         }
@@ -390,7 +417,10 @@ mod tests {
     #[test]
     fn serde_round_trip() {
         let t: DateTime = serde_json::from_str("\"2026-11-25T01:02:03.4Z\"").unwrap();
-        assert_eq!(serde_json::to_string(&t).unwrap(), "\"2026-11-25T01:02:03.400Z\"");
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            "\"2026-11-25T01:02:03.400Z\""
+        );
         let err = serde_json::from_str::<DateTime>("42").unwrap_err();
         assert!(err.to_string().contains("date-time"), "{err}");
     }

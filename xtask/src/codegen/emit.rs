@@ -43,7 +43,10 @@ pub fn sanitize_doc(text: &str) -> String {
 }
 
 fn doc_attrs(text: &str) -> TokenStream {
-    let lines: Vec<String> = text.lines().map(|l| format!(" {l}").trim_end().to_owned()).collect();
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| format!(" {l}").trim_end().to_owned())
+        .collect();
     quote! { #(#[doc = #lines])* }
 }
 
@@ -111,7 +114,9 @@ fn field_doc(field: &FieldDef) -> String {
     };
     let mut notes = Vec::new();
     if field.required {
-        notes.push("Required by the spec (checked by `Model::missing_required_fields`, not by decoding).");
+        notes.push(
+            "Required by the spec (checked by `Model::missing_required_fields`, not by decoding).",
+        );
     }
     if field.read_only {
         notes.push("Read-only: set by Genesys.");
@@ -327,8 +332,8 @@ fn shard_of(name: &str) -> String {
 }
 
 fn format_file(tokens: TokenStream, header: &str) -> anyhow::Result<String> {
-    let file: syn::File = syn::parse2(tokens)
-        .map_err(|e| anyhow::anyhow!("generated code does not parse: {e}"))?;
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|e| anyhow::anyhow!("generated code does not parse: {e}"))?;
     Ok(format!("{header}{}", prettyplease::unparse(&file)))
 }
 
@@ -350,7 +355,11 @@ pub fn emit_models(ir: &Ir) -> anyhow::Result<Vec<GeneratedFile>> {
     for model in &ir.models {
         let shard = shards.entry(shard_of(&model.name)).or_default();
         shard.push(emit_model(model));
-        for e in enums_by_owner.get(model.name.as_str()).into_iter().flatten() {
+        for e in enums_by_owner
+            .get(model.name.as_str())
+            .into_iter()
+            .flatten()
+        {
             shard.push(emit_enum(e));
         }
     }
@@ -371,9 +380,7 @@ pub fn emit_models(ir: &Ir) -> anyhow::Result<Vec<GeneratedFile>> {
     }
     let model_count = ir.models.len();
     let enum_count = ir.enums.len();
-    let doc = format!(
-        " {model_count} models and {enum_count} enums, one file per first letter."
-    );
+    let doc = format!(" {model_count} models and {enum_count} enums, one file per first letter.");
     files.push(GeneratedFile {
         path: "models/mod.rs".into(),
         contents: format_file(
@@ -405,7 +412,10 @@ pub fn emit_catalogue(ir: &Ir) -> anyhow::Result<GeneratedFile> {
             let entries = codes.iter().map(|(code, message)| {
                 quote! { ErrorCode { code: #code, message: #message }, }
             });
-            (*id, quote! { static #name: &[ErrorCode] = &[#(#entries)*]; })
+            (
+                *id,
+                quote! { static #name: &[ErrorCode] = &[#(#entries)*]; },
+            )
         })
         .collect();
     group_items.sort_by_key(|(id, _)| *id);
@@ -442,7 +452,10 @@ pub fn emit_catalogue(ir: &Ir) -> anyhow::Result<GeneratedFile> {
     })
 }
 
-fn emit_operation(op: &OperationDef, groups: &BTreeMap<&Vec<(String, String)>, usize>) -> TokenStream {
+fn emit_operation(
+    op: &OperationDef,
+    groups: &BTreeMap<&Vec<(String, String)>, usize>,
+) -> TokenStream {
     let id = &op.id;
     let tags = &op.tags;
     let method = ident(match op.method.as_str() {
@@ -547,13 +560,17 @@ pub fn emit_root(ir: &Ir) -> anyhow::Result<GeneratedFile> {
 pub fn features_block(ir: &Ir) -> String {
     let mut out = String::new();
     out.push_str("[features]\n");
-    out.push_str("# No tag by default: a plain build compiles only the catalogue and the error body.\n");
+    out.push_str(
+        "# No tag by default: a plain build compiles only the catalogue and the error body.\n",
+    );
     out.push_str("default = []\n");
     out.push_str("# Every tag, plus the definitions no operation references.\n");
     let all: Vec<String> = ir.features.keys().map(|f| format!("\"{f}\"")).collect();
     out.push_str(&format!("full = [{}]\n", all.join(", ")));
     for (feature, tag) in &ir.features {
-        out.push_str(&format!("# The models of the \"{tag}\" operations.\n{feature} = []\n"));
+        out.push_str(&format!(
+            "# The models of the \"{tag}\" operations.\n{feature} = []\n"
+        ));
     }
     out
 }

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use heck::ToUpperCamelCase;
 
 use super::names::{self, Namespace};
-use super::spec::{Parameter, Schema, Spec};
+use super::spec::{Parameter, Schema, Spec, SpecOperation};
 
 /// Which cargo features compile an item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,10 +163,7 @@ impl Ir {
         for spec_name in &sorted_defs {
             let schema = &spec.definitions[spec_name.as_str()];
             let name = def_names[spec_name.as_str()].clone();
-            let gate = gates
-                .get(spec_name.as_str())
-                .cloned()
-                .unwrap_or(Gate::Full);
+            let gate = gates.get(spec_name.as_str()).cloned().unwrap_or(Gate::Full);
             let mut fields_ns = Namespace::default();
             fields_ns.reserve(names::UNKNOWN_FIELDS);
             let mut fields = Vec::new();
@@ -180,13 +177,15 @@ impl Ir {
                     json_property: json,
                     gate: &gate,
                 };
-                let mut ty = ctx.resolve(prop).with_context(|| {
-                    format!("definition {spec_name}, property {json}")
-                })?;
-                if let Ty::Model(target) = &ty {
-                    if boxed.contains(&(spec_name.to_string(), prop.ref_name().unwrap_or_default().to_owned())) {
-                        ty = Ty::Boxed(Box::new(Ty::Model(target.clone())));
-                    }
+                let mut ty = ctx
+                    .resolve(prop)
+                    .with_context(|| format!("definition {spec_name}, property {json}"))?;
+                let edge = (
+                    spec_name.to_string(),
+                    prop.ref_name().unwrap_or_default().to_owned(),
+                );
+                if matches!(ty, Ty::Model(_)) && boxed.contains(&edge) {
+                    ty = Ty::Boxed(Box::new(ty));
                 }
                 fields.push(FieldDef {
                     json: json.clone(),
@@ -207,15 +206,17 @@ impl Ir {
         }
 
         let mut features = BTreeMap::new();
-        for (_, _, op, _) in &operations {
-            for tag in &op.tags {
+        for operation in &operations {
+            for tag in &operation.op.tags {
                 features.insert(names::feature_name(tag), tag.clone());
             }
         }
 
         let mut ops = Vec::new();
-        for (method, path, op, params) in &operations {
-            ops.push(build_operation(method, path, op, params, &def_names)?);
+        for o in &operations {
+            ops.push(build_operation(
+                &o.method, &o.path, &o.op, &o.params, &def_names,
+            )?);
         }
         ops.sort_by(|a, b| a.id.cmp(&b.id));
         if let Some(w) = ops.windows(2).find(|w| w[0].id == w[1].id) {
@@ -337,7 +338,7 @@ fn string_enum_values(schema: &Schema) -> Option<Vec<String>> {
 /// For each definition, the tag features whose operations reach it.
 fn compute_gates(
     spec: &Spec,
-    operations: &[(String, String, super::spec::Operation, Vec<Parameter>)],
+    operations: &[SpecOperation],
 ) -> anyhow::Result<BTreeMap<String, Gate>> {
     let mut refs: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for (name, schema) in &spec.definitions {
@@ -348,7 +349,7 @@ fn compute_gates(
     }
     let mut reached: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut all_features = BTreeSet::new();
-    for (_, _, op, params) in operations {
+    for SpecOperation { op, params, .. } in operations {
         let features: BTreeSet<String> = op.tags.iter().map(|t| names::feature_name(t)).collect();
         all_features.extend(features.iter().cloned());
         let mut stack: Vec<&str> = Vec::new();

@@ -10,6 +10,9 @@ pub mod ir;
 pub mod names;
 pub mod spec;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -130,7 +133,8 @@ pub fn write(output: &Output, generated_dir: &Path) -> anyhow::Result<()> {
             std::fs::create_dir_all(parent)?;
         }
         if std::fs::read_to_string(path).ok().as_deref() != Some(contents.as_str()) {
-            std::fs::write(path, contents).with_context(|| format!("writing {}", path.display()))?;
+            std::fs::write(path, contents)
+                .with_context(|| format!("writing {}", path.display()))?;
         }
     }
     Ok(())
@@ -139,5 +143,7 @@ pub fn write(output: &Output, generated_dir: &Path) -> anyhow::Result<()> {
 /// A manifest for generating into a fresh directory (`--out`), e.g. to try
 /// another spec without touching the workspace.
 pub fn standalone_manifest() -> String {
-    format!("[package]\nname = \"genesys-model-preview\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n{FEATURES_BEGIN}{FEATURES_END}")
+    format!(
+        "[package]\nname = \"genesys-model-preview\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n{FEATURES_BEGIN}{FEATURES_END}"
+    )
 }

@@ -7,8 +7,8 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 /// Rust keywords (strict and reserved) that cannot be field names as-is.
 const KEYWORDS: &[&str] = &[
     "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
-    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in",
-    "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
     "return", "self", "static", "struct", "super", "trait", "true", "try", "type", "typeof",
     "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
@@ -16,8 +16,22 @@ const KEYWORDS: &[&str] = &[
 /// Type names the generated code or the crate root already uses; a
 /// definition with one of these names gets a `Model` suffix.
 pub const RESERVED_TYPE_NAMES: &[&str] = &[
-    "Box", "Date", "DateTime", "Default", "LocalDateTime", "Map", "Model", "OpenEnum", "Option",
-    "ParseDateTimeError", "Result", "Self", "String", "UnknownFields", "Value", "Vec",
+    "Box",
+    "Date",
+    "DateTime",
+    "Default",
+    "LocalDateTime",
+    "Map",
+    "Model",
+    "OpenEnum",
+    "Option",
+    "ParseDateTimeError",
+    "Result",
+    "Self",
+    "String",
+    "UnknownFields",
+    "Value",
+    "Vec",
 ];
 
 /// The field that keeps unknown JSON fields; a property that would take

@@ -149,6 +149,17 @@ impl Schema {
     }
 }
 
+/// One operation with where it lives and its effective parameters.
+#[derive(Debug)]
+pub struct SpecOperation {
+    /// Lower-case HTTP method.
+    pub method: String,
+    pub path: String,
+    pub op: Operation,
+    /// The operation's parameters plus the path-level ones it does not override.
+    pub params: Vec<Parameter>,
+}
+
 pub const METHODS: [&str; 7] = ["get", "head", "post", "put", "patch", "delete", "options"];
 
 impl Spec {
@@ -165,7 +176,7 @@ impl Spec {
     }
 
     /// Every operation with its method and path, in document order.
-    pub fn operations(&self) -> anyhow::Result<Vec<(String, String, Operation, Vec<Parameter>)>> {
+    pub fn operations(&self) -> anyhow::Result<Vec<SpecOperation>> {
         let mut out = Vec::new();
         for (path, item) in &self.paths {
             for (method, value) in &item.operations {
@@ -173,7 +184,10 @@ impl Spec {
                     continue;
                 }
                 let op: Operation = serde_json::from_value(value.clone()).map_err(|e| {
-                    anyhow::anyhow!("operation {} {path} is malformed: {e}", method.to_uppercase())
+                    anyhow::anyhow!(
+                        "operation {} {path} is malformed: {e}",
+                        method.to_uppercase()
+                    )
                 })?;
                 // Path-level parameters apply unless the operation overrides them.
                 let mut params = op.parameters.clone();
@@ -185,7 +199,12 @@ impl Spec {
                         params.push(shared.clone());
                     }
                 }
-                out.push((method.clone(), path.clone(), op, params));
+                out.push(SpecOperation {
+                    method: method.clone(),
+                    path: path.clone(),
+                    op,
+                    params,
+                });
             }
         }
         Ok(out)

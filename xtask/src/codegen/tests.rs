@@ -1,0 +1,339 @@
+//! Generator tests: small hand-written spec fragments for each naming and
+//! typing rule, and both shared specs end to end.
+
+use std::path::Path;
+
+use super::ir::{Gate, Ir, SecurityDef, Ty};
+use super::{generate, spec::Spec, standalone_manifest};
+
+const FRAGMENT: &str = r##"{
+  "swagger": "2.0",
+  "info": {"title": "Fragment", "version": "1"},
+  "paths": {
+    "/api/v2/nodes/{nodeId}": {
+      "get": {
+        "operationId": "getNode", "tags": ["Graph Things"], "summary": "Get a node",
+        "parameters": [
+          {"name": "nodeId", "in": "path", "required": true, "type": "string"},
+          {"name": "expand", "in": "query", "type": "array", "items": {"type": "string", "enum": ["children", "parent"]}}
+        ],
+        "responses": {
+          "200": {"schema": {"$ref": "#/definitions/Node"}},
+          "400": {"schema": {"$ref": "#/definitions/ErrorBody"}, "x-inin-error-codes": {"not.a.user": "This request requires a user context."}}
+        },
+        "security": [{"PureCloud OAuth": ["graph", "graph:readonly"]}],
+        "x-inin-requires-permissions": {"type": "ANY", "permissions": ["graph:node:view", "graph:node:edit"]}
+      }
+    },
+    "/api/v2/odd": {
+      "post": {
+        "operationId": "postOdd", "tags": ["Other"],
+        "parameters": [{"in": "body", "name": "body", "required": true, "schema": {"$ref": "#/definitions/Odd"}}],
+        "responses": {"204": {"description": "done"}, "400": {"schema": {"$ref": "#/definitions/ErrorBody"}}},
+        "security": []
+      }
+    }
+  },
+  "definitions": {
+    "Node": {
+      "type": "object", "required": ["id", "notAProperty"], "description": "A node [with] <b>markup</b>\n\n    indented text",
+      "properties": {
+        "id": {"type": "string"},
+        "parent": {"$ref": "#/definitions/Node"},
+        "sibling": {"$ref": "#/definitions/Leaf"},
+        "children": {"type": "array", "items": {"$ref": "#/definitions/Node"}},
+        "state": {"type": "string", "enum": ["active", "ACTIVE", "transfer.conference", "2", "", "Unrecognized"]},
+        "tags": {"type": "array", "items": {"type": "string", "enum": ["a", "b"]}},
+        "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+        "scores": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "created": {"type": "string", "format": "date-time"},
+        "day": {"type": "string", "format": "date"},
+        "count": {"type": "integer"},
+        "small": {"type": "integer", "format": "int32"},
+        "ratio": {"type": "number", "format": "float"},
+        "weight": {"type": "number"},
+        "extra": {"type": "object"},
+        "flag": {"type": "boolean"}
+      }
+    },
+    "Leaf": {"type": "object", "properties": {"node": {"$ref": "#/definitions/Node"}}},
+    "NodeState": {"type": "object", "properties": {}},
+    "Odd": {
+      "type": "object",
+      "properties": {
+        "type": {"type": "string"}, "self": {"type": "string"}, "$ref": {"type": "string"},
+        "userId": {"type": "string"}, "user_id": {"type": "string"},
+        "unknownFields": {"type": "string"}, "1st": {"type": "boolean"}
+      }
+    },
+    "odd": {"type": "object", "properties": {}},
+    "DateTime": {"type": "object", "properties": {}},
+    "ErrorBody": {"type": "object", "properties": {"code": {"type": "string"}, "status": {"type": "integer", "format": "int32"}}},
+    "Unused": {"type": "object", "properties": {"x": {"type": "string"}}}
+  }
+}"##;
+
+fn fragment_ir() -> Ir {
+    Ir::build(&Spec::parse(FRAGMENT).unwrap(), "0".repeat(64)).unwrap()
+}
+
+fn model<'a>(ir: &'a Ir, spec_name: &str) -> &'a super::ir::ModelDef {
+    ir.models.iter().find(|m| m.spec_name == spec_name).unwrap()
+}
+
+fn field_ty(ir: &Ir, spec_name: &str, json: &str) -> Ty {
+    model(ir, spec_name)
+        .fields
+        .iter()
+        .find(|f| f.json == json)
+        .unwrap()
+        .ty
+        .clone()
+}
+
+fn generated_text(ir_source: &str) -> String {
+    let out = generate(ir_source, Path::new("/model"), &standalone_manifest()).unwrap();
+    out.files.values().cloned().collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn recursion_is_boxed_only_where_needed() {
+    let ir = fragment_ir();
+    let node = || Box::new(Ty::Model("Node".into()));
+    assert_eq!(field_ty(&ir, "Node", "parent"), Ty::Boxed(node()));
+    // Node → Leaf → Node is a cycle too.
+    assert_eq!(
+        field_ty(&ir, "Node", "sibling"),
+        Ty::Boxed(Box::new(Ty::Model("Leaf".into())))
+    );
+    assert_eq!(field_ty(&ir, "Leaf", "node"), Ty::Boxed(node()));
+    // A Vec already puts its items on the heap.
+    assert_eq!(field_ty(&ir, "Node", "children"), Ty::Vec(node()));
+    assert!(generated_text(FRAGMENT).contains("pub parent: Option<Box<Node>>"));
+}
+
+#[test]
+fn enums_are_open_named_after_their_property_and_avoid_collisions() {
+    let ir = fragment_ir();
+    // `NodeState` is a definition, so Node.state's enum takes another name.
+    assert_eq!(
+        field_ty(&ir, "Node", "state"),
+        Ty::Enum("NodeStateEnum".into())
+    );
+    let state = ir.enums.iter().find(|e| e.name == "NodeStateEnum").unwrap();
+    let variants: Vec<&str> = state.variants.iter().map(|(v, _)| v.as_str()).collect();
+    assert_eq!(
+        variants,
+        [
+            "Active",
+            "Active2",
+            "TransferConference",
+            "V2",
+            "Empty",
+            "Unrecognized2"
+        ]
+    );
+    // Arrays of enums get an enum item type.
+    assert_eq!(
+        field_ty(&ir, "Node", "tags"),
+        Ty::Vec(Box::new(Ty::Enum("NodeTags".into())))
+    );
+    let text = generated_text(FRAGMENT);
+    assert!(text.contains("Unrecognized(String)"));
+    assert!(text.contains("\"transfer.conference\" => Self::TransferConference"));
+}
+
+#[test]
+fn keywords_and_odd_names_become_valid_distinct_fields() {
+    let ir = fragment_ir();
+    let names: Vec<&str> = model(&ir, "Odd")
+        .fields
+        .iter()
+        .map(|f| f.rust.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "type_",
+            "self_",
+            "ref_",
+            "user_id",
+            "user_id_2",
+            "unknown_fields_",
+            "n1st"
+        ]
+    );
+    let text = generated_text(FRAGMENT);
+    assert!(text.contains("\"$ref\" => self.ref_ = map.next_value()?"));
+}
+
+#[test]
+fn type_name_collisions_resolve_deterministically() {
+    let ir = fragment_ir();
+    assert_eq!(model(&ir, "Odd").name, "Odd");
+    assert_eq!(model(&ir, "odd").name, "Odd2");
+    assert_eq!(model(&ir, "DateTime").name, "DateTimeModel");
+    let again = fragment_ir();
+    let names = |ir: &Ir| ir.models.iter().map(|m| m.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&ir), names(&again));
+    assert_eq!(generated_text(FRAGMENT), generated_text(FRAGMENT));
+}
+
+#[test]
+fn scalars_maps_and_dates_follow_the_spec_formats() {
+    let ir = fragment_ir();
+    assert_eq!(
+        field_ty(&ir, "Node", "labels"),
+        Ty::Map(Box::new(Ty::String))
+    );
+    assert_eq!(field_ty(&ir, "Node", "scores"), Ty::Map(Box::new(Ty::I64)));
+    assert_eq!(field_ty(&ir, "Node", "created"), Ty::DateTime);
+    assert_eq!(field_ty(&ir, "Node", "day"), Ty::Date);
+    assert_eq!(field_ty(&ir, "Node", "count"), Ty::I64);
+    assert_eq!(field_ty(&ir, "Node", "small"), Ty::I32);
+    assert_eq!(field_ty(&ir, "Node", "ratio"), Ty::F32);
+    assert_eq!(field_ty(&ir, "Node", "weight"), Ty::F64);
+    assert_eq!(field_ty(&ir, "Node", "extra"), Ty::Json);
+    let text = generated_text(FRAGMENT);
+    // Numbers decode leniently; strings do not need to.
+    assert!(
+        text.contains("\"count\" => {\n")
+            || text.contains(
+                "\"count\" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0"
+            )
+    );
+    assert!(text.contains("\"id\" => self.id = map.next_value()?"));
+}
+
+#[test]
+fn required_properties_are_recorded_not_enforced_on_decode() {
+    let ir = fragment_ir();
+    let node = model(&ir, "Node");
+    let required: Vec<&str> = node
+        .fields
+        .iter()
+        .filter(|f| f.required)
+        .map(|f| f.json.as_str())
+        .collect();
+    // `notAProperty` is listed as required but is no property: ignored.
+    assert_eq!(required, ["id"]);
+    let text = generated_text(FRAGMENT);
+    assert!(text.contains("const REQUIRED: &'static [&'static str] = &[\"id\"];"));
+    assert!(text.contains("pub id: Option<String>"));
+}
+
+#[test]
+fn features_gate_what_each_tag_reaches() {
+    let ir = fragment_ir();
+    assert_eq!(model(&ir, "ErrorBody").gate, Gate::Always);
+    let graph = Gate::Features(["graph-things".to_owned()].into());
+    assert_eq!(model(&ir, "Node").gate, graph);
+    assert_eq!(model(&ir, "Leaf").gate, graph);
+    assert_eq!(model(&ir, "Unused").gate, Gate::Full);
+    assert_eq!(
+        ir.features.keys().collect::<Vec<_>>(),
+        ["graph-things", "other"]
+    );
+    let out = generate(FRAGMENT, Path::new("/model"), &standalone_manifest()).unwrap();
+    let manifest = &out.files[Path::new("/model/Cargo.toml")];
+    assert!(manifest.contains("full = [\"graph-things\", \"other\"]"));
+    assert!(manifest.contains("graph-things = []"));
+}
+
+#[test]
+fn docs_cannot_turn_into_doctests_or_links() {
+    let text = generated_text(FRAGMENT);
+    assert!(text.contains("A node \\[with\\] &lt;b&gt;markup&lt;/b&gt;"));
+    assert!(!text.contains("///     indented"));
+}
+
+#[test]
+fn catalogue_records_what_the_spec_says_and_only_that() {
+    let ir = fragment_ir();
+    let get = ir.operations.iter().find(|o| o.id == "getNode").unwrap();
+    assert!(get.requires_user_context);
+    assert!(matches!(&get.security, SecurityDef::OAuth(s) if s == &["graph", "graph:readonly"]));
+    assert_eq!(get.permissions.as_ref().unwrap().0, "ANY");
+    assert_eq!(get.params[1].enum_values, ["children", "parent"]);
+    assert_eq!(get.params[1].schema, "array<string>");
+    assert_eq!(get.response_type.as_deref(), Some("Node"));
+    let post = ir.operations.iter().find(|o| o.id == "postOdd").unwrap();
+    assert!(!post.requires_user_context);
+    assert!(matches!(post.security, SecurityDef::Public));
+    assert!(post.permissions.is_none());
+    assert_eq!(post.body_type.as_deref(), Some("Odd"));
+    assert_eq!(post.success, [204]);
+}
+
+#[test]
+fn not_swagger_2_is_a_clear_error() {
+    let err = Spec::parse(r#"{"openapi": "3.0.0", "swagger": "3.0", "info": {}}"#).unwrap_err();
+    assert!(err.to_string().contains("Swagger 2.0"), "{err}");
+    let err = Spec::parse("{").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("not a readable Swagger 2.0 document"),
+        "{err}"
+    );
+    let dangling = FRAGMENT.replace("#/definitions/Leaf\"}", "#/definitions/Missing\"}");
+    let err = Ir::build(&Spec::parse(&dangling).unwrap(), String::new()).unwrap_err();
+    assert!(format!("{err:#}").contains("Missing"), "{err:#}");
+}
+
+fn shared_spec(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/spec")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn the_2018_spec_generates_into_a_temporary_crate() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = generate(
+        &shared_spec("genesys-platform-api-v2-2018-03.json"),
+        dir.path(),
+        &standalone_manifest(),
+    )
+    .unwrap();
+    assert_eq!(out.ir.operations.len(), 932);
+    assert_eq!(out.ir.models.len(), 822);
+    super::write(&out, &dir.path().join("src/generated")).unwrap();
+    assert!(dir.path().join("src/generated/catalogue.rs").exists());
+    let user_context = out
+        .ir
+        .operations
+        .iter()
+        .filter(|o| o.requires_user_context)
+        .count();
+    assert_eq!(
+        user_context, 24,
+        "the facts sheet counts 24 not.a.user operations in 2018"
+    );
+    // Writing again changes nothing, and --check agrees.
+    assert!(
+        super::stale_files(&out, &dir.path().join("src/generated"))
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn the_current_spec_generates_and_matches_the_committed_code() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let model_crate = root.join("crates/genesys-model");
+    let manifest = std::fs::read_to_string(model_crate.join("Cargo.toml")).unwrap();
+    let out = generate(
+        &shared_spec("genesys-platform-api-v2.json"),
+        &model_crate,
+        &manifest,
+    )
+    .unwrap();
+    assert_eq!(out.ir.operations.len(), 3355);
+    assert_eq!(out.ir.models.len(), 5214);
+    let stale = super::stale_files(&out, &model_crate.join("src/generated")).unwrap();
+    assert!(
+        stale.is_empty(),
+        "committed code is stale, run `cargo xtask codegen`: {stale:?}"
+    );
+}
