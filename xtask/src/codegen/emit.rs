@@ -69,6 +69,10 @@ fn gate_doc(gate: &Gate) -> String {
     match gate {
         Gate::Always => "Always available.".into(),
         Gate::Full => "Available with the `full` feature (no operation uses it).".into(),
+        Gate::Features(features) if features.len() == 1 => {
+            let f = features.iter().next().expect("one feature");
+            format!("Available with the `{f}` feature.")
+        }
         Gate::Features(features) => {
             let list: Vec<String> = features.iter().map(|f| format!("`{f}`")).collect();
             format!("Available with any of the features {}.", list.join(", "))

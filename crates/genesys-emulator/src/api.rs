@@ -1,0 +1,692 @@
+//! The Platform API endpoints under `/api/v2`.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use genesys_model::catalogue::{self, HttpMethod, PermissionRequirement};
+use genesys_model::{
+    CallConversation, CallConversationEntityListing, CallConversationRecordingState,
+    CallMediaParticipant, CallMediaParticipantDirection, CallMediaParticipantState,
+    CreateCallRequest, CreateCallResponse, DateTime, DomainEntityRef, DomainRole, NamedEntity,
+    OrgOAuthClient, OrgOAuthClientAuthorizedGrantType, OrgOAuthClientState, RoleDivision,
+    TokenInfo, User, UserAuthorization, UserMe, UserMeState, UserStateEnum, UserStation,
+    UserStations,
+};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName};
+use http::{Method, Response, StatusCode};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::errors::{ApiError, field_detail};
+use crate::http::{EmuBody, empty, json, set_header};
+use crate::ids;
+use crate::routes::Endpoint;
+use crate::server::Req;
+use crate::state::{Conversation, Destination, Principal, Shared, TokenRec, UserRec};
+
+type ApiResult = Result<Response<EmuBody>, ApiError>;
+
+/// An authenticated API request.
+struct Call<'a> {
+    shared: &'a Shared,
+    req: &'a Req,
+    token: &'a str,
+    rec: TokenRec,
+}
+
+/// Handles a request under `/api/`.
+pub(crate) fn handle(shared: &Shared, req: &Req, endpoint: Option<Endpoint>) -> Response<EmuBody> {
+    let mut rate_headers = None;
+    let result = authenticate(shared, req).and_then(|(token, rec)| {
+        match shared.rate_limit(token) {
+            Err(reset) => {
+                shared.counters.record_rate_limited();
+                let limit = shared
+                    .config
+                    .rate_limit
+                    .unwrap_or_else(crate::RateLimit::genesys_default);
+                return Err(ApiError::too_many_requests(
+                    limit.requests,
+                    limit.window.as_secs_f64().ceil() as u64,
+                    Some(reset),
+                ));
+            }
+            Ok(headers) => rate_headers = headers,
+        }
+        let call = Call {
+            shared,
+            req,
+            token,
+            rec,
+        };
+        route(&call, endpoint)
+    });
+    let mut response = match result {
+        Ok(response) => response,
+        Err(e) => {
+            let mut response = e.into_response(&req.correlation);
+            if endpoint.is_none() {
+                mark_unimplemented(&mut response, req);
+            }
+            response
+        }
+    };
+    if let Some((count, allowed, reset)) = rate_headers {
+        set_header(
+            &mut response,
+            HeaderName::from_static("inin-ratelimit-count"),
+            &count.to_string(),
+        );
+        set_header(
+            &mut response,
+            HeaderName::from_static("inin-ratelimit-allowed"),
+            &allowed.to_string(),
+        );
+        set_header(
+            &mut response,
+            HeaderName::from_static("inin-ratelimit-reset"),
+            &reset.to_string(),
+        );
+    }
+    response
+}
+
+/// Names the spec operation a 404 would have been, so a test author sees
+/// that the emulator does not implement it (rather than a wrong path).
+fn mark_unimplemented(response: &mut Response<EmuBody>, req: &Req) {
+    let method = match req.method {
+        Method::GET => HttpMethod::Get,
+        Method::HEAD => HttpMethod::Head,
+        Method::POST => HttpMethod::Post,
+        Method::PUT => HttpMethod::Put,
+        Method::PATCH => HttpMethod::Patch,
+        Method::DELETE => HttpMethod::Delete,
+        _ => return,
+    };
+    if let Some(op) = catalogue::find(method, &req.path) {
+        set_header(
+            response,
+            HeaderName::from_static("x-genesys-emulator-unimplemented"),
+            op.id,
+        );
+    }
+}
+
+/// Finds the bearer token: `Err` with 401 `authentication.required` when
+/// there is none and `bad.credentials` when it is unknown or expired.
+fn authenticate<'a>(shared: &Shared, req: &'a Req) -> Result<(&'a str, TokenRec), ApiError> {
+    let token = req
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| !token.is_empty());
+    let Some(token) = token else {
+        return Err(ApiError::authentication_required());
+    };
+    match shared.token(token) {
+        Some(rec) => Ok((token, rec)),
+        None => Err(ApiError::bad_credentials()),
+    }
+}
+
+fn route(call: &Call<'_>, endpoint: Option<Endpoint>) -> ApiResult {
+    match endpoint {
+        Some(Endpoint::GetTokensMe) => get_tokens_me(call),
+        Some(Endpoint::HeadTokensMe) => Ok(empty(StatusCode::NO_CONTENT)),
+        Some(Endpoint::DeleteTokensMe) => {
+            call.shared.revoke(call.token);
+            Ok(empty(StatusCode::OK))
+        }
+        Some(Endpoint::GetUsersMe) => get_users_me(call),
+        Some(Endpoint::GetUser) => get_user(call),
+        Some(Endpoint::GetConversationsCalls) => get_conversations_calls(call),
+        Some(Endpoint::PostConversationsCalls) => post_conversations_calls(call),
+        Some(Endpoint::PostConversationsCallsUserUserId) => post_conversations_calls_user(call),
+        Some(Endpoint::GetConversationsCall) => get_conversations_call(call),
+        Some(Endpoint::OAuthToken | Endpoint::OAuthAuthorize) | None => Err(ApiError::not_found()),
+    }
+}
+
+fn ok<T: Serialize>(value: &T) -> ApiResult {
+    Ok(json(StatusCode::OK, value))
+}
+
+/// Whether `granted` (which may use `*` segments) covers `required`.
+fn grants(granted: &str, required: &str) -> bool {
+    if granted == required || granted == "*" {
+        return true;
+    }
+    let g: Vec<&str> = granted.split(':').collect();
+    let r: Vec<&str> = required.split(':').collect();
+    g.len() == r.len() && g.iter().zip(&r).all(|(g, r)| *g == "*" || g == r)
+}
+
+/// Applies what the operation catalogue says about `operation_id`: the user
+/// context it needs (400 `not.a.user`) and its permissions (403).
+fn authorize(call: &Call<'_>, operation_id: &str) -> Result<(), ApiError> {
+    let Some(op) = catalogue::operation(operation_id) else {
+        return Ok(());
+    };
+    if op.requires_user_context && call.rec.principal == Principal::Client {
+        return Err(ApiError::not_a_user());
+    }
+    if let Some(needed) = op.permissions {
+        let held: BTreeSet<String> = call.shared.permissions(&call.rec);
+        let has = |p: &str| held.iter().any(|g| grants(g, p));
+        if !needed.satisfied_by(has) {
+            return Err(match needed.requirement {
+                PermissionRequirement::Any => {
+                    ApiError::missing_permissions(true, needed.permissions)
+                }
+                PermissionRequirement::All => {
+                    let missing: Vec<&str> = needed
+                        .permissions
+                        .iter()
+                        .copied()
+                        .filter(|p| !has(p))
+                        .collect();
+                    ApiError::missing_permissions(false, &missing)
+                }
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks the content type and decodes a JSON body into a model.
+fn json_body<T: serde::de::DeserializeOwned>(req: &Req) -> Result<T, ApiError> {
+    let content_type = req
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    match content_type.as_deref() {
+        Some("application/json") => {}
+        Some(t) if t.starts_with("application/") && t.ends_with("+json") => {}
+        _ => return Err(ApiError::unsupported_media_type()),
+    }
+    if req.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "A request body is required.",
+            vec![field_detail("bad.request", Some("body".to_owned()))],
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(&req.body);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let field = (path != ".").then_some(path);
+        let code = if inner.is_data() {
+            "invalid.value"
+        } else {
+            "bad.request"
+        };
+        ApiError::bad_request(
+            format!("{} {}", crate::errors::MSG_BAD_REQUEST, inner),
+            vec![field_detail(code, field)],
+        )
+    })?;
+    de.end().map_err(|e| {
+        ApiError::bad_request(
+            format!("{} {}", crate::errors::MSG_BAD_REQUEST, e),
+            vec![field_detail("bad.request", None)],
+        )
+    })?;
+    Ok(value)
+}
+
+fn dt(t: OffsetDateTime) -> DateTime {
+    DateTime::from(t)
+}
+
+fn add(t: OffsetDateTime, d: Duration) -> OffsetDateTime {
+    t.saturating_add(time::Duration::try_from(d).unwrap_or(time::Duration::MAX))
+}
+
+fn org_entity(shared: &Shared) -> NamedEntity {
+    NamedEntity {
+        id: Some(shared.config.organization.id.clone()),
+        name: Some(shared.config.organization.name.clone()),
+        ..Default::default()
+    }
+}
+
+fn user_ref(user: &UserRec) -> DomainEntityRef {
+    DomainEntityRef {
+        id: Some(user.seed.id.clone()),
+        name: Some(user.seed.name.clone()),
+        self_uri: Some(format!("/api/v2/users/{}", user.seed.id)),
+        ..Default::default()
+    }
+}
+
+fn get_tokens_me(call: &Call<'_>) -> ApiResult {
+    authorize(call, "getTokensMe")?;
+    let shared = call.shared;
+    let client = shared.world.clients.get(&call.rec.client_id);
+    let grant_type = match call.rec.grant.genesys_name() {
+        "CLIENT-CREDENTIALS" => OrgOAuthClientAuthorizedGrantType::ClientCredentials,
+        "SAML2-BEARER" => OrgOAuthClientAuthorizedGrantType::Saml2Bearer,
+        "TOKEN" => OrgOAuthClientAuthorizedGrantType::Token,
+        _ => OrgOAuthClientAuthorizedGrantType::Code,
+    };
+    let info = TokenInfo {
+        organization: Some(org_entity(shared)),
+        home_organization: Some(org_entity(shared)),
+        authorized_scope: Some(vec!["all".to_owned()]),
+        o_auth_client: Some(OrgOAuthClient {
+            id: Some(call.rec.client_id.clone()),
+            name: client.map(|c| c.seed.display_name().to_owned()),
+            authorized_grant_type: Some(grant_type),
+            state: Some(OrgOAuthClientState::Active),
+            organization: Some(org_entity(shared)),
+            role_divisions: client.map(|c| {
+                c.roles
+                    .iter()
+                    .map(|r| RoleDivision {
+                        role_id: Some(r.id.clone()),
+                        division_id: Some("*".to_owned()),
+                        ..Default::default()
+                    })
+                    .collect()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    ok(&info)
+}
+
+/// `?expand=a,b` (also repeated `expand=` parameters).
+fn expands(req: &Req) -> BTreeSet<String> {
+    let query = req.query.as_deref().unwrap_or("");
+    form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, _)| k == "expand")
+        .flat_map(|(_, v)| {
+            v.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn stations(shared: &Shared, user: &UserRec) -> Option<UserStations> {
+    let id = user.seed.station_id()?;
+    let station = UserStation {
+        id: Some(id),
+        name: Some(format!("{} station", user.seed.name)),
+        type_: Some("inin_webrtc_softphone".to_owned()),
+        associated_date: Some(dt(shared.clock.now())),
+        ..Default::default()
+    };
+    Some(UserStations {
+        associated_station: Some(Box::new(station.clone())),
+        effective_station: Some(Box::new(station.clone())),
+        default_station: Some(Box::new(station)),
+        ..Default::default()
+    })
+}
+
+fn authorization(user: &UserRec) -> UserAuthorization {
+    UserAuthorization {
+        roles: Some(
+            user.roles
+                .iter()
+                .map(|r| DomainRole {
+                    id: Some(r.id.clone()),
+                    name: Some(r.name.clone()),
+                    ..Default::default()
+                })
+                .collect(),
+        ),
+        permissions: Some(user.permissions.iter().cloned().collect()),
+        ..Default::default()
+    }
+}
+
+fn user_model(shared: &Shared, user: &UserRec, expand: &BTreeSet<String>) -> User {
+    User {
+        id: Some(user.seed.id.clone()),
+        name: Some(user.seed.name.clone()),
+        email: Some(user.seed.email.clone()),
+        username: Some(user.seed.email.clone()),
+        state: Some(UserStateEnum::Active),
+        version: Some(1),
+        station: expand
+            .contains("station")
+            .then(|| stations(shared, user))
+            .flatten()
+            .map(Box::new),
+        authorization: expand
+            .contains("authorization")
+            .then(|| authorization(user)),
+        self_uri: Some(format!("/api/v2/users/{}", user.seed.id)),
+        ..Default::default()
+    }
+}
+
+fn get_users_me(call: &Call<'_>) -> ApiResult {
+    authorize(call, "getUsersMe")?;
+    let Principal::User(user_id) = &call.rec.principal else {
+        return Err(ApiError::not_a_user());
+    };
+    let user = call
+        .shared
+        .world
+        .users
+        .get(user_id)
+        .ok_or_else(ApiError::not_found)?;
+    let expand = expands(call.req);
+    let me = UserMe {
+        id: Some(user.seed.id.clone()),
+        name: Some(user.seed.name.clone()),
+        email: Some(user.seed.email.clone()),
+        username: Some(user.seed.email.clone()),
+        state: Some(UserMeState::Active),
+        version: Some(1),
+        station: expand
+            .contains("station")
+            .then(|| stations(call.shared, user))
+            .flatten(),
+        authorization: expand
+            .contains("authorization")
+            .then(|| authorization(user)),
+        self_uri: Some(format!("/api/v2/users/{}", user.seed.id)),
+        ..Default::default()
+    };
+    ok(&me)
+}
+
+fn get_user(call: &Call<'_>) -> ApiResult {
+    authorize(call, "getUser")?;
+    let id = call.req.params.first().map(String::as_str).unwrap_or("");
+    let user = call
+        .shared
+        .world
+        .users
+        .get(id)
+        .ok_or_else(ApiError::not_found)?;
+    ok(&user_model(call.shared, user, &expands(call.req)))
+}
+
+/// Reads the single destination of a create-call request.
+fn destination(shared: &Shared, body: &CreateCallRequest) -> Result<Destination, ApiError> {
+    let non_empty = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let mut found = Vec::new();
+    if let Some(phone) = non_empty(&body.phone_number) {
+        found.push(Destination::Phone(phone));
+    }
+    if let Some(user) = non_empty(&body.call_user_id) {
+        found.push(Destination::User(user));
+    }
+    if let Some(queue) = non_empty(&body.call_queue_id) {
+        found.push(Destination::Queue(queue));
+    }
+    if body
+        .conversation_ids
+        .as_ref()
+        .is_some_and(|v| !v.is_empty())
+    {
+        found.push(Destination::Conversations);
+    }
+    if let Some(parts) = body.participants.as_ref().filter(|v| !v.is_empty()) {
+        found.push(Destination::Participants(
+            parts
+                .iter()
+                .map(|p| {
+                    p.address
+                        .clone()
+                        .or_else(|| p.user_id.clone())
+                        .unwrap_or_default()
+                })
+                .collect(),
+        ));
+    }
+    if found.len() > 1 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "too.many.create.conversation.parameters",
+            crate::errors::MSG_TOO_MANY_PARAMETERS,
+        ));
+    }
+    let Some(dest) = found.pop() else {
+        return Err(ApiError::bad_request(
+            "A destination is required: phoneNumber, callUserId, callQueueId, conversationIds or participants.",
+            vec![field_detail("bad.request", Some("phoneNumber".to_owned()))],
+        ));
+    };
+    if let Destination::User(id) = &dest
+        && !shared.world.users.contains_key(id)
+    {
+        return Err(ApiError::bad_request(
+            format!("User {id} was not found."),
+            vec![field_detail("invalid.value", Some("callUserId".to_owned()))],
+        ));
+    }
+    Ok(dest)
+}
+
+/// Creates the call for `user` and answers `CreateCallResponse`.
+fn create_call(call: &Call<'_>, user: &UserRec, body: &CreateCallRequest) -> ApiResult {
+    if user.seed.station_id().is_none() {
+        return Err(ApiError::no_station());
+    }
+    let dest = destination(call.shared, body)?;
+    let conversation = Conversation {
+        id: ids::random_uuid(),
+        created_at: call.shared.clock.now(),
+        user_id: user.seed.id.clone(),
+        destination: dest,
+        caller_id: body.caller_id.clone(),
+        caller_id_name: body.caller_id_name.clone(),
+        external_participant_id: ids::random_uuid(),
+        user_participant_id: ids::random_uuid(),
+    };
+    let id = conversation.id.clone();
+    call.shared.store().conversations.push(conversation);
+    call.shared.counters.record_call_created();
+    ok(&CreateCallResponse {
+        id: Some(id.clone()),
+        self_uri: Some(format!("/api/v2/conversations/calls/{id}")),
+        ..Default::default()
+    })
+}
+
+fn post_conversations_calls(call: &Call<'_>) -> ApiResult {
+    let body: CreateCallRequest = json_body(call.req)?;
+    authorize(call, "postConversationsCalls")?;
+    let Principal::User(user_id) = &call.rec.principal else {
+        return Err(ApiError::not_a_user());
+    };
+    let user = call
+        .shared
+        .world
+        .users
+        .get(user_id)
+        .ok_or_else(ApiError::bad_credentials)?;
+    create_call(call, user, &body)
+}
+
+fn post_conversations_calls_user(call: &Call<'_>) -> ApiResult {
+    let body: CreateCallRequest = json_body(call.req)?;
+    authorize(call, "postConversationsCallsUserUserId")?;
+    let id = call.req.params.first().map(String::as_str).unwrap_or("");
+    let user = call
+        .shared
+        .world
+        .users
+        .get(id)
+        .ok_or_else(ApiError::not_found)?;
+    create_call(call, user, &body)
+}
+
+/// The state every participant is in `elapsed` after the call was placed.
+fn phase(
+    shared: &Shared,
+    created: OffsetDateTime,
+) -> (CallMediaParticipantState, Option<OffsetDateTime>) {
+    let timings = shared.config.call_timings;
+    let now = shared.clock.now();
+    let contacting_at = add(created, timings.dialing);
+    let connected_at = add(contacting_at, timings.contacting);
+    if now < contacting_at {
+        (CallMediaParticipantState::Dialing, None)
+    } else if now < connected_at {
+        (CallMediaParticipantState::Contacting, None)
+    } else {
+        (CallMediaParticipantState::Connected, Some(connected_at))
+    }
+}
+
+fn conversation_model(shared: &Shared, conv: &Conversation) -> CallConversation {
+    let (state, connected) = phase(shared, conv.created_at);
+    let base = CallMediaParticipant {
+        start_time: Some(dt(conv.created_at)),
+        connected_time: connected.map(dt),
+        state: Some(state.clone()),
+        direction: Some(CallMediaParticipantDirection::Outbound),
+        held: Some(false),
+        muted: Some(false),
+        confined: Some(false),
+        recording: Some(false),
+        wrapup_required: Some(false),
+        provider: Some("Edge".to_owned()),
+        ..Default::default()
+    };
+    let caller = shared.world.users.get(&conv.user_id);
+    let mut participants = vec![CallMediaParticipant {
+        id: Some(conv.user_participant_id.clone()),
+        name: caller.map(|u| u.seed.name.clone()),
+        address: conv.caller_id.clone(),
+        purpose: Some("user".to_owned()),
+        user: caller.map(user_ref),
+        ani: conv.caller_id.clone(),
+        ..base.clone()
+    }];
+    let far = |id: String, purpose: &str, name: Option<String>, address: Option<String>| {
+        CallMediaParticipant {
+            id: Some(id),
+            name,
+            address: address.clone(),
+            purpose: Some(purpose.to_owned()),
+            dnis: address,
+            ..base.clone()
+        }
+    };
+    match &conv.destination {
+        Destination::Phone(number) => participants.push(far(
+            conv.external_participant_id.clone(),
+            "external",
+            None,
+            Some(format!("tel:{number}")),
+        )),
+        Destination::User(user_id) => {
+            let target = shared.world.users.get(user_id);
+            participants.push(CallMediaParticipant {
+                user: target.map(user_ref),
+                ..far(
+                    conv.external_participant_id.clone(),
+                    "user",
+                    target.map(|u| u.seed.name.clone()),
+                    None,
+                )
+            });
+        }
+        Destination::Queue(queue_id) => participants.push(CallMediaParticipant {
+            queue: Some(DomainEntityRef {
+                id: Some(queue_id.clone()),
+                self_uri: Some(format!("/api/v2/routing/queues/{queue_id}")),
+                ..Default::default()
+            }),
+            ..far(conv.external_participant_id.clone(), "acd", None, None)
+        }),
+        Destination::Conversations => {}
+        Destination::Participants(addresses) => {
+            for (i, address) in addresses.iter().enumerate() {
+                let id = if i == 0 {
+                    conv.external_participant_id.clone()
+                } else {
+                    ids::uuid_from_seed(&format!("{}:{i}", conv.external_participant_id))
+                };
+                participants.push(far(id, "external", None, Some(address.clone())));
+            }
+        }
+    }
+    if let Some(name) = &conv.caller_id_name
+        && let Some(first) = participants.first_mut()
+    {
+        first.name = Some(name.clone());
+    }
+    CallConversation {
+        id: Some(conv.id.clone()),
+        participants: Some(participants),
+        recording_state: Some(CallConversationRecordingState::None),
+        max_participants: Some(10),
+        secure_pause: Some(false),
+        self_uri: Some(format!("/api/v2/conversations/calls/{}", conv.id)),
+        ..Default::default()
+    }
+}
+
+fn get_conversations_call(call: &Call<'_>) -> ApiResult {
+    authorize(call, "getConversationsCall")?;
+    let id = call.req.params.first().map(String::as_str).unwrap_or("");
+    let conv = call
+        .shared
+        .store()
+        .conversations
+        .iter()
+        .find(|c| c.id == id)
+        .cloned()
+        .ok_or_else(ApiError::not_found)?;
+    ok(&conversation_model(call.shared, &conv))
+}
+
+fn get_conversations_calls(call: &Call<'_>) -> ApiResult {
+    authorize(call, "getConversationsCalls")?;
+    let Principal::User(user_id) = &call.rec.principal else {
+        return Err(ApiError::not_a_user());
+    };
+    let mine: Vec<Conversation> = call
+        .shared
+        .store()
+        .conversations
+        .iter()
+        .filter(|c| {
+            &c.user_id == user_id || matches!(&c.destination, Destination::User(u) if u == user_id)
+        })
+        .cloned()
+        .collect();
+    let entities: Vec<CallConversation> = mine
+        .iter()
+        .map(|c| conversation_model(call.shared, c))
+        .collect();
+    let total = entities.len();
+    let uri = "/api/v2/conversations/calls";
+    ok(&CallConversationEntityListing {
+        page_size: Some(i32::try_from(total.max(1)).unwrap_or(i32::MAX)),
+        page_number: Some(1),
+        total: Some(i64::try_from(total).unwrap_or(i64::MAX)),
+        page_count: Some(1),
+        entities: Some(entities),
+        self_uri: Some(uri.to_owned()),
+        first_uri: Some(uri.to_owned()),
+        last_uri: Some(uri.to_owned()),
+        ..Default::default()
+    })
+}
