@@ -5,7 +5,7 @@
 use super::*;
 /// The `ADFS` definition of the spec.
 ///
-/// Available with any of the features `identity-provider`.
+/// Available with the `identity-provider` feature.
 #[cfg(feature = "identity-provider")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ADFS {
@@ -310,7 +310,7 @@ impl crate::OpenEnum for ADFSSsoBinding {
 crate::__impl_open_enum!(ADFSSsoBinding);
 /// The `AcceleratorInput` definition of the spec.
 ///
-/// Available with any of the features `infrastructure-as-code`.
+/// Available with the `infrastructure-as-code` feature.
 #[cfg(feature = "infrastructure-as-code")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AcceleratorInput {
@@ -383,7 +383,7 @@ impl serde::Serialize for AcceleratorInput {
 }
 /// The `AcceleratorList` definition of the spec.
 ///
-/// Available with any of the features `infrastructure-as-code`.
+/// Available with the `infrastructure-as-code` feature.
 #[cfg(feature = "infrastructure-as-code")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AcceleratorList {
@@ -480,7 +480,7 @@ impl serde::Serialize for AcceleratorList {
 }
 /// The `AcceleratorMetadata` definition of the spec.
 ///
-/// Available with any of the features `infrastructure-as-code`.
+/// Available with the `infrastructure-as-code` feature.
 #[cfg(feature = "infrastructure-as-code")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AcceleratorMetadata {
@@ -649,7 +649,7 @@ impl crate::OpenEnum for AcceleratorMetadataType {
 crate::__impl_open_enum!(AcceleratorMetadataType);
 /// The `AcceleratorParameter` definition of the spec.
 ///
-/// Available with any of the features `infrastructure-as-code`.
+/// Available with the `infrastructure-as-code` feature.
 #[cfg(feature = "infrastructure-as-code")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AcceleratorParameter {
@@ -719,7 +719,7 @@ impl serde::Serialize for AcceleratorParameter {
 }
 /// The `AcceleratorSpecification` definition of the spec.
 ///
-/// Available with any of the features `infrastructure-as-code`.
+/// Available with the `infrastructure-as-code` feature.
 #[cfg(feature = "infrastructure-as-code")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AcceleratorSpecification {
@@ -1032,7 +1032,7 @@ impl serde::Serialize for AchievedOutcome {
 }
 /// The `AcknowledgeScreenRecordingRequest` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AcknowledgeScreenRecordingRequest {
@@ -1095,7 +1095,7 @@ impl serde::Serialize for AcknowledgeScreenRecordingRequest {
 }
 /// The `Action` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Action {
@@ -1188,7 +1188,7 @@ impl serde::Serialize for Action {
 }
 /// The `ActionAggregateDataContainer` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionAggregateDataContainer {
@@ -1247,7 +1247,7 @@ impl serde::Serialize for ActionAggregateDataContainer {
 }
 /// The `ActionAggregateQueryClause` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionAggregateQueryClause {
@@ -1354,7 +1354,7 @@ impl crate::OpenEnum for ActionAggregateQueryClauseType {
 crate::__impl_open_enum!(ActionAggregateQueryClauseType);
 /// The `ActionAggregateQueryFilter` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionAggregateQueryFilter {
@@ -1460,7 +1460,7 @@ impl crate::OpenEnum for ActionAggregateQueryFilterType {
 crate::__impl_open_enum!(ActionAggregateQueryFilterType);
 /// The `ActionAggregateQueryPredicate` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionAggregateQueryPredicate {
@@ -1683,7 +1683,7 @@ impl crate::OpenEnum for ActionAggregateQueryPredicateOperator {
 crate::__impl_open_enum!(ActionAggregateQueryPredicateOperator);
 /// The `ActionAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionAggregateQueryResponse {
@@ -1738,7 +1738,7 @@ impl serde::Serialize for ActionAggregateQueryResponse {
 }
 /// The `ActionAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionAggregationQuery {
@@ -2039,7 +2039,7 @@ impl crate::OpenEnum for ActionAggregationSortFunction {
 crate::__impl_open_enum!(ActionAggregationSortFunction);
 /// The `ActionAggregationView` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionAggregationView {
@@ -2188,7 +2188,7 @@ impl crate::OpenEnum for ActionAggregationViewFunction {
 crate::__impl_open_enum!(ActionAggregationViewFunction);
 /// The `ActionAsyncAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionAsyncAggregateQueryResponse {
@@ -2247,7 +2247,7 @@ impl serde::Serialize for ActionAsyncAggregateQueryResponse {
 }
 /// The `ActionAsyncAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionAsyncAggregationQuery {
@@ -2398,7 +2398,7 @@ impl crate::OpenEnum for ActionAsyncAggregationQueryAlternateTimeDimension {
 crate::__impl_open_enum!(ActionAsyncAggregationQueryAlternateTimeDimension);
 /// The `ActionCertificate` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionCertificate {
@@ -2572,7 +2572,7 @@ impl crate::OpenEnum for ActionCertificateType {
 crate::__impl_open_enum!(ActionCertificateType);
 /// The `ActionCertificateListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionCertificateListing {
@@ -2669,7 +2669,7 @@ impl serde::Serialize for ActionCertificateListing {
 }
 /// The `ActionConfig` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionConfig {
@@ -2736,7 +2736,7 @@ impl serde::Serialize for ActionConfig {
 }
 /// The `ActionContract` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionContract {
@@ -2795,7 +2795,7 @@ impl serde::Serialize for ActionContract {
 }
 /// The `ActionContractInput` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionContractInput {
@@ -2865,7 +2865,7 @@ impl serde::Serialize for ActionContractInput {
 }
 /// The `ActionEntityListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionEntityListing {
@@ -2962,7 +2962,7 @@ impl serde::Serialize for ActionEntityListing {
 }
 /// The `ActionEventActionMap` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionEventActionMap {
@@ -3049,7 +3049,7 @@ impl serde::Serialize for ActionEventActionMap {
 }
 /// The `ActionEventRequest` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionEventRequest {
@@ -3246,7 +3246,7 @@ impl crate::OpenEnum for ActionEventRequestActionState {
 crate::__impl_open_enum!(ActionEventRequestActionState);
 /// The `ActionInput` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionInput {
@@ -3313,7 +3313,7 @@ impl serde::Serialize for ActionInput {
 }
 /// The `ActionMap` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionMap {
@@ -3506,7 +3506,7 @@ impl serde::Serialize for ActionMap {
 }
 /// The `ActionMapAction` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionMapAction {
@@ -3642,7 +3642,7 @@ impl crate::OpenEnum for ActionMapActionMediaType {
 crate::__impl_open_enum!(ActionMapActionMediaType);
 /// The `ActionMapActionTemplate` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionMapActionTemplate {
@@ -3701,7 +3701,7 @@ impl serde::Serialize for ActionMapActionTemplate {
 }
 /// The `ActionMapEstimateOutcomeCriteria` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionMapEstimateOutcomeCriteria {
@@ -3788,7 +3788,7 @@ impl serde::Serialize for ActionMapEstimateOutcomeCriteria {
 }
 /// The `ActionMapEstimateRequest` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionMapEstimateRequest {
@@ -3847,7 +3847,7 @@ impl serde::Serialize for ActionMapEstimateRequest {
 }
 /// The `ActionMapEstimateResult` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionMapEstimateResult {
@@ -3938,7 +3938,7 @@ impl serde::Serialize for ActionMapEstimateResult {
 }
 /// The `ActionMapListing` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionMapListing {
@@ -4035,7 +4035,7 @@ impl serde::Serialize for ActionMapListing {
 }
 /// The `ActionMapScheduleGroup` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionMapScheduleGroup {
@@ -4096,7 +4096,7 @@ impl serde::Serialize for ActionMapScheduleGroup {
 }
 /// The `ActionMapScheduleGroups` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionMapScheduleGroups {
@@ -4175,7 +4175,7 @@ impl serde::Serialize for ActionMapScheduleGroups {
 }
 /// The `ActionOutput` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionOutput {
@@ -4258,7 +4258,7 @@ impl serde::Serialize for ActionOutput {
 }
 /// The `ActionTarget` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionTarget {
@@ -4406,7 +4406,7 @@ impl crate::OpenEnum for ActionTargetState {
 crate::__impl_open_enum!(ActionTargetState);
 /// The `ActionTargetListing` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionTargetListing {
@@ -4503,7 +4503,7 @@ impl serde::Serialize for ActionTargetListing {
 }
 /// The `ActionTemplate` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionTemplate {
@@ -4708,7 +4708,7 @@ impl crate::OpenEnum for ActionTemplateState {
 crate::__impl_open_enum!(ActionTemplateState);
 /// The `ActionTemplateListing` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionTemplateListing {
@@ -4925,7 +4925,7 @@ impl serde::Serialize for Actions {
 }
 /// The `ActivateExternalEventRequest` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivateExternalEventRequest {
@@ -4997,7 +4997,7 @@ impl serde::Serialize for ActivateExternalEventRequest {
 }
 /// The `ActivateExternalEventResponse` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivateExternalEventResponse {
@@ -5105,7 +5105,7 @@ impl crate::OpenEnum for ActivateExternalEventResponseActivationStatus {
 crate::__impl_open_enum!(ActivateExternalEventResponseActivationStatus);
 /// The `Activation` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Activation {
@@ -5174,7 +5174,7 @@ impl serde::Serialize for Activation {
 }
 /// The `ActivationTrigger` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivationTrigger {
@@ -5278,7 +5278,7 @@ impl crate::OpenEnum for ActivationTriggerTriggerType {
 crate::__impl_open_enum!(ActivationTriggerTriggerType);
 /// The `ActivityCode` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityCode {
@@ -5488,7 +5488,7 @@ impl crate::OpenEnum for ActivityCodeCategory {
 crate::__impl_open_enum!(ActivityCodeCategory);
 /// The `ActivityCodeContainer` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityCodeContainer {
@@ -5553,7 +5553,7 @@ impl serde::Serialize for ActivityCodeContainer {
 }
 /// The `ActivityCodeReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityCodeReference {
@@ -5618,7 +5618,7 @@ impl serde::Serialize for ActivityCodeReference {
 }
 /// The `ActivityCodeStyle` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityCodeStyle {
@@ -5729,7 +5729,7 @@ impl crate::OpenEnum for ActivityCodeStyleTextColorTheme {
 crate::__impl_open_enum!(ActivityCodeStyleTextColorTheme);
 /// The `ActivityCodeSummary` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityCodeSummary {
@@ -5806,7 +5806,7 @@ impl serde::Serialize for ActivityCodeSummary {
 }
 /// The `ActivityCodesReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityCodesReference {
@@ -5865,7 +5865,7 @@ impl serde::Serialize for ActivityCodesReference {
 }
 /// The `ActivityPlanAbandonRateImpactOverride` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityPlanAbandonRateImpactOverride {
@@ -5936,7 +5936,7 @@ impl serde::Serialize for ActivityPlanAbandonRateImpactOverride {
 }
 /// The `ActivityPlanAsaImpactOverride` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityPlanAsaImpactOverride {
@@ -6007,7 +6007,7 @@ impl serde::Serialize for ActivityPlanAsaImpactOverride {
 }
 /// The `ActivityPlanDeletionOccurrenceIds` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityPlanDeletionOccurrenceIds {
@@ -6062,7 +6062,7 @@ impl serde::Serialize for ActivityPlanDeletionOccurrenceIds {
 }
 /// The `ActivityPlanDeletionSessionIds` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityPlanDeletionSessionIds {
@@ -6117,7 +6117,7 @@ impl serde::Serialize for ActivityPlanDeletionSessionIds {
 }
 /// The `ActivityPlanDeletionSessionUserIds` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityPlanDeletionSessionUserIds {
@@ -6172,7 +6172,7 @@ impl serde::Serialize for ActivityPlanDeletionSessionUserIds {
 }
 /// The `ActivityPlanJobException` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityPlanJobException {
@@ -6315,7 +6315,7 @@ impl crate::OpenEnum for ActivityPlanJobExceptionExceptionType {
 crate::__impl_open_enum!(ActivityPlanJobExceptionExceptionType);
 /// The `ActivityPlanJobListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityPlanJobListing {
@@ -6370,7 +6370,7 @@ impl serde::Serialize for ActivityPlanJobListing {
 }
 /// The `ActivityPlanJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityPlanJobResponse {
@@ -6603,7 +6603,7 @@ impl crate::OpenEnum for ActivityPlanJobResponseType {
 crate::__impl_open_enum!(ActivityPlanJobResponseType);
 /// The `ActivityPlanListItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityPlanListItem {
@@ -6926,7 +6926,7 @@ impl crate::OpenEnum for ActivityPlanListItemState {
 crate::__impl_open_enum!(ActivityPlanListItemState);
 /// The `ActivityPlanListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityPlanListing {
@@ -6981,7 +6981,7 @@ impl serde::Serialize for ActivityPlanListing {
 }
 /// The `ActivityPlanOccurrenceReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityPlanOccurrenceReference {
@@ -7046,7 +7046,7 @@ impl serde::Serialize for ActivityPlanOccurrenceReference {
 }
 /// The `ActivityPlanOccurrenceSessionsUsersStructureReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityPlanOccurrenceSessionsUsersStructureReference {
@@ -7121,7 +7121,7 @@ impl serde::Serialize for ActivityPlanOccurrenceSessionsUsersStructureReference 
 }
 /// The `ActivityPlanOccurrencesDeletionJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityPlanOccurrencesDeletionJobResponse {
@@ -7237,7 +7237,7 @@ impl crate::OpenEnum for ActivityPlanOccurrencesDeletionJobResponseStatus {
 crate::__impl_open_enum!(ActivityPlanOccurrencesDeletionJobResponseStatus);
 /// The `ActivityPlanReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityPlanReference {
@@ -7302,7 +7302,7 @@ impl serde::Serialize for ActivityPlanReference {
 }
 /// The `ActivityPlanResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityPlanResponse {
@@ -7750,7 +7750,7 @@ impl crate::OpenEnum for ActivityPlanResponseState {
 crate::__impl_open_enum!(ActivityPlanResponseState);
 /// The `ActivityPlanRunJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityPlanRunJobResponse {
@@ -7894,7 +7894,7 @@ impl crate::OpenEnum for ActivityPlanRunJobResponseStatus {
 crate::__impl_open_enum!(ActivityPlanRunJobResponseStatus);
 /// The `ActivityPlanServiceGoalImpactOverrides` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityPlanServiceGoalImpactOverrides {
@@ -7987,7 +7987,7 @@ impl serde::Serialize for ActivityPlanServiceGoalImpactOverrides {
 }
 /// The `ActivityPlanServiceLevelImpactOverride` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityPlanServiceLevelImpactOverride {
@@ -8058,7 +8058,7 @@ impl serde::Serialize for ActivityPlanServiceLevelImpactOverride {
 }
 /// The `ActivityPlanSessionStructureReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityPlanSessionStructureReference {
@@ -8127,7 +8127,7 @@ impl serde::Serialize for ActivityPlanSessionStructureReference {
 }
 /// The `ActivityPlanStructureWithOccurrenceSessionsUsersReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityPlanStructureWithOccurrenceSessionsUsersReference {
@@ -8205,7 +8205,7 @@ impl serde::Serialize for ActivityPlanStructureWithOccurrenceSessionsUsersRefere
 }
 /// The `ActivityPlanStructureWithOccurrencesReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityPlanStructureWithOccurrencesReference {
@@ -8488,7 +8488,7 @@ impl crate::OpenEnum for AcwSettingsWrapupPrompt {
 crate::__impl_open_enum!(AcwSettingsWrapupPrompt);
 /// The `AddAdherenceAdjustmentAgentRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AddAdherenceAdjustmentAgentRequest {
@@ -8557,7 +8557,7 @@ impl serde::Serialize for AddAdherenceAdjustmentAgentRequest {
 }
 /// The `AddAdherenceExplanationAdminRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AddAdherenceExplanationAdminRequest {
@@ -8722,7 +8722,7 @@ impl crate::OpenEnum for AddAdherenceExplanationAdminRequestStatus {
 crate::__impl_open_enum!(AddAdherenceExplanationAdminRequestStatus);
 /// The `AddAdherenceExplanationAgentRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AddAdherenceExplanationAgentRequest {
@@ -8842,7 +8842,7 @@ impl crate::OpenEnum for AddAdherenceExplanationAgentRequestType {
 crate::__impl_open_enum!(AddAdherenceExplanationAgentRequestType);
 /// The `AddConversationRequest` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AddConversationRequest {
@@ -8905,7 +8905,7 @@ impl serde::Serialize for AddConversationRequest {
 }
 /// The `AddConversationResponse` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AddConversationResponse {
@@ -8964,7 +8964,7 @@ impl serde::Serialize for AddConversationResponse {
 }
 /// The `AddOpportunityBody` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AddOpportunityBody {
@@ -9140,7 +9140,7 @@ impl crate::OpenEnum for AddOpportunityBodyApprovalType {
 crate::__impl_open_enum!(AddOpportunityBodyApprovalType);
 /// The `AddShiftTradeJobRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AddShiftTradeJobRequest {
@@ -9223,7 +9223,7 @@ impl serde::Serialize for AddShiftTradeJobRequest {
 }
 /// The `AddShiftTradeRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AddShiftTradeRequest {
@@ -9316,7 +9316,7 @@ impl serde::Serialize for AddShiftTradeRequest {
 }
 /// The `AddWorkPlanRotationAgentRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AddWorkPlanRotationAgentRequest {
@@ -9397,7 +9397,7 @@ impl serde::Serialize for AddWorkPlanRotationAgentRequest {
 }
 /// The `AddWorkPlanRotationRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AddWorkPlanRotationRequest {
@@ -9760,7 +9760,7 @@ impl crate::OpenEnum for AdditionalMatchCriteriaMediaFilter {
 crate::__impl_open_enum!(AdditionalMatchCriteriaMediaFilter);
 /// The `AdditionalMessage` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdditionalMessage {
@@ -9833,7 +9833,7 @@ impl serde::Serialize for AdditionalMessage {
 }
 /// The `AdditionalSocialMediaMessage` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdditionalSocialMediaMessage {
@@ -10301,7 +10301,7 @@ impl serde::Serialize for AddressableEntityRef {
 }
 /// The `AddressableLicenseDefinition` definition of the spec.
 ///
-/// Available with any of the features `license`.
+/// Available with the `license` feature.
 #[cfg(feature = "license")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AddressableLicenseDefinition {
@@ -10364,7 +10364,7 @@ impl serde::Serialize for AddressableLicenseDefinition {
 }
 /// The `AdherenceAdjustment` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdherenceAdjustment {
@@ -10520,7 +10520,7 @@ impl crate::OpenEnum for AdherenceAdjustmentStatus {
 crate::__impl_open_enum!(AdherenceAdjustmentStatus);
 /// The `AdherenceAdjustmentsListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdherenceAdjustmentsListing {
@@ -10575,7 +10575,7 @@ impl serde::Serialize for AdherenceAdjustmentsListing {
 }
 /// The `AdherenceAdjustmentsReasonCode` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdherenceAdjustmentsReasonCode {
@@ -10687,7 +10687,7 @@ impl crate::OpenEnum for AdherenceAdjustmentsReasonCodeState {
 crate::__impl_open_enum!(AdherenceAdjustmentsReasonCodeState);
 /// The `AdherenceAdjustmentsReasonCodeReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdherenceAdjustmentsReasonCodeReference {
@@ -10746,7 +10746,7 @@ impl serde::Serialize for AdherenceAdjustmentsReasonCodeReference {
 }
 /// The `AdherenceAdjustmentsReasonCodesListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdherenceAdjustmentsReasonCodesListing {
@@ -10801,7 +10801,7 @@ impl serde::Serialize for AdherenceAdjustmentsReasonCodesListing {
 }
 /// The `AdherenceExplanationAsyncResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdherenceExplanationAsyncResponse {
@@ -10856,7 +10856,7 @@ impl serde::Serialize for AdherenceExplanationAsyncResponse {
 }
 /// The `AdherenceExplanationJob` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdherenceExplanationJob {
@@ -11052,7 +11052,7 @@ impl crate::OpenEnum for AdherenceExplanationJobStatus {
 crate::__impl_open_enum!(AdherenceExplanationJobStatus);
 /// The `AdherenceExplanationJobReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdherenceExplanationJobReference {
@@ -11210,7 +11210,7 @@ impl crate::OpenEnum for AdherenceExplanationJobReferenceStatus {
 crate::__impl_open_enum!(AdherenceExplanationJobReferenceStatus);
 /// The `AdherenceExplanationListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdherenceExplanationListing {
@@ -11265,7 +11265,7 @@ impl serde::Serialize for AdherenceExplanationListing {
 }
 /// The `AdherenceExplanationListingAgentQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdherenceExplanationListingAgentQueryResponse {
@@ -11320,7 +11320,7 @@ impl serde::Serialize for AdherenceExplanationListingAgentQueryResponse {
 }
 /// The `AdherenceExplanationListingBuQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdherenceExplanationListingBuQueryResponse {
@@ -11375,7 +11375,7 @@ impl serde::Serialize for AdherenceExplanationListingBuQueryResponse {
 }
 /// The `AdherenceExplanationNotification` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdherenceExplanationNotification {
@@ -11542,7 +11542,7 @@ impl crate::OpenEnum for AdherenceExplanationNotificationType {
 crate::__impl_open_enum!(AdherenceExplanationNotificationType);
 /// The `AdherenceExplanationResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdherenceExplanationResponse {
@@ -11767,7 +11767,7 @@ impl crate::OpenEnum for AdherenceExplanationResponseStatus {
 crate::__impl_open_enum!(AdherenceExplanationResponseStatus);
 /// The `AdherenceSettings` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdherenceSettings {
@@ -11898,7 +11898,7 @@ impl serde::Serialize for AdherenceSettings {
 }
 /// The `Adjacents` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Adjacents {
@@ -12169,7 +12169,7 @@ impl crate::OpenEnum for AdjustableLiveSpeakerDetectionMode {
 crate::__impl_open_enum!(AdjustableLiveSpeakerDetectionMode);
 /// The `AdminAgentScheduleBidBiddingPreference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdminAgentScheduleBidBiddingPreference {
@@ -12340,7 +12340,7 @@ impl crate::OpenEnum for AdminAgentScheduleBidBiddingPreferenceOverrideReason {
 crate::__impl_open_enum!(AdminAgentScheduleBidBiddingPreferenceOverrideReason);
 /// The `AdminAgentScheduleBidPreferenceResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdminAgentScheduleBidPreferenceResponse {
@@ -12399,7 +12399,7 @@ impl serde::Serialize for AdminAgentScheduleBidPreferenceResponse {
 }
 /// The `AdminAgentScheduleSetPreferences` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdminAgentScheduleSetPreferences {
@@ -12491,7 +12491,7 @@ impl serde::Serialize for AdminAgentScheduleSetPreferences {
 }
 /// The `AdminAgentWorkPlanBiddingPreference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdminAgentWorkPlanBiddingPreference {
@@ -12635,7 +12635,7 @@ impl crate::OpenEnum for AdminAgentWorkPlanBiddingPreferenceOverrideReason {
 crate::__impl_open_enum!(AdminAgentWorkPlanBiddingPreferenceOverrideReason);
 /// The `AdminAgentWorkPlanPreferenceResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdminAgentWorkPlanPreferenceResponse {
@@ -12732,7 +12732,7 @@ impl serde::Serialize for AdminAgentWorkPlanPreferenceResponse {
 }
 /// The `AdminBulkUpdateAlternativeShiftTradeState` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdminBulkUpdateAlternativeShiftTradeState {
@@ -12848,7 +12848,7 @@ impl crate::OpenEnum for AdminBulkUpdateAlternativeShiftTradeStateState {
 crate::__impl_open_enum!(AdminBulkUpdateAlternativeShiftTradeStateState);
 /// The `AdminBulkUpdateAlternativeShiftTradeStateRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdminBulkUpdateAlternativeShiftTradeStateRequest {
@@ -12916,7 +12916,7 @@ impl serde::Serialize for AdminBulkUpdateAlternativeShiftTradeStateRequest {
 }
 /// The `AdminTimeOffRequestPatch` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdminTimeOffRequestPatch {
@@ -13284,7 +13284,7 @@ impl crate::OpenEnum for AfterCallWorkState {
 crate::__impl_open_enum!(AfterCallWorkState);
 /// The `AfterCallWorkUpdate` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AfterCallWorkUpdate {
@@ -13355,7 +13355,7 @@ impl serde::Serialize for AfterCallWorkUpdate {
 }
 /// The `Agent` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Agent {
@@ -13410,7 +13410,7 @@ impl serde::Serialize for Agent {
 }
 /// The `AgentAction` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentAction {
@@ -13532,7 +13532,7 @@ impl crate::OpenEnum for AgentActionAgentAction {
 crate::__impl_open_enum!(AgentActionAgentAction);
 /// The `AgentActionPayload` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentActionPayload {
@@ -13603,7 +13603,7 @@ impl serde::Serialize for AgentActionPayload {
 }
 /// The `AgentActivity` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentActivity {
@@ -13788,7 +13788,7 @@ impl serde::Serialize for AgentActivity {
 }
 /// The `AgentActivityEntityListing` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentActivityEntityListing {
@@ -13885,7 +13885,7 @@ impl serde::Serialize for AgentActivityEntityListing {
 }
 /// The `AgentAddOpportunityEnrollment` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentAddOpportunityEnrollment {
@@ -13948,7 +13948,7 @@ impl serde::Serialize for AgentAddOpportunityEnrollment {
 }
 /// The `AgentAdherenceDayMetrics` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentAdherenceDayMetrics {
@@ -14179,7 +14179,7 @@ impl serde::Serialize for AgentAdherenceDayMetrics {
 }
 /// The `AgentAdherenceScheduledActivity` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentAdherenceScheduledActivity {
@@ -14280,7 +14280,7 @@ impl serde::Serialize for AgentAdherenceScheduledActivity {
 }
 /// The `AgentAssignedScheduleSetList` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentAssignedScheduleSetList {
@@ -14349,7 +14349,7 @@ impl serde::Serialize for AgentAssignedScheduleSetList {
 }
 /// The `AgentAssignedShiftSet` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentAssignedShiftSet {
@@ -14448,7 +14448,7 @@ impl serde::Serialize for AgentAssignedShiftSet {
 }
 /// The `AgentBidScheduleSetOverrideRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentBidScheduleSetOverrideRequest {
@@ -14571,7 +14571,7 @@ impl crate::OpenEnum for AgentBidScheduleSetOverrideRequestOverrideReason {
 crate::__impl_open_enum!(AgentBidScheduleSetOverrideRequestOverrideReason);
 /// The `AgentBidWorkPlanOverrideRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentBidWorkPlanOverrideRequest {
@@ -14694,7 +14694,7 @@ impl crate::OpenEnum for AgentBidWorkPlanOverrideRequestOverrideReason {
 crate::__impl_open_enum!(AgentBidWorkPlanOverrideRequestOverrideReason);
 /// The `AgentBulkAddOpportunityEnrollment` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentBulkAddOpportunityEnrollment {
@@ -14761,7 +14761,7 @@ impl serde::Serialize for AgentBulkAddOpportunityEnrollment {
 }
 /// The `AgentBulkAddOpportunityEnrollmentResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentBulkAddOpportunityEnrollmentResult {
@@ -14872,7 +14872,7 @@ impl crate::OpenEnum for AgentBulkAddOpportunityEnrollmentResultStatus {
 crate::__impl_open_enum!(AgentBulkAddOpportunityEnrollmentResultStatus);
 /// The `AgentBulkAddOpportunityEnrollmentsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentBulkAddOpportunityEnrollmentsRequest {
@@ -14934,7 +14934,7 @@ impl serde::Serialize for AgentBulkAddOpportunityEnrollmentsRequest {
 }
 /// The `AgentBulkAddOpportunityEnrollmentsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentBulkAddOpportunityEnrollmentsResponse {
@@ -15007,7 +15007,7 @@ impl serde::Serialize for AgentBulkAddOpportunityEnrollmentsResponse {
 }
 /// The `AgentBulkStatusUpdateOpportunityEnrollmentsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentBulkStatusUpdateOpportunityEnrollmentsRequest {
@@ -15113,7 +15113,7 @@ impl crate::OpenEnum for AgentBulkStatusUpdateOpportunityEnrollmentsRequestStatu
 crate::__impl_open_enum!(AgentBulkStatusUpdateOpportunityEnrollmentsRequestStatus);
 /// The `AgentBulkStatusUpdateOpportunityEnrollmentsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentBulkStatusUpdateOpportunityEnrollmentsResponse {
@@ -15187,7 +15187,7 @@ impl serde::Serialize for AgentBulkStatusUpdateOpportunityEnrollmentsResponse {
 }
 /// The `AgentBusinessUnitOpportunities` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentBusinessUnitOpportunities {
@@ -15258,7 +15258,7 @@ impl serde::Serialize for AgentBusinessUnitOpportunities {
 }
 /// The `AgentChecklist` definition of the spec.
 ///
-/// Available with any of the features `agent-assistants`.
+/// Available with the `agent-assistants` feature.
 #[cfg(feature = "agent-assistants")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentChecklist {
@@ -15363,7 +15363,7 @@ impl serde::Serialize for AgentChecklist {
 }
 /// The `AgentChecklistInfo` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentChecklistInfo {
@@ -15448,7 +15448,7 @@ impl serde::Serialize for AgentChecklistInfo {
 }
 /// The `AgentChecklistItem` definition of the spec.
 ///
-/// Available with any of the features `agent-assistants`.
+/// Available with the `agent-assistants` feature.
 #[cfg(feature = "agent-assistants")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentChecklistItem {
@@ -15547,7 +15547,7 @@ impl serde::Serialize for AgentChecklistItem {
 }
 /// The `AgentChecklistListing` definition of the spec.
 ///
-/// Available with any of the features `agent-assistants`.
+/// Available with the `agent-assistants` feature.
 #[cfg(feature = "agent-assistants")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentChecklistListing {
@@ -15614,7 +15614,7 @@ impl serde::Serialize for AgentChecklistListing {
 }
 /// The `AgentChecklistResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentChecklistResponse {
@@ -15945,7 +15945,7 @@ impl crate::OpenEnum for AgentChecklistResponseDirection {
 crate::__impl_open_enum!(AgentChecklistResponseDirection);
 /// The `AgentChecklistResponseList` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentChecklistResponseList {
@@ -16012,7 +16012,7 @@ impl serde::Serialize for AgentChecklistResponseList {
 }
 /// The `AgentCopilotAggregateDataContainer` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentCopilotAggregateDataContainer {
@@ -16071,7 +16071,7 @@ impl serde::Serialize for AgentCopilotAggregateDataContainer {
 }
 /// The `AgentCopilotAggregateQueryClause` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentCopilotAggregateQueryClause {
@@ -16178,7 +16178,7 @@ impl crate::OpenEnum for AgentCopilotAggregateQueryClauseType {
 crate::__impl_open_enum!(AgentCopilotAggregateQueryClauseType);
 /// The `AgentCopilotAggregateQueryFilter` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentCopilotAggregateQueryFilter {
@@ -16284,7 +16284,7 @@ impl crate::OpenEnum for AgentCopilotAggregateQueryFilterType {
 crate::__impl_open_enum!(AgentCopilotAggregateQueryFilterType);
 /// The `AgentCopilotAggregateQueryPredicate` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentCopilotAggregateQueryPredicate {
@@ -16592,7 +16592,7 @@ impl crate::OpenEnum for AgentCopilotAggregateQueryPredicateOperator {
 crate::__impl_open_enum!(AgentCopilotAggregateQueryPredicateOperator);
 /// The `AgentCopilotAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentCopilotAggregateQueryResponse {
@@ -16647,7 +16647,7 @@ impl serde::Serialize for AgentCopilotAggregateQueryResponse {
 }
 /// The `AgentCopilotAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentCopilotAggregationQuery {
@@ -16845,7 +16845,7 @@ impl crate::OpenEnum for AgentCopilotAggregationQueryQueryType {
 crate::__impl_open_enum!(AgentCopilotAggregationQueryQueryType);
 /// The `AgentCopilotAggregationSort` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentCopilotAggregationSort {
@@ -17035,7 +17035,7 @@ impl crate::OpenEnum for AgentCopilotAggregationSortFunction {
 crate::__impl_open_enum!(AgentCopilotAggregationSortFunction);
 /// The `AgentCopilotAggregationView` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentCopilotAggregationView {
@@ -17216,7 +17216,7 @@ impl crate::OpenEnum for AgentCopilotAggregationViewFunction {
 crate::__impl_open_enum!(AgentCopilotAggregationViewFunction);
 /// The `AgentCopilotAsyncAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentCopilotAsyncAggregateQueryResponse {
@@ -17275,7 +17275,7 @@ impl serde::Serialize for AgentCopilotAsyncAggregateQueryResponse {
 }
 /// The `AgentCopilotAsyncAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentCopilotAsyncAggregationQuery {
@@ -17479,7 +17479,7 @@ impl crate::OpenEnum for AgentCopilotAsyncAggregationQueryQueryType {
 crate::__impl_open_enum!(AgentCopilotAsyncAggregationQueryQueryType);
 /// The `AgentCountRange` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentCountRange {
@@ -17630,7 +17630,7 @@ impl serde::Serialize for AgentDirectRoutingBackupSettings {
 }
 /// The `AgentEffectiveBid` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentEffectiveBid {
@@ -17729,7 +17729,7 @@ impl serde::Serialize for AgentEffectiveBid {
 }
 /// The `AgentEvaluatorActivity` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentEvaluatorActivity {
@@ -17836,7 +17836,7 @@ impl serde::Serialize for AgentEvaluatorActivity {
 }
 /// The `AgentGreeting` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentGreeting {
@@ -17923,7 +17923,7 @@ impl serde::Serialize for AgentGreeting {
 }
 /// The `AgentIntegrationAssociationRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentIntegrationAssociationRequest {
@@ -18010,7 +18010,7 @@ impl serde::Serialize for AgentIntegrationAssociationRequest {
 }
 /// The `AgentIntegrationAssociationResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentIntegrationAssociationResponse {
@@ -18096,7 +18096,7 @@ impl serde::Serialize for AgentIntegrationAssociationResponse {
 }
 /// The `AgentIntegrationsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentIntegrationsRequest {
@@ -18171,7 +18171,7 @@ impl serde::Serialize for AgentIntegrationsRequest {
 }
 /// The `AgentIntegrationsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentIntegrationsResponse {
@@ -18261,7 +18261,7 @@ impl serde::Serialize for AgentIntegrationsResponse {
 }
 /// The `AgentManagementUnitReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentManagementUnitReference {
@@ -18438,7 +18438,7 @@ impl crate::OpenEnum for AgentMaxUtilizationResponseLevel {
 crate::__impl_open_enum!(AgentMaxUtilizationResponseLevel);
 /// The `AgentMuQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentMuQueryResponse {
@@ -18572,7 +18572,7 @@ impl crate::OpenEnum for AgentMuQueryResponseStatus {
 crate::__impl_open_enum!(AgentMuQueryResponseStatus);
 /// The `AgentMuScheduleItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentMuScheduleItem {
@@ -18663,7 +18663,7 @@ impl serde::Serialize for AgentMuScheduleItem {
 }
 /// The `AgentMuScheduleQuery` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentMuScheduleQuery {
@@ -18733,7 +18733,7 @@ impl serde::Serialize for AgentMuScheduleQuery {
 }
 /// The `AgentMuScheduleResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentMuScheduleResult {
@@ -18811,7 +18811,7 @@ impl serde::Serialize for AgentMuScheduleResult {
 }
 /// The `AgentMuScheduleShift` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentMuScheduleShift {
@@ -18908,7 +18908,7 @@ impl serde::Serialize for AgentMuScheduleShift {
 }
 /// The `AgentOpportunityEnrollmentResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentOpportunityEnrollmentResult {
@@ -19318,7 +19318,7 @@ impl crate::OpenEnum for AgentOpportunityEnrollmentResultDenialCode {
 crate::__impl_open_enum!(AgentOpportunityEnrollmentResultDenialCode);
 /// The `AgentOwnedMappingPreview` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentOwnedMappingPreview {
@@ -19399,7 +19399,7 @@ impl serde::Serialize for AgentOwnedMappingPreview {
 }
 /// The `AgentOwnedMappingPreviewListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentOwnedMappingPreviewListing {
@@ -19606,7 +19606,7 @@ impl serde::Serialize for AgentOwnedRouting {
 }
 /// The `AgentPossibleWorkShiftsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentPossibleWorkShiftsRequest {
@@ -19680,7 +19680,7 @@ impl serde::Serialize for AgentPossibleWorkShiftsRequest {
 }
 /// The `AgentPossibleWorkShiftsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentPossibleWorkShiftsResponse {
@@ -19767,7 +19767,7 @@ impl serde::Serialize for AgentPossibleWorkShiftsResponse {
 }
 /// The `AgentQueryAdherenceAdjustmentsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentQueryAdherenceAdjustmentsRequest {
@@ -19834,7 +19834,7 @@ impl serde::Serialize for AgentQueryAdherenceAdjustmentsRequest {
 }
 /// The `AgentQueryAdherenceExplanationsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentQueryAdherenceExplanationsRequest {
@@ -19904,7 +19904,7 @@ impl serde::Serialize for AgentQueryAdherenceExplanationsRequest {
 }
 /// The `AgentQueryAdherenceExplanationsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentQueryAdherenceExplanationsResponse {
@@ -19967,7 +19967,7 @@ impl serde::Serialize for AgentQueryAdherenceExplanationsResponse {
 }
 /// The `AgentQueryOpportunities` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentQueryOpportunities {
@@ -20034,7 +20034,7 @@ impl serde::Serialize for AgentQueryOpportunities {
 }
 /// The `AgentQueryOpportunitiesResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentQueryOpportunitiesResponse {
@@ -20093,7 +20093,7 @@ impl serde::Serialize for AgentQueryOpportunitiesResponse {
 }
 /// The `AgentQueryOpportunityResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentQueryOpportunityResult {
@@ -20311,7 +20311,7 @@ impl crate::OpenEnum for AgentQueryOpportunityResultStatus {
 crate::__impl_open_enum!(AgentQueryOpportunityResultStatus);
 /// The `AgentQueueTimeRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentQueueTimeRequest {
@@ -20424,7 +20424,7 @@ impl serde::Serialize for AgentQueueTimeRequest {
 }
 /// The `AgentScheduleBid` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentScheduleBid {
@@ -20666,7 +20666,7 @@ impl crate::OpenEnum for AgentScheduleBidBidType {
 crate::__impl_open_enum!(AgentScheduleBidBidType);
 /// The `AgentScheduleBidScheduleSetResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentScheduleBidScheduleSetResponse {
@@ -20733,7 +20733,7 @@ impl serde::Serialize for AgentScheduleBidScheduleSetResponse {
 }
 /// The `AgentScheduleBiddingPreferencePriority` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentScheduleBiddingPreferencePriority {
@@ -20802,7 +20802,7 @@ impl serde::Serialize for AgentScheduleBiddingPreferencePriority {
 }
 /// The `AgentScheduleBiddingPreferenceResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentScheduleBiddingPreferenceResponse {
@@ -20967,7 +20967,7 @@ impl crate::OpenEnum for AgentScheduleBiddingPreferenceResponseOverrideReason {
 crate::__impl_open_enum!(AgentScheduleBiddingPreferenceResponseOverrideReason);
 /// The `AgentScheduleBids` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentScheduleBids {
@@ -21053,7 +21053,7 @@ impl serde::Serialize for AgentScheduleBids {
 }
 /// The `AgentScheduleShiftActivity` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentScheduleShiftActivity {
@@ -21222,7 +21222,7 @@ impl crate::OpenEnum for AgentScheduleShiftActivityActivityCategory {
 crate::__impl_open_enum!(AgentScheduleShiftActivityActivityCategory);
 /// The `AgentScheduleUnavailableTime` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentScheduleUnavailableTime {
@@ -21287,7 +21287,7 @@ impl serde::Serialize for AgentScheduleUnavailableTime {
 }
 /// The `AgentSchedulingPreference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentSchedulingPreference {
@@ -21413,7 +21413,7 @@ impl crate::OpenEnum for AgentSchedulingPreferencePreferenceLevel {
 crate::__impl_open_enum!(AgentSchedulingPreferencePreferenceLevel);
 /// The `AgentSchedulingPreferenceListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentSchedulingPreferenceListing {
@@ -21468,7 +21468,7 @@ impl serde::Serialize for AgentSchedulingPreferenceListing {
 }
 /// The `AgentScoringRule` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentScoringRule {
@@ -21736,7 +21736,7 @@ impl crate::OpenEnum for AgentScoringRuleAgentToScore {
 crate::__impl_open_enum!(AgentScoringRuleAgentToScore);
 /// The `AgentScoringRuleEntityListing` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentScoringRuleEntityListing {
@@ -21833,7 +21833,7 @@ impl serde::Serialize for AgentScoringRuleEntityListing {
 }
 /// The `AgentStateActivityCategoryCount` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentStateActivityCategoryCount {
@@ -21972,7 +21972,7 @@ impl crate::OpenEnum for AgentStateActivityCategoryCountActivityCategory {
 crate::__impl_open_enum!(AgentStateActivityCategoryCountActivityCategory);
 /// The `AgentStateAdherenceStateCount` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentStateAdherenceStateCount {
@@ -22091,7 +22091,7 @@ impl crate::OpenEnum for AgentStateAdherenceStateCountAdherenceState {
 crate::__impl_open_enum!(AgentStateAdherenceStateCountAdherenceState);
 /// The `AgentStateAgentQueryClause` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentStateAgentQueryClause {
@@ -22198,7 +22198,7 @@ impl crate::OpenEnum for AgentStateAgentQueryClauseType {
 crate::__impl_open_enum!(AgentStateAgentQueryClauseType);
 /// The `AgentStateAgentQueryPredicate` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentStateAgentQueryPredicate {
@@ -22403,7 +22403,7 @@ impl crate::OpenEnum for AgentStateAgentQueryPredicateDimension {
 crate::__impl_open_enum!(AgentStateAgentQueryPredicateDimension);
 /// The `AgentStateCountsRequest` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentStateCountsRequest {
@@ -22462,7 +22462,7 @@ impl serde::Serialize for AgentStateCountsRequest {
 }
 /// The `AgentStateIsOutOfOfficeCount` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentStateIsOutOfOfficeCount {
@@ -22525,7 +22525,7 @@ impl serde::Serialize for AgentStateIsOutOfOfficeCount {
 }
 /// The `AgentStatePresenceCount` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentStatePresenceCount {
@@ -22677,7 +22677,7 @@ impl crate::OpenEnum for AgentStatePresenceCountSystemPresence {
 crate::__impl_open_enum!(AgentStatePresenceCountSystemPresence);
 /// The `AgentStateQueryRequest` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentStateQueryRequest {
@@ -22938,7 +22938,7 @@ impl crate::OpenEnum for AgentStateQueryRequestSessionOrder {
 crate::__impl_open_enum!(AgentStateQueryRequestSessionOrder);
 /// The `AgentStateRoutingStatusCount` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentStateRoutingStatusCount {
@@ -23057,7 +23057,7 @@ impl crate::OpenEnum for AgentStateRoutingStatusCountRoutingStatus {
 crate::__impl_open_enum!(AgentStateRoutingStatusCountRoutingStatus);
 /// The `AgentStateSegmentTypeCount` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentStateSegmentTypeCount {
@@ -23256,7 +23256,7 @@ impl crate::OpenEnum for AgentStateSegmentTypeCountSegmentType {
 crate::__impl_open_enum!(AgentStateSegmentTypeCountSegmentType);
 /// The `AgentStateSessionFilter` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentStateSessionFilter {
@@ -23362,7 +23362,7 @@ impl crate::OpenEnum for AgentStateSessionFilterType {
 crate::__impl_open_enum!(AgentStateSessionFilterType);
 /// The `AgentStateSessionQueryClause` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentStateSessionQueryClause {
@@ -23469,7 +23469,7 @@ impl crate::OpenEnum for AgentStateSessionQueryClauseType {
 crate::__impl_open_enum!(AgentStateSessionQueryClauseType);
 /// The `AgentStateSessionQueryPredicate` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentStateSessionQueryPredicate {
@@ -23599,7 +23599,7 @@ impl crate::OpenEnum for AgentStateSessionQueryPredicateDimension {
 crate::__impl_open_enum!(AgentStateSessionQueryPredicateDimension);
 /// The `AgentStateUserFilter` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentStateUserFilter {
@@ -23705,7 +23705,7 @@ impl crate::OpenEnum for AgentStateUserFilterType {
 crate::__impl_open_enum!(AgentStateUserFilterType);
 /// The `AgentTimeOffRequestPatch` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentTimeOffRequestPatch {
@@ -23823,7 +23823,7 @@ impl crate::OpenEnum for AgentTimeOffRequestPatchStatus {
 crate::__impl_open_enum!(AgentTimeOffRequestPatchStatus);
 /// The `AgentUpdateAlternativeShiftTradeRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentUpdateAlternativeShiftTradeRequest {
@@ -23925,7 +23925,7 @@ impl crate::OpenEnum for AgentUpdateAlternativeShiftTradeRequestState {
 crate::__impl_open_enum!(AgentUpdateAlternativeShiftTradeRequestState);
 /// The `AgentUtilizationAggregateDataContainer` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentUtilizationAggregateDataContainer {
@@ -23984,7 +23984,7 @@ impl serde::Serialize for AgentUtilizationAggregateDataContainer {
 }
 /// The `AgentUtilizationAggregateQueryClause` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentUtilizationAggregateQueryClause {
@@ -24091,7 +24091,7 @@ impl crate::OpenEnum for AgentUtilizationAggregateQueryClauseType {
 crate::__impl_open_enum!(AgentUtilizationAggregateQueryClauseType);
 /// The `AgentUtilizationAggregateQueryFilter` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentUtilizationAggregateQueryFilter {
@@ -24197,7 +24197,7 @@ impl crate::OpenEnum for AgentUtilizationAggregateQueryFilterType {
 crate::__impl_open_enum!(AgentUtilizationAggregateQueryFilterType);
 /// The `AgentUtilizationAggregateQueryPredicate` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentUtilizationAggregateQueryPredicate {
@@ -24387,7 +24387,7 @@ impl crate::OpenEnum for AgentUtilizationAggregateQueryPredicateOperator {
 crate::__impl_open_enum!(AgentUtilizationAggregateQueryPredicateOperator);
 /// The `AgentUtilizationAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentUtilizationAggregateQueryResponse {
@@ -24442,7 +24442,7 @@ impl serde::Serialize for AgentUtilizationAggregateQueryResponse {
 }
 /// The `AgentUtilizationAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentUtilizationAggregationQuery {
@@ -24587,7 +24587,7 @@ impl crate::OpenEnum for AgentUtilizationAggregationQueryAlternateTimeDimension 
 crate::__impl_open_enum!(AgentUtilizationAggregationQueryAlternateTimeDimension);
 /// The `AgentUtilizationAggregationView` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentUtilizationAggregationView {
@@ -24748,7 +24748,7 @@ impl crate::OpenEnum for AgentUtilizationAggregationViewFunction {
 crate::__impl_open_enum!(AgentUtilizationAggregationViewFunction);
 /// The `AgentUtilizationAsyncAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentUtilizationAsyncAggregateQueryResponse {
@@ -24807,7 +24807,7 @@ impl serde::Serialize for AgentUtilizationAsyncAggregateQueryResponse {
 }
 /// The `AgentUtilizationAsyncAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentUtilizationAsyncAggregationQuery {
@@ -24958,7 +24958,7 @@ impl crate::OpenEnum for AgentUtilizationAsyncAggregationQueryAlternateTimeDimen
 crate::__impl_open_enum!(AgentUtilizationAsyncAggregationQueryAlternateTimeDimension);
 /// The `AgentVideoSettings` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentVideoSettings {
@@ -25080,7 +25080,7 @@ impl crate::OpenEnum for AgentVideoSettingsBackground {
 crate::__impl_open_enum!(AgentVideoSettingsBackground);
 /// The `AgentWorkPlan` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentWorkPlan {
@@ -25265,7 +25265,7 @@ impl serde::Serialize for AgentWorkPlan {
 }
 /// The `AgentWorkPlanActivity` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentWorkPlanActivity {
@@ -25349,7 +25349,7 @@ impl serde::Serialize for AgentWorkPlanActivity {
 }
 /// The `AgentWorkPlanBid` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentWorkPlanBid {
@@ -25603,7 +25603,7 @@ impl crate::OpenEnum for AgentWorkPlanBidBidType {
 crate::__impl_open_enum!(AgentWorkPlanBidBidType);
 /// The `AgentWorkPlanBiddingPreference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentWorkPlanBiddingPreference {
@@ -25670,7 +25670,7 @@ impl serde::Serialize for AgentWorkPlanBiddingPreference {
 }
 /// The `AgentWorkPlanBiddingPreferenceRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentWorkPlanBiddingPreferenceRequest {
@@ -25738,7 +25738,7 @@ impl serde::Serialize for AgentWorkPlanBiddingPreferenceRequest {
 }
 /// The `AgentWorkPlanBiddingPreferenceResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentWorkPlanBiddingPreferenceResponse {
@@ -25895,7 +25895,7 @@ impl crate::OpenEnum for AgentWorkPlanBiddingPreferenceResponseOverrideReason {
 crate::__impl_open_enum!(AgentWorkPlanBiddingPreferenceResponseOverrideReason);
 /// The `AgentWorkPlanBids` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentWorkPlanBids {
@@ -25974,7 +25974,7 @@ impl serde::Serialize for AgentWorkPlanBids {
 }
 /// The `AgentWorkPlanListResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentWorkPlanListResponse {
@@ -26041,7 +26041,7 @@ impl serde::Serialize for AgentWorkPlanListResponse {
 }
 /// The `AgentWorkPlanShift` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentWorkPlanShift {
@@ -26330,7 +26330,7 @@ impl serde::Serialize for AgentWorkPlanShift {
 }
 /// The `AgentWorkPlans` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentWorkPlans {
@@ -29548,7 +29548,7 @@ impl serde::Serialize for AgenticVirtualAgentVersionSettings {
 }
 /// The `AgentlessEmailSendRequestDto` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentlessEmailSendRequestDto {
@@ -29689,7 +29689,7 @@ impl crate::OpenEnum for AgentlessEmailSendRequestDtoSenderType {
 crate::__impl_open_enum!(AgentlessEmailSendRequestDtoSenderType);
 /// The `AgentlessEmailSendResponseDto` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentlessEmailSendResponseDto {
@@ -29850,7 +29850,7 @@ impl crate::OpenEnum for AgentlessEmailSendResponseDtoSenderType {
 crate::__impl_open_enum!(AgentlessEmailSendResponseDtoSenderType);
 /// The `AgentsBidAssignedScheduleSetOverrideRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentsBidAssignedScheduleSetOverrideRequest {
@@ -29919,7 +29919,7 @@ impl serde::Serialize for AgentsBidAssignedScheduleSetOverrideRequest {
 }
 /// The `AgentsBidAssignedWorkPlanOverrideRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentsBidAssignedWorkPlanOverrideRequest {
@@ -29988,7 +29988,7 @@ impl serde::Serialize for AgentsBidAssignedWorkPlanOverrideRequest {
 }
 /// The `AgentsEffectiveScheduleSetResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentsEffectiveScheduleSetResponse {
@@ -30051,7 +30051,7 @@ impl serde::Serialize for AgentsEffectiveScheduleSetResponse {
 }
 /// The `AgentsIntegrationsListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentsIntegrationsListing {
@@ -30106,7 +30106,7 @@ impl serde::Serialize for AgentsIntegrationsListing {
 }
 /// The `AgentsWorkPlansResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentsWorkPlansResponse {
@@ -30165,7 +30165,7 @@ impl serde::Serialize for AgentsWorkPlansResponse {
 }
 /// The `AggregateHistoricalAvailability` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AggregateHistoricalAvailability {
@@ -30436,7 +30436,7 @@ impl serde::Serialize for AggregateViewData {
 }
 /// The `AggregatedExportJobRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AggregatedExportJobRequest {
@@ -30566,7 +30566,7 @@ impl crate::OpenEnum for AggregatedExportJobRequestGranularity {
 crate::__impl_open_enum!(AggregatedExportJobRequestGranularity);
 /// The `AggregatedExportSnapshotJobRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AggregatedExportSnapshotJobRequest {
@@ -30777,7 +30777,7 @@ impl crate::OpenEnum for AggregatedExportSnapshotJobRequestSnapshotId {
 crate::__impl_open_enum!(AggregatedExportSnapshotJobRequestSnapshotId);
 /// The `AggregatedHistoricalExportJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AggregatedHistoricalExportJobResponse {
@@ -30836,7 +30836,7 @@ impl serde::Serialize for AggregatedHistoricalExportJobResponse {
 }
 /// The `AggregatedHistoricalExportJobStatus` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AggregatedHistoricalExportJobStatus {
@@ -30959,7 +30959,7 @@ impl crate::OpenEnum for AggregatedHistoricalExportJobStatusStatus {
 crate::__impl_open_enum!(AggregatedHistoricalExportJobStatusStatus);
 /// The `AggregatedSessionExportJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AggregatedSessionExportJobResponse {
@@ -31018,7 +31018,7 @@ impl serde::Serialize for AggregatedSessionExportJobResponse {
 }
 /// The `AggregatedSessionExportJobStatus` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AggregatedSessionExportJobStatus {
@@ -31141,7 +31141,7 @@ impl crate::OpenEnum for AggregatedSessionExportJobStatusStatus {
 crate::__impl_open_enum!(AggregatedSessionExportJobStatusStatus);
 /// The `AggregatedSnapshotExportJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AggregatedSnapshotExportJobResponse {
@@ -31200,7 +31200,7 @@ impl serde::Serialize for AggregatedSnapshotExportJobResponse {
 }
 /// The `AggregatedSnapshotExportJobStatus` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AggregatedSnapshotExportJobStatus {
@@ -32229,7 +32229,7 @@ impl serde::Serialize for AiScoringSettings {
 }
 /// The `AlertListing` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertListing {
@@ -32326,7 +32326,7 @@ impl serde::Serialize for AlertListing {
 }
 /// The `AlertNotification` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertNotification {
@@ -32406,7 +32406,7 @@ impl serde::Serialize for AlertNotification {
 }
 /// The `AlertRequest` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertRequest {
@@ -32530,7 +32530,7 @@ impl crate::OpenEnum for AlertRequestType {
 crate::__impl_open_enum!(AlertRequestType);
 /// The `AlertRuleProperties` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertRuleProperties {
@@ -32659,7 +32659,7 @@ impl crate::OpenEnum for AlertRulePropertiesType {
 crate::__impl_open_enum!(AlertRulePropertiesType);
 /// The `AlertSummary` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertSummary {
@@ -32794,7 +32794,7 @@ impl crate::OpenEnum for AlertSummaryMetricType {
 crate::__impl_open_enum!(AlertSummaryMetricType);
 /// The `AlertSummaryEntity` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertSummaryEntity {
@@ -32943,7 +32943,7 @@ impl crate::OpenEnum for AlertSummaryEntityEntityType {
 crate::__impl_open_enum!(AlertSummaryEntityEntityType);
 /// The `AlertablePresences` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertablePresences {
@@ -33010,7 +33010,7 @@ impl serde::Serialize for AlertablePresences {
 }
 /// The `AlertingUnreadStatus` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertingUnreadStatus {
@@ -33071,7 +33071,7 @@ impl serde::Serialize for AlertingUnreadStatus {
 }
 /// The `AllTimePoints` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AllTimePoints {
@@ -33350,7 +33350,7 @@ impl serde::Serialize for AllocationResultsTemplate {
 }
 /// The `Alteration` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Alteration {
@@ -33450,7 +33450,7 @@ impl crate::OpenEnum for AlterationType {
 crate::__impl_open_enum!(AlterationType);
 /// The `AlternativeShiftAgentScheduledShift` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlternativeShiftAgentScheduledShift {
@@ -33561,7 +33561,7 @@ impl serde::Serialize for AlternativeShiftAgentScheduledShift {
 }
 /// The `AlternativeShiftAsyncResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlternativeShiftAsyncResponse {
@@ -33622,7 +33622,7 @@ impl serde::Serialize for AlternativeShiftAsyncResponse {
 }
 /// The `AlternativeShiftBuSettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlternativeShiftBuSettingsResponse {
@@ -33739,7 +33739,7 @@ impl serde::Serialize for AlternativeShiftBuSettingsResponse {
 }
 /// The `AlternativeShiftBulkUpdateTradesResponseTemplate` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlternativeShiftBulkUpdateTradesResponseTemplate {
@@ -33795,7 +33795,7 @@ impl serde::Serialize for AlternativeShiftBulkUpdateTradesResponseTemplate {
 }
 /// The `AlternativeShiftJobReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlternativeShiftJobReference {
@@ -33969,7 +33969,7 @@ impl crate::OpenEnum for AlternativeShiftJobReferenceType {
 crate::__impl_open_enum!(AlternativeShiftJobReferenceType);
 /// The `AlternativeShiftJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlternativeShiftJobResponse {
@@ -34179,7 +34179,7 @@ impl crate::OpenEnum for AlternativeShiftJobResponseType {
 crate::__impl_open_enum!(AlternativeShiftJobResponseType);
 /// The `AlternativeShiftNotification` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlternativeShiftNotification {
@@ -34393,7 +34393,7 @@ impl crate::OpenEnum for AlternativeShiftNotificationNewState {
 crate::__impl_open_enum!(AlternativeShiftNotificationNewState);
 /// The `AlternativeShiftOffersRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlternativeShiftOffersRequest {
@@ -34465,7 +34465,7 @@ impl serde::Serialize for AlternativeShiftOffersRequest {
 }
 /// The `AlternativeShiftOffersViewResponseTemplate` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlternativeShiftOffersViewResponseTemplate {
@@ -34606,7 +34606,7 @@ impl serde::Serialize for AlternativeShiftOffersViewResponseTemplate {
 }
 /// The `AlternativeShiftScheduleLookup` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlternativeShiftScheduleLookup {
@@ -34676,7 +34676,7 @@ impl serde::Serialize for AlternativeShiftScheduleLookup {
 }
 /// The `AlternativeShiftSearchOffersRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlternativeShiftSearchOffersRequest {
@@ -34771,7 +34771,7 @@ impl serde::Serialize for AlternativeShiftSearchOffersRequest {
 }
 /// The `AlternativeShiftTradeBulkUpdateTemplateItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlternativeShiftTradeBulkUpdateTemplateItem {
@@ -34961,7 +34961,7 @@ impl crate::OpenEnum for AlternativeShiftTradeBulkUpdateTemplateItemFailureReaso
 crate::__impl_open_enum!(AlternativeShiftTradeBulkUpdateTemplateItemFailureReason);
 /// The `AlternativeShiftTradeListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlternativeShiftTradeListing {
@@ -35016,7 +35016,7 @@ impl serde::Serialize for AlternativeShiftTradeListing {
 }
 /// The `AlternativeShiftTradeResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlternativeShiftTradeResponse {
@@ -35326,7 +35326,7 @@ impl crate::OpenEnum for AlternativeShiftTradeResponseProcessingStatus {
 crate::__impl_open_enum!(AlternativeShiftTradeResponseProcessingStatus);
 /// The `AlternativeShiftTradesViewResponseTemplate` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlternativeShiftTradesViewResponseTemplate {
@@ -35381,7 +35381,7 @@ impl serde::Serialize for AlternativeShiftTradesViewResponseTemplate {
 }
 /// The `AmazonLexRequest` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AmazonLexRequest {
@@ -35548,7 +35548,7 @@ impl crate::OpenEnum for AnalyticsAgentGroupAgentGroupType {
 crate::__impl_open_enum!(AnalyticsAgentGroupAgentGroupType);
 /// The `AnalyticsAgentStateAgentResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnalyticsAgentStateAgentResponse {
@@ -36128,7 +36128,7 @@ impl crate::OpenEnum for AnalyticsAgentStateAgentResponseActualActivityCategory 
 crate::__impl_open_enum!(AnalyticsAgentStateAgentResponseActualActivityCategory);
 /// The `AnalyticsAgentStateAgentSessionResult` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnalyticsAgentStateAgentSessionResult {
@@ -36497,7 +36497,7 @@ impl crate::OpenEnum for AnalyticsAgentStateAgentSessionResultMediaType {
 crate::__impl_open_enum!(AnalyticsAgentStateAgentSessionResultMediaType);
 /// The `AnalyticsAgentStateCountsResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnalyticsAgentStateCountsResponse {
@@ -36600,7 +36600,7 @@ impl serde::Serialize for AnalyticsAgentStateCountsResponse {
 }
 /// The `AnalyticsAgentStateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnalyticsAgentStateQueryResponse {
@@ -38047,7 +38047,7 @@ impl serde::Serialize for AnalyticsConversationWithoutAttributesMultiGetResponse
 }
 /// The `AnalyticsDataRetentionResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnalyticsDataRetentionResponse {
@@ -39663,7 +39663,7 @@ impl crate::OpenEnum for AnalyticsQueryAggregationType {
 crate::__impl_open_enum!(AnalyticsQueryAggregationType);
 /// The `AnalyticsReportingSettings` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnalyticsReportingSettings {
@@ -41736,7 +41736,7 @@ impl crate::OpenEnum for AnalyticsUserPresenceRecordSystemPresence {
 crate::__impl_open_enum!(AnalyticsUserPresenceRecordSystemPresence);
 /// The `Annotation` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Annotation {
@@ -42035,7 +42035,7 @@ impl serde::Serialize for AnswerGenerationConfig {
 }
 /// The `AnswerGenerationDocument` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnswerGenerationDocument {
@@ -42416,7 +42416,7 @@ impl crate::OpenEnum for ApiUsageClientQueryGranularity {
 crate::__impl_open_enum!(ApiUsageClientQueryGranularity);
 /// The `ApiUsageOrganizationQuery` definition of the spec.
 ///
-/// Available with any of the features `usage`.
+/// Available with the `usage` feature.
 #[cfg(feature = "usage")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApiUsageOrganizationQuery {
@@ -42749,7 +42749,7 @@ impl serde::Serialize for ApiUsageRow {
 }
 /// The `ApiUsageSimpleSearch` definition of the spec.
 ///
-/// Available with any of the features `usage`.
+/// Available with the `usage` feature.
 #[cfg(feature = "usage")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApiUsageSimpleSearch {
@@ -42826,7 +42826,7 @@ impl serde::Serialize for ApiUsageSimpleSearch {
 }
 /// The `AppEvent` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppEvent {
@@ -42972,7 +42972,7 @@ impl serde::Serialize for AppEvent {
 }
 /// The `AppEventRequest` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppEventRequest {
@@ -43122,7 +43122,7 @@ impl serde::Serialize for AppEventRequest {
 }
 /// The `AppEventResponse` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppEventResponse {
@@ -43323,7 +43323,7 @@ impl serde::Serialize for AppEventResponse {
 }
 /// The `AppEventResponseSession` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppEventResponseSession {
@@ -43455,7 +43455,7 @@ impl serde::Serialize for AppEventResponseSession {
 }
 /// The `AppendToDncActionSettings` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppendToDncActionSettings {
@@ -43565,7 +43565,7 @@ impl crate::OpenEnum for AppendToDncActionSettingsListType {
 crate::__impl_open_enum!(AppendToDncActionSettingsListType);
 /// The `AppleAuthentication` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppleAuthentication {
@@ -43636,7 +43636,7 @@ impl serde::Serialize for AppleAuthentication {
 }
 /// The `AppleIMessageApp` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppleIMessageApp {
@@ -43723,7 +43723,7 @@ impl serde::Serialize for AppleIMessageApp {
 }
 /// The `AppleIdentityResolutionConfig` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppleIdentityResolutionConfig {
@@ -43802,7 +43802,7 @@ impl serde::Serialize for AppleIdentityResolutionConfig {
 }
 /// The `AppleIntegration` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppleIntegration {
@@ -44008,7 +44008,7 @@ impl crate::OpenEnum for AppleIntegrationCreateStatus {
 crate::__impl_open_enum!(AppleIntegrationCreateStatus);
 /// The `AppleIntegrationEntityListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppleIntegrationEntityListing {
@@ -44105,7 +44105,7 @@ impl serde::Serialize for AppleIntegrationEntityListing {
 }
 /// The `AppleIntegrationRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppleIntegrationRequest {
@@ -44225,7 +44225,7 @@ impl serde::Serialize for AppleIntegrationRequest {
 }
 /// The `AppleIntegrationUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppleIntegrationUpdateRequest {
@@ -44324,7 +44324,7 @@ impl serde::Serialize for AppleIntegrationUpdateRequest {
 }
 /// The `AppleInvitation` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppleInvitation {
@@ -44580,7 +44580,7 @@ impl serde::Serialize for AppleOpaqueId {
 }
 /// The `ApplePay` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApplePay {
@@ -44771,7 +44771,7 @@ impl serde::Serialize for ApplePay {
 }
 /// The `ApprovalNamespace` definition of the spec.
 ///
-/// Available with any of the features `organization`.
+/// Available with the `organization` feature.
 #[cfg(feature = "organization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApprovalNamespace {
@@ -45483,7 +45483,7 @@ impl crate::OpenEnum for ApprovalNamespaceType {
 crate::__impl_open_enum!(ApprovalNamespaceType);
 /// The `ArchitectExportJobStateResponse` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArchitectExportJobStateResponse {
@@ -45663,7 +45663,7 @@ impl crate::OpenEnum for ArchitectExportJobStateResponseCommand {
 crate::__impl_open_enum!(ArchitectExportJobStateResponseCommand);
 /// The `ArchitectFlowFields` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArchitectFlowFields {
@@ -45726,7 +45726,7 @@ impl serde::Serialize for ArchitectFlowFields {
 }
 /// The `ArchitectFlowReference` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArchitectFlowReference {
@@ -45928,7 +45928,7 @@ impl crate::OpenEnum for ArchitectFlowReferenceType {
 crate::__impl_open_enum!(ArchitectFlowReferenceType);
 /// The `ArchitectJobMessage` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArchitectJobMessage {
@@ -46036,7 +46036,7 @@ impl crate::OpenEnum for ArchitectJobMessageType {
 crate::__impl_open_enum!(ArchitectJobMessageType);
 /// The `ArchitectJobMessageDetail` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArchitectJobMessageDetail {
@@ -46166,7 +46166,7 @@ impl crate::OpenEnum for ArchitectJobMessageDetailType {
 crate::__impl_open_enum!(ArchitectJobMessageDetailType);
 /// The `ArchitectJobStateResponse` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArchitectJobStateResponse {
@@ -46346,7 +46346,7 @@ impl crate::OpenEnum for ArchitectJobStateResponseCommand {
 crate::__impl_open_enum!(ArchitectJobStateResponseCommand);
 /// The `ArchitectValidateJobStateResponse` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArchitectValidateJobStateResponse {
@@ -46522,7 +46522,7 @@ impl crate::OpenEnum for ArchitectValidateJobStateResponseCommand {
 crate::__impl_open_enum!(ArchitectValidateJobStateResponseCommand);
 /// The `ArchiveRetention` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArchiveRetention {
@@ -46663,7 +46663,7 @@ impl serde::Serialize for ArrayNode {
 }
 /// The `Article` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Article {
@@ -46803,7 +46803,7 @@ impl serde::Serialize for ArticlesFilter {
 }
 /// The `AssessmentForm` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssessmentForm {
@@ -46901,7 +46901,7 @@ impl serde::Serialize for AssessmentForm {
 }
 /// The `AssessmentFormQuestion` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssessmentFormQuestion {
@@ -47078,7 +47078,7 @@ impl crate::OpenEnum for AssessmentFormQuestionType {
 crate::__impl_open_enum!(AssessmentFormQuestionType);
 /// The `AssessmentFormQuestionGroup` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssessmentFormQuestionGroup {
@@ -47217,7 +47217,7 @@ impl serde::Serialize for AssessmentFormQuestionGroup {
 }
 /// The `AssessmentJobListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssessmentJobListing {
@@ -47280,7 +47280,7 @@ impl serde::Serialize for AssessmentJobListing {
 }
 /// The `AssessmentListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssessmentListing {
@@ -47347,7 +47347,7 @@ impl serde::Serialize for AssessmentListing {
 }
 /// The `AssessmentQuestionGroupScore` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssessmentQuestionGroupScore {
@@ -47562,7 +47562,7 @@ impl serde::Serialize for AssessmentQuestionGroupScore {
 }
 /// The `AssessmentQuestionScore` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssessmentQuestionScore {
@@ -47666,7 +47666,7 @@ impl serde::Serialize for AssessmentQuestionScore {
 }
 /// The `AssessmentScoringSet` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssessmentScoringSet {
@@ -47781,7 +47781,7 @@ impl serde::Serialize for AssessmentScoringSet {
 }
 /// The `AssignUsers` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssignUsers {
@@ -47855,7 +47855,7 @@ impl serde::Serialize for AssignUsers {
 }
 /// The `AssignedAgentDetails` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssignedAgentDetails {
@@ -47920,7 +47920,7 @@ impl serde::Serialize for AssignedAgentDetails {
 }
 /// The `AssignedLearningModule` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssignedLearningModule {
@@ -48273,7 +48273,7 @@ impl crate::OpenEnum for AssignedLearningModuleArchivalMode {
 crate::__impl_open_enum!(AssignedLearningModuleArchivalMode);
 /// The `AssignedLearningModuleDomainEntityListing` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssignedLearningModuleDomainEntityListing {
@@ -48435,7 +48435,7 @@ impl serde::Serialize for AssignedSegment {
 }
 /// The `AssignedWrapupCode` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssignedWrapupCode {
@@ -48510,7 +48510,7 @@ impl serde::Serialize for AssignedWrapupCode {
 }
 /// The `Assignment` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Assignment {
@@ -48632,7 +48632,7 @@ impl serde::Serialize for AssignmentEffectiveDateRange {
 }
 /// The `AssignmentError` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssignmentError {
@@ -48691,7 +48691,7 @@ impl serde::Serialize for AssignmentError {
 }
 /// The `AssignmentValidation` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssignmentValidation {
@@ -49129,7 +49129,7 @@ impl crate::OpenEnum for AssistantState {
 crate::__impl_open_enum!(AssistantState);
 /// The `AssistantCopilotVariation` definition of the spec.
 ///
-/// Available with any of the features `assistant-copilot-variations`.
+/// Available with the `assistant-copilot-variations` feature.
 #[cfg(feature = "assistant-copilot-variations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssistantCopilotVariation {
@@ -49305,7 +49305,7 @@ impl crate::OpenEnum for AssistantCopilotVariationState {
 crate::__impl_open_enum!(AssistantCopilotVariationState);
 /// The `AssistantCopilotVariationListing` definition of the spec.
 ///
-/// Available with any of the features `assistant-copilot-variations`.
+/// Available with the `assistant-copilot-variations` feature.
 #[cfg(feature = "assistant-copilot-variations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssistantCopilotVariationListing {
@@ -49372,7 +49372,7 @@ impl serde::Serialize for AssistantCopilotVariationListing {
 }
 /// The `AssistantListing` definition of the spec.
 ///
-/// Available with any of the features `agent-assistants`.
+/// Available with the `agent-assistants` feature.
 #[cfg(feature = "agent-assistants")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssistantListing {
@@ -49526,7 +49526,7 @@ impl serde::Serialize for AssistantQueue {
 }
 /// The `AssistantQueueListing` definition of the spec.
 ///
-/// Available with any of the features `agent-assistants`.
+/// Available with the `agent-assistants` feature.
 #[cfg(feature = "agent-assistants")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssistantQueueListing {
@@ -49593,7 +49593,7 @@ impl serde::Serialize for AssistantQueueListing {
 }
 /// The `AssistantQueueUser` definition of the spec.
 ///
-/// Available with any of the features `agent-assistants`.
+/// Available with the `agent-assistants` feature.
 #[cfg(feature = "agent-assistants")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssistantQueueUser {
@@ -49654,7 +49654,7 @@ impl serde::Serialize for AssistantQueueUser {
 }
 /// The `AssistantQueueUsersBulkAddRequest` definition of the spec.
 ///
-/// Available with any of the features `agent-assistants`.
+/// Available with the `agent-assistants` feature.
 #[cfg(feature = "agent-assistants")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssistantQueueUsersBulkAddRequest {
@@ -49715,7 +49715,7 @@ impl serde::Serialize for AssistantQueueUsersBulkAddRequest {
 }
 /// The `AssistantQueueUsersBulkRemoveRequest` definition of the spec.
 ///
-/// Available with any of the features `agent-assistants`.
+/// Available with the `agent-assistants` feature.
 #[cfg(feature = "agent-assistants")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssistantQueueUsersBulkRemoveRequest {
@@ -49776,7 +49776,7 @@ impl serde::Serialize for AssistantQueueUsersBulkRemoveRequest {
 }
 /// The `AssistantQueueUsersJobErrorInfo` definition of the spec.
 ///
-/// Available with any of the features `agent-assistants`.
+/// Available with the `agent-assistants` feature.
 #[cfg(feature = "agent-assistants")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssistantQueueUsersJobErrorInfo {
@@ -49835,7 +49835,7 @@ impl serde::Serialize for AssistantQueueUsersJobErrorInfo {
 }
 /// The `AssistantQueueUsersJobsRequest` definition of the spec.
 ///
-/// Available with any of the features `agent-assistants`.
+/// Available with the `agent-assistants` feature.
 #[cfg(feature = "agent-assistants")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssistantQueueUsersJobsRequest {
@@ -49936,7 +49936,7 @@ impl crate::OpenEnum for AssistantQueueUsersJobsRequestAction {
 crate::__impl_open_enum!(AssistantQueueUsersJobsRequestAction);
 /// The `AssistantQueueUsersJobsResponse` definition of the spec.
 ///
-/// Available with any of the features `agent-assistants`.
+/// Available with the `agent-assistants` feature.
 #[cfg(feature = "agent-assistants")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssistantQueueUsersJobsResponse {
@@ -50044,7 +50044,7 @@ impl crate::OpenEnum for AssistantQueueUsersJobsResponseStatus {
 crate::__impl_open_enum!(AssistantQueueUsersJobsResponseStatus);
 /// The `AssistantQueueUsersQueryRequest` definition of the spec.
 ///
-/// Available with any of the features `agent-assistants`.
+/// Available with the `agent-assistants` feature.
 #[cfg(feature = "agent-assistants")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssistantQueueUsersQueryRequest {
@@ -50105,7 +50105,7 @@ impl serde::Serialize for AssistantQueueUsersQueryRequest {
 }
 /// The `AssistantQueueUsersQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `agent-assistants`.
+/// Available with the `agent-assistants` feature.
 #[cfg(feature = "agent-assistants")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssistantQueueUsersQueryResponse {
@@ -50164,7 +50164,7 @@ impl serde::Serialize for AssistantQueueUsersQueryResponse {
 }
 /// The `AssociatedValueField` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssociatedValueField {
@@ -50479,7 +50479,7 @@ impl crate::OpenEnum for AsyncConversationQueryOrderBy {
 crate::__impl_open_enum!(AsyncConversationQueryOrderBy);
 /// The `AsyncForecastOperationResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AsyncForecastOperationResult {
@@ -50598,7 +50598,7 @@ impl crate::OpenEnum for AsyncForecastOperationResultStatus {
 crate::__impl_open_enum!(AsyncForecastOperationResultStatus);
 /// The `AsyncIntradayResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AsyncIntradayResponse {
@@ -50711,7 +50711,7 @@ impl crate::OpenEnum for AsyncIntradayResponseStatus {
 crate::__impl_open_enum!(AsyncIntradayResponseStatus);
 /// The `AsyncJob` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AsyncJob {
@@ -51385,7 +51385,7 @@ impl serde::Serialize for Attachment {
 }
 /// The `AttemptLimits` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AttemptLimits {
@@ -51691,7 +51691,7 @@ impl crate::OpenEnum for AttemptLimitsResetPeriod {
 crate::__impl_open_enum!(AttemptLimitsResetPeriod);
 /// The `AttemptLimitsEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AttemptLimitsEntityListing {
@@ -51788,7 +51788,7 @@ impl serde::Serialize for AttemptLimitsEntityListing {
 }
 /// The `AttendanceStatus` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AttendanceStatus {
@@ -51950,7 +51950,7 @@ impl crate::OpenEnum for AttendanceStatusHasEvaluation {
 crate::__impl_open_enum!(AttendanceStatusHasEvaluation);
 /// The `AttendanceStatusListing` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AttendanceStatusListing {
@@ -52005,7 +52005,7 @@ impl serde::Serialize for AttendanceStatusListing {
 }
 /// The `Attribute` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Attribute {
@@ -52104,7 +52104,7 @@ impl serde::Serialize for Attribute {
 }
 /// The `AttributeFilterItem` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AttributeFilterItem {
@@ -52242,7 +52242,7 @@ impl crate::OpenEnum for AttributeFilterItemOperator {
 crate::__impl_open_enum!(AttributeFilterItemOperator);
 /// The `AtzmTimeSlot` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AtzmTimeSlot {
@@ -52309,7 +52309,7 @@ impl serde::Serialize for AtzmTimeSlot {
 }
 /// The `AtzmTimeSlotWithTimeZone` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AtzmTimeSlotWithTimeZone {
@@ -52380,7 +52380,7 @@ impl serde::Serialize for AtzmTimeSlotWithTimeZone {
 }
 /// The `AudioConnectorIntegration` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AudioConnectorIntegration {
@@ -52443,7 +52443,7 @@ impl serde::Serialize for AudioConnectorIntegration {
 }
 /// The `AudioConnectorIntegrationEntityListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AudioConnectorIntegrationEntityListing {
@@ -52656,7 +52656,7 @@ impl crate::OpenEnum for AudioFormatEncoding {
 crate::__impl_open_enum!(AudioFormatEncoding);
 /// The `AudioState` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AudioState {
@@ -52719,7 +52719,7 @@ impl serde::Serialize for AudioState {
 }
 /// The `AudioUpdatedEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AudioUpdatedEvent {
@@ -52829,7 +52829,7 @@ impl serde::Serialize for AudioUpdatedEvent {
 }
 /// The `AuditLogMessage` definition of the spec.
 ///
-/// Available with any of the features `audit`.
+/// Available with the `audit` feature.
 #[cfg(feature = "audit")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuditLogMessage {
@@ -53050,7 +53050,7 @@ impl crate::OpenEnum for AuditLogMessageStatus {
 crate::__impl_open_enum!(AuditLogMessageStatus);
 /// The `AuditQueryEntity` definition of the spec.
 ///
-/// Available with any of the features `audit`.
+/// Available with the `audit` feature.
 #[cfg(feature = "audit")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuditQueryEntity {
@@ -53178,7 +53178,7 @@ impl serde::Serialize for AuditQueryExecutionLargeResultsResponse {
 }
 /// The `AuditQueryExecutionResultsResponse` definition of the spec.
 ///
-/// Available with any of the features `audit`.
+/// Available with the `audit` feature.
 #[cfg(feature = "audit")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuditQueryExecutionResultsResponse {
@@ -53247,7 +53247,7 @@ impl serde::Serialize for AuditQueryExecutionResultsResponse {
 }
 /// The `AuditQueryExecutionStatusResponse` definition of the spec.
 ///
-/// Available with any of the features `audit`.
+/// Available with the `audit` feature.
 #[cfg(feature = "audit")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuditQueryExecutionStatusResponse {
@@ -53381,7 +53381,7 @@ impl crate::OpenEnum for AuditQueryExecutionStatusResponseState {
 crate::__impl_open_enum!(AuditQueryExecutionStatusResponseState);
 /// The `AuditQueryFilter` definition of the spec.
 ///
-/// Available with any of the features `audit`.
+/// Available with the `audit` feature.
 #[cfg(feature = "audit")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuditQueryFilter {
@@ -53511,7 +53511,7 @@ impl crate::OpenEnum for AuditQueryFilterProperty {
 crate::__impl_open_enum!(AuditQueryFilterProperty);
 /// The `AuditQueryRequest` definition of the spec.
 ///
-/// Available with any of the features `audit`.
+/// Available with the `audit` feature.
 #[cfg(feature = "audit")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuditQueryRequest {
@@ -53633,7 +53633,7 @@ impl serde::Serialize for AuditQueryResponse {
 }
 /// The `AuditQueryService` definition of the spec.
 ///
-/// Available with any of the features `audit`.
+/// Available with the `audit` feature.
 #[cfg(feature = "audit")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuditQueryService {
@@ -53692,7 +53692,7 @@ impl serde::Serialize for AuditQueryService {
 }
 /// The `AuditQueryServiceMapping` definition of the spec.
 ///
-/// Available with any of the features `audit`.
+/// Available with the `audit` feature.
 #[cfg(feature = "audit")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuditQueryServiceMapping {
@@ -53887,7 +53887,7 @@ impl crate::OpenEnum for AuditQuerySortSortOrder {
 crate::__impl_open_enum!(AuditQuerySortSortOrder);
 /// The `AuditRealtimeQueryRequest` definition of the spec.
 ///
-/// Available with any of the features `audit`.
+/// Available with the `audit` feature.
 #[cfg(feature = "audit")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuditRealtimeQueryRequest {
@@ -53972,7 +53972,7 @@ impl serde::Serialize for AuditRealtimeQueryRequest {
 }
 /// The `AuditRealtimeQueryResultsResponse` definition of the spec.
 ///
-/// Available with any of the features `audit`.
+/// Available with the `audit` feature.
 #[cfg(feature = "audit")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuditRealtimeQueryResultsResponse {
@@ -54049,7 +54049,7 @@ impl serde::Serialize for AuditRealtimeQueryResultsResponse {
 }
 /// The `AuditRealtimeRelatedRequest` definition of the spec.
 ///
-/// Available with any of the features `audit`.
+/// Available with the `audit` feature.
 #[cfg(feature = "audit")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuditRealtimeRelatedRequest {
@@ -54118,7 +54118,7 @@ impl serde::Serialize for AuditRealtimeRelatedRequest {
 }
 /// The `AuditRealtimeRelatedResultsResponse` definition of the spec.
 ///
-/// Available with any of the features `audit`.
+/// Available with the `audit` feature.
 #[cfg(feature = "audit")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuditRealtimeRelatedResultsResponse {
@@ -54173,7 +54173,7 @@ impl serde::Serialize for AuditRealtimeRelatedResultsResponse {
 }
 /// The `AuthenticationProperties` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuthenticationProperties {
@@ -54228,7 +54228,7 @@ impl serde::Serialize for AuthenticationProperties {
 }
 /// The `AuthenticationSettings` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuthenticationSettings {
@@ -54314,7 +54314,7 @@ impl serde::Serialize for AuthenticationSettings {
 }
 /// The `AuthenticatorAttestationResponse` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuthenticatorAttestationResponse {
@@ -54396,7 +54396,7 @@ impl serde::Serialize for AuthenticatorAttestationResponse {
 }
 /// The `AuthenticatorSelection` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuthenticatorSelection {
@@ -54477,7 +54477,7 @@ impl serde::Serialize for AuthenticatorSelection {
 }
 /// The `AuthoringKnowledgeSettings` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuthoringKnowledgeSettings {
@@ -54589,7 +54589,7 @@ impl crate::OpenEnum for AuthoringKnowledgeSettingsKnowledgeType {
 crate::__impl_open_enum!(AuthoringKnowledgeSettingsKnowledgeType);
 /// The `AuthorizationPolicy` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuthorizationPolicy {
@@ -54740,7 +54740,7 @@ impl crate::OpenEnum for AuthorizationPolicyEffect {
 crate::__impl_open_enum!(AuthorizationPolicyEffect);
 /// The `AuthorizationPolicyEntityListing` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuthorizationPolicyEntityListing {
@@ -54807,7 +54807,7 @@ impl serde::Serialize for AuthorizationPolicyEntityListing {
 }
 /// The `AuthorizationSettings` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuthorizationSettings {
@@ -54892,7 +54892,7 @@ impl serde::Serialize for AuthorizationSettings {
 }
 /// The `AuthorizedDomains` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuthorizedDomains {
@@ -55197,7 +55197,7 @@ impl serde::Serialize for AuthzDivisionEntityListing {
 }
 /// The `AuthzDivisionGrantEntityListing` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuthzDivisionGrantEntityListing {
@@ -55838,7 +55838,7 @@ impl crate::OpenEnum for AutoSearchConfigType {
 crate::__impl_open_enum!(AutoSearchConfigType);
 /// The `AutoStart` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AutoStart {
@@ -55895,7 +55895,7 @@ impl serde::Serialize for AutoStart {
 }
 /// The `AutoStatusTransitionDetail` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AutoStatusTransitionDetail {
@@ -56007,7 +56007,7 @@ impl serde::Serialize for AutomatedAnswer {
 }
 /// The `AutomaticTimeZoneMappingSettings` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AutomaticTimeZoneMappingSettings {
@@ -56070,7 +56070,7 @@ impl serde::Serialize for AutomaticTimeZoneMappingSettings {
 }
 /// The `AvailabilityRange` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AvailabilityRange {
@@ -56163,7 +56163,7 @@ impl serde::Serialize for AvailabilityRange {
 }
 /// The `AvailableMediaType` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AvailableMediaType {
@@ -56226,7 +56226,7 @@ impl serde::Serialize for AvailableMediaType {
 }
 /// The `AvailableMediaTypeEntityListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AvailableMediaTypeEntityListing {
@@ -56281,7 +56281,7 @@ impl serde::Serialize for AvailableMediaTypeEntityListing {
 }
 /// The `AvailableTime` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AvailableTime {
@@ -56428,7 +56428,7 @@ impl crate::OpenEnum for AvailableTimeActivityCategory {
 crate::__impl_open_enum!(AvailableTimeActivityCategory);
 /// The `AvailableTimeOffRange` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AvailableTimeOffRange {
@@ -56560,7 +56560,7 @@ impl crate::OpenEnum for AvailableTimeOffRangeGranularity {
 crate::__impl_open_enum!(AvailableTimeOffRangeGranularity);
 /// The `AvailableTimeOffRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AvailableTimeOffRequest {
@@ -56635,7 +56635,7 @@ impl serde::Serialize for AvailableTimeOffRequest {
 }
 /// The `AvailableTimeOffResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AvailableTimeOffResponse {
@@ -56690,7 +56690,7 @@ impl serde::Serialize for AvailableTimeOffResponse {
 }
 /// The `AvailableTopic` definition of the spec.
 ///
-/// Available with any of the features `notifications`.
+/// Available with the `notifications` feature.
 #[cfg(feature = "notifications")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AvailableTopic {
@@ -56884,7 +56884,7 @@ impl crate::OpenEnum for AvailableTopicVisibility {
 crate::__impl_open_enum!(AvailableTopicVisibility);
 /// The `AvailableTopicEntityListing` definition of the spec.
 ///
-/// Available with any of the features `notifications`.
+/// Available with the `notifications` feature.
 #[cfg(feature = "notifications")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AvailableTopicEntityListing {
@@ -56939,7 +56939,7 @@ impl serde::Serialize for AvailableTopicEntityListing {
 }
 /// The `AvailableTranslations` definition of the spec.
 ///
-/// Available with any of the features `languages`.
+/// Available with the `languages` feature.
 #[cfg(feature = "languages")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AvailableTranslations {

@@ -5,7 +5,7 @@
 use super::*;
 /// The `BackgroundAssistantUserAuthenticatedInfo` definition of the spec.
 ///
-/// Available with any of the features `background-assistant`.
+/// Available with the `background-assistant` feature.
 #[cfg(feature = "background-assistant")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BackgroundAssistantUserAuthenticatedInfo {
@@ -72,7 +72,7 @@ impl serde::Serialize for BackgroundAssistantUserAuthenticatedInfo {
 }
 /// The `BackgroundImageSettings` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BackgroundImageSettings {
@@ -127,7 +127,7 @@ impl serde::Serialize for BackgroundImageSettings {
 }
 /// The `BaseProgramEntity` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BaseProgramEntity {
@@ -190,7 +190,7 @@ impl serde::Serialize for BaseProgramEntity {
 }
 /// The `BaseTopicEntitiy` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BaseTopicEntitiy {
@@ -253,7 +253,7 @@ impl serde::Serialize for BaseTopicEntitiy {
 }
 /// The `BatchConversationEventRequest` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchConversationEventRequest {
@@ -610,7 +610,7 @@ impl serde::Serialize for BatchConversationEventRequest {
 }
 /// The `BatchDownloadJobResult` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchDownloadJobResult {
@@ -681,7 +681,7 @@ impl serde::Serialize for BatchDownloadJobResult {
 }
 /// The `BatchDownloadJobStatusResult` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchDownloadJobStatusResult {
@@ -817,7 +817,7 @@ impl crate::OpenEnum for BatchDownloadJobStatusResultStatus {
 crate::__impl_open_enum!(BatchDownloadJobStatusResultStatus);
 /// The `BatchDownloadJobSubmission` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchDownloadJobSubmission {
@@ -886,7 +886,7 @@ impl serde::Serialize for BatchDownloadJobSubmission {
 }
 /// The `BatchDownloadJobSubmissionResult` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchDownloadJobSubmissionResult {
@@ -949,7 +949,7 @@ impl serde::Serialize for BatchDownloadJobSubmissionResult {
 }
 /// The `BatchDownloadRequest` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchDownloadRequest {
@@ -1008,7 +1008,7 @@ impl serde::Serialize for BatchDownloadRequest {
 }
 /// The `BatchEventResponse` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchEventResponse {
@@ -1063,7 +1063,7 @@ impl serde::Serialize for BatchEventResponse {
 }
 /// The `BatchGetCustomerIntentsRequest` definition of the spec.
 ///
-/// Available with any of the features `intents`.
+/// Available with the `intents` feature.
 #[cfg(feature = "intents")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchGetCustomerIntentsRequest {
@@ -1124,7 +1124,7 @@ impl serde::Serialize for BatchGetCustomerIntentsRequest {
 }
 /// The `BatchPredictiveRoutingCustomKpiAttributionEventRequest` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchPredictiveRoutingCustomKpiAttributionEventRequest {
@@ -1188,7 +1188,7 @@ impl serde::Serialize for BatchPredictiveRoutingCustomKpiAttributionEventRequest
 }
 /// The `BatchUserPresenceEventRequest` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchUserPresenceEventRequest {
@@ -1247,7 +1247,7 @@ impl serde::Serialize for BatchUserPresenceEventRequest {
 }
 /// The `BatchUserRoutingStatusEventRequest` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchUserRoutingStatusEventRequest {
@@ -1308,7 +1308,7 @@ impl serde::Serialize for BatchUserRoutingStatusEventRequest {
 }
 /// The `BeginWebAuthnRegistrationResponse` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BeginWebAuthnRegistrationResponse {
@@ -1369,7 +1369,7 @@ impl serde::Serialize for BeginWebAuthnRegistrationResponse {
 }
 /// The `BenefitAssessment` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BenefitAssessment {
@@ -1493,7 +1493,7 @@ impl crate::OpenEnum for BenefitAssessmentState {
 crate::__impl_open_enum!(BenefitAssessmentState);
 /// The `BenefitAssessmentJob` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BenefitAssessmentJob {
@@ -1601,7 +1601,7 @@ impl crate::OpenEnum for BenefitAssessmentJobState {
 crate::__impl_open_enum!(BenefitAssessmentJobState);
 /// The `BidGroupScheduleSet` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BidGroupScheduleSet {
@@ -1662,7 +1662,7 @@ impl serde::Serialize for BidGroupScheduleSet {
 }
 /// The `BidGroupWorkPlanRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BidGroupWorkPlanRequest {
@@ -1752,7 +1752,7 @@ impl serde::Serialize for BidGroupWorkPlanRequest {
 }
 /// The `BidGroupWorkPlanResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BidGroupWorkPlanResponse {
@@ -1843,7 +1843,7 @@ impl serde::Serialize for BidGroupWorkPlanResponse {
 }
 /// The `BidGroupWorkPlanRotationRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BidGroupWorkPlanRotationRequest {
@@ -1922,7 +1922,7 @@ impl serde::Serialize for BidGroupWorkPlanRotationRequest {
 }
 /// The `BidGroupWorkPlanRotationResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BidGroupWorkPlanRotationResponse {
@@ -2010,7 +2010,7 @@ impl serde::Serialize for BidGroupWorkPlanRotationResponse {
 }
 /// The `BillingCharge` definition of the spec.
 ///
-/// Available with any of the features `billing`.
+/// Available with the `billing` feature.
 #[cfg(feature = "billing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BillingCharge {
@@ -2149,7 +2149,7 @@ impl serde::Serialize for BillingCharge {
 }
 /// The `BillingContract` definition of the spec.
 ///
-/// Available with any of the features `billing`.
+/// Available with the `billing` feature.
 #[cfg(feature = "billing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BillingContract {
@@ -2297,7 +2297,7 @@ impl crate::OpenEnum for BillingContractStatus {
 crate::__impl_open_enum!(BillingContractStatus);
 /// The `BillingContractListing` definition of the spec.
 ///
-/// Available with any of the features `billing`.
+/// Available with the `billing` feature.
 #[cfg(feature = "billing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BillingContractListing {
@@ -2364,7 +2364,7 @@ impl serde::Serialize for BillingContractListing {
 }
 /// The `BillingContractPeriod` definition of the spec.
 ///
-/// Available with any of the features `billing`.
+/// Available with the `billing` feature.
 #[cfg(feature = "billing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BillingContractPeriod {
@@ -2468,7 +2468,7 @@ impl crate::OpenEnum for BillingContractPeriodStatus {
 crate::__impl_open_enum!(BillingContractPeriodStatus);
 /// The `BillingContractPeriodDetail` definition of the spec.
 ///
-/// Available with any of the features `billing`.
+/// Available with the `billing` feature.
 #[cfg(feature = "billing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BillingContractPeriodDetail {
@@ -2580,7 +2580,7 @@ impl crate::OpenEnum for BillingContractPeriodDetailStatus {
 crate::__impl_open_enum!(BillingContractPeriodDetailStatus);
 /// The `BillingInvoice` definition of the spec.
 ///
-/// Available with any of the features `billing`.
+/// Available with the `billing` feature.
 #[cfg(feature = "billing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BillingInvoice {
@@ -2728,7 +2728,7 @@ impl crate::OpenEnum for BillingInvoicePaymentStatus {
 crate::__impl_open_enum!(BillingInvoicePaymentStatus);
 /// The `BillingInvoiceItem` definition of the spec.
 ///
-/// Available with any of the features `billing`.
+/// Available with the `billing` feature.
 #[cfg(feature = "billing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BillingInvoiceItem {
@@ -3031,7 +3031,7 @@ impl crate::OpenEnum for BillingInvoiceItemUnitOfMeasure {
 crate::__impl_open_enum!(BillingInvoiceItemUnitOfMeasure);
 /// The `BillingInvoiceItemListing` definition of the spec.
 ///
-/// Available with any of the features `billing`.
+/// Available with the `billing` feature.
 #[cfg(feature = "billing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BillingInvoiceItemListing {
@@ -3098,7 +3098,7 @@ impl serde::Serialize for BillingInvoiceItemListing {
 }
 /// The `BillingInvoiceListing` definition of the spec.
 ///
-/// Available with any of the features `billing`.
+/// Available with the `billing` feature.
 #[cfg(feature = "billing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BillingInvoiceListing {
@@ -3165,7 +3165,7 @@ impl serde::Serialize for BillingInvoiceListing {
 }
 /// The `BillingPlan` definition of the spec.
 ///
-/// Available with any of the features `billing`.
+/// Available with the `billing` feature.
 #[cfg(feature = "billing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BillingPlan {
@@ -3236,7 +3236,7 @@ impl serde::Serialize for BillingPlan {
 }
 /// The `BillingPlanItem` definition of the spec.
 ///
-/// Available with any of the features `billing`.
+/// Available with the `billing` feature.
 #[cfg(feature = "billing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BillingPlanItem {
@@ -3569,7 +3569,7 @@ impl crate::OpenEnum for BillingPlanItemUnitOfMeasure {
 crate::__impl_open_enum!(BillingPlanItemUnitOfMeasure);
 /// The `BillingProduct` definition of the spec.
 ///
-/// Available with any of the features `billing`.
+/// Available with the `billing` feature.
 #[cfg(feature = "billing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BillingProduct {
@@ -3846,7 +3846,7 @@ impl crate::OpenEnum for BillingProductUnitOfMeasure {
 crate::__impl_open_enum!(BillingProductUnitOfMeasure);
 /// The `BillingUsage` definition of the spec.
 ///
-/// Available with any of the features `billing`.
+/// Available with the `billing` feature.
 #[cfg(feature = "billing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BillingUsage {
@@ -3926,7 +3926,7 @@ impl serde::Serialize for BillingUsage {
 }
 /// The `BillingUsageReport` definition of the spec.
 ///
-/// Available with any of the features `billing`.
+/// Available with the `billing` feature.
 #[cfg(feature = "billing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BillingUsageReport {
@@ -4062,7 +4062,7 @@ impl crate::OpenEnum for BillingUsageReportStatus {
 crate::__impl_open_enum!(BillingUsageReportStatus);
 /// The `BillingUsageResource` definition of the spec.
 ///
-/// Available with any of the features `billing`.
+/// Available with the `billing` feature.
 #[cfg(feature = "billing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BillingUsageResource {
@@ -4132,7 +4132,7 @@ impl serde::Serialize for BillingUsageResource {
 }
 /// The `BillingWallet` definition of the spec.
 ///
-/// Available with any of the features `billing`.
+/// Available with the `billing` feature.
 #[cfg(feature = "billing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BillingWallet {
@@ -4676,7 +4676,7 @@ impl serde::Serialize for Biography {
 }
 /// The `Bot` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Bot {
@@ -4755,7 +4755,7 @@ impl serde::Serialize for Bot {
 }
 /// The `BotAggregateDataContainer` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotAggregateDataContainer {
@@ -4814,7 +4814,7 @@ impl serde::Serialize for BotAggregateDataContainer {
 }
 /// The `BotAggregateQueryClause` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotAggregateQueryClause {
@@ -4921,7 +4921,7 @@ impl crate::OpenEnum for BotAggregateQueryClauseType {
 crate::__impl_open_enum!(BotAggregateQueryClauseType);
 /// The `BotAggregateQueryFilter` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotAggregateQueryFilter {
@@ -5027,7 +5027,7 @@ impl crate::OpenEnum for BotAggregateQueryFilterType {
 crate::__impl_open_enum!(BotAggregateQueryFilterType);
 /// The `BotAggregateQueryPredicate` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotAggregateQueryPredicate {
@@ -5350,7 +5350,7 @@ impl crate::OpenEnum for BotAggregateQueryPredicateOperator {
 crate::__impl_open_enum!(BotAggregateQueryPredicateOperator);
 /// The `BotAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotAggregateQueryResponse {
@@ -5405,7 +5405,7 @@ impl serde::Serialize for BotAggregateQueryResponse {
 }
 /// The `BotAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotAggregationQuery {
@@ -5601,7 +5601,7 @@ impl crate::OpenEnum for BotAggregationQueryQueryType {
 crate::__impl_open_enum!(BotAggregationQueryQueryType);
 /// The `BotAggregationSort` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotAggregationSort {
@@ -5821,7 +5821,7 @@ impl crate::OpenEnum for BotAggregationSortFunction {
 crate::__impl_open_enum!(BotAggregationSortFunction);
 /// The `BotAggregationView` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotAggregationView {
@@ -6032,7 +6032,7 @@ impl crate::OpenEnum for BotAggregationViewFunction {
 crate::__impl_open_enum!(BotAggregationViewFunction);
 /// The `BotAsyncAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotAsyncAggregateQueryResponse {
@@ -6091,7 +6091,7 @@ impl serde::Serialize for BotAsyncAggregateQueryResponse {
 }
 /// The `BotAsyncAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotAsyncAggregationQuery {
@@ -6293,7 +6293,7 @@ impl crate::OpenEnum for BotAsyncAggregationQueryQueryType {
 crate::__impl_open_enum!(BotAsyncAggregationQueryQueryType);
 /// The `BotChannel` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotChannel {
@@ -6430,7 +6430,7 @@ impl crate::OpenEnum for BotChannelName {
 crate::__impl_open_enum!(BotChannelName);
 /// The `BotConnectorBot` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotConnectorBot {
@@ -6516,7 +6516,7 @@ impl serde::Serialize for BotConnectorBot {
 }
 /// The `BotConnectorBotSummaryEntityListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotConnectorBotSummaryEntityListing {
@@ -6613,7 +6613,7 @@ impl serde::Serialize for BotConnectorBotSummaryEntityListing {
 }
 /// The `BotConnectorBotVersion` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotConnectorBotVersion {
@@ -6702,7 +6702,7 @@ impl serde::Serialize for BotConnectorBotVersion {
 }
 /// The `BotConnectorBotVersionSummaryEntityListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotConnectorBotVersionSummaryEntityListing {
@@ -6799,7 +6799,7 @@ impl serde::Serialize for BotConnectorBotVersionSummaryEntityListing {
 }
 /// The `BotConnectorIntent` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotConnectorIntent {
@@ -6858,7 +6858,7 @@ impl serde::Serialize for BotConnectorIntent {
 }
 /// The `BotConnectorSummary` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotConnectorSummary {
@@ -6929,7 +6929,7 @@ impl serde::Serialize for BotConnectorSummary {
 }
 /// The `BotConnectorVersionSummary` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotConnectorVersionSummary {
@@ -6984,7 +6984,7 @@ impl serde::Serialize for BotConnectorVersionSummary {
 }
 /// The `BotEntity` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotEntity {
@@ -7143,7 +7143,7 @@ impl crate::OpenEnum for BotEntityType {
 crate::__impl_open_enum!(BotEntityType);
 /// The `BotEntityValue` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotEntityValue {
@@ -7321,7 +7321,7 @@ impl crate::OpenEnum for BotEntityValueType {
 crate::__impl_open_enum!(BotEntityValueType);
 /// The `BotExecutionConfiguration` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotExecutionConfiguration {
@@ -7408,7 +7408,7 @@ impl serde::Serialize for BotExecutionConfiguration {
 }
 /// The `BotFlowSession` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotFlowSession {
@@ -7693,7 +7693,7 @@ impl crate::OpenEnum for BotFlowSessionBotResultCategory {
 crate::__impl_open_enum!(BotFlowSessionBotResultCategory);
 /// The `BotIntent` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotIntent {
@@ -7758,7 +7758,7 @@ impl serde::Serialize for BotIntent {
 }
 /// The `BotList` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotList {
@@ -7819,7 +7819,7 @@ impl serde::Serialize for BotList {
 }
 /// The `BotListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotListing {
@@ -7916,7 +7916,7 @@ impl serde::Serialize for BotListing {
 }
 /// The `BotMessengerProfile` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotMessengerProfile {
@@ -7975,7 +7975,7 @@ impl serde::Serialize for BotMessengerProfile {
 }
 /// The `BotSearchResponse` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotSearchResponse {
@@ -8154,7 +8154,7 @@ impl crate::OpenEnum for BotSearchResponseBotType {
 crate::__impl_open_enum!(BotSearchResponseBotType);
 /// The `BotSearchResponseEntityListing` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotSearchResponseEntityListing {
@@ -8209,7 +8209,7 @@ impl serde::Serialize for BotSearchResponseEntityListing {
 }
 /// The `BotSlot` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotSlot {
@@ -8279,7 +8279,7 @@ impl serde::Serialize for BotSlot {
 }
 /// The `BotSummary` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotSummary {
@@ -8357,7 +8357,7 @@ impl serde::Serialize for BotSummary {
 }
 /// The `BotSummaryEntityListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotSummaryEntityListing {
@@ -8454,7 +8454,7 @@ impl serde::Serialize for BotSummaryEntityListing {
 }
 /// The `BotVersion` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotVersion {
@@ -8521,7 +8521,7 @@ impl serde::Serialize for BotVersion {
 }
 /// The `BotVersionSummary` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BotVersionSummary {
@@ -8765,7 +8765,7 @@ impl serde::Serialize for Browser {
 }
 /// The `BuAbandonRate` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAbandonRate {
@@ -8834,7 +8834,7 @@ impl serde::Serialize for BuAbandonRate {
 }
 /// The `BuActivitySettingsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuActivitySettingsRequest {
@@ -8893,7 +8893,7 @@ impl serde::Serialize for BuActivitySettingsRequest {
 }
 /// The `BuActivitySettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuActivitySettingsResponse {
@@ -8952,7 +8952,7 @@ impl serde::Serialize for BuActivitySettingsResponse {
 }
 /// The `BuAdherenceAdjustmentsQueryJob` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAdherenceAdjustmentsQueryJob {
@@ -9068,7 +9068,7 @@ impl crate::OpenEnum for BuAdherenceAdjustmentsQueryJobStatus {
 crate::__impl_open_enum!(BuAdherenceAdjustmentsQueryJobStatus);
 /// The `BuAdherenceAdjustmentsQueryJobsReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAdherenceAdjustmentsQueryJobsReference {
@@ -9176,7 +9176,7 @@ impl crate::OpenEnum for BuAdherenceAdjustmentsQueryJobsReferenceStatus {
 crate::__impl_open_enum!(BuAdherenceAdjustmentsQueryJobsReferenceStatus);
 /// The `BuAdherenceAdjustmentsQueryJobsReferenceListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAdherenceAdjustmentsQueryJobsReferenceListing {
@@ -9231,7 +9231,7 @@ impl serde::Serialize for BuAdherenceAdjustmentsQueryJobsReferenceListing {
 }
 /// The `BuAdherenceAdjustmentsSettings` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAdherenceAdjustmentsSettings {
@@ -9298,7 +9298,7 @@ impl serde::Serialize for BuAdherenceAdjustmentsSettings {
 }
 /// The `BuAgentScheduleActivity` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAgentScheduleActivity {
@@ -9496,7 +9496,7 @@ impl crate::OpenEnum for BuAgentScheduleActivityExternalActivityType {
 crate::__impl_open_enum!(BuAgentScheduleActivityExternalActivityType);
 /// The `BuAgentScheduleHistoryChange` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAgentScheduleHistoryChange {
@@ -9567,7 +9567,7 @@ impl serde::Serialize for BuAgentScheduleHistoryChange {
 }
 /// The `BuAgentScheduleHistoryChangeMetadata` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAgentScheduleHistoryChangeMetadata {
@@ -9626,7 +9626,7 @@ impl serde::Serialize for BuAgentScheduleHistoryChangeMetadata {
 }
 /// The `BuAgentScheduleHistoryDeletedChange` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAgentScheduleHistoryDeletedChange {
@@ -9697,7 +9697,7 @@ impl serde::Serialize for BuAgentScheduleHistoryDeletedChange {
 }
 /// The `BuAgentScheduleHistoryDroppedChange` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAgentScheduleHistoryDroppedChange {
@@ -9770,7 +9770,7 @@ impl serde::Serialize for BuAgentScheduleHistoryDroppedChange {
 }
 /// The `BuAgentScheduleHistoryResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAgentScheduleHistoryResponse {
@@ -9847,7 +9847,7 @@ impl serde::Serialize for BuAgentScheduleHistoryResponse {
 }
 /// The `BuAgentSchedulePublishedScheduleReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAgentSchedulePublishedScheduleReference {
@@ -9916,7 +9916,7 @@ impl serde::Serialize for BuAgentSchedulePublishedScheduleReference {
 }
 /// The `BuAgentScheduleQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAgentScheduleQueryResponse {
@@ -9999,7 +9999,7 @@ impl serde::Serialize for BuAgentScheduleQueryResponse {
 }
 /// The `BuAgentScheduleRescheduleResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAgentScheduleRescheduleResponse {
@@ -10078,7 +10078,7 @@ impl serde::Serialize for BuAgentScheduleRescheduleResponse {
 }
 /// The `BuAgentScheduleSearchResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAgentScheduleSearchResponse {
@@ -10145,7 +10145,7 @@ impl serde::Serialize for BuAgentScheduleSearchResponse {
 }
 /// The `BuAgentScheduleShift` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAgentScheduleShift {
@@ -10234,7 +10234,7 @@ impl serde::Serialize for BuAgentScheduleShift {
 }
 /// The `BuAgentScheduleShiftRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAgentScheduleShiftRequest {
@@ -10323,7 +10323,7 @@ impl serde::Serialize for BuAgentScheduleShiftRequest {
 }
 /// The `BuAgentScheduleUpdate` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAgentScheduleUpdate {
@@ -10423,7 +10423,7 @@ impl crate::OpenEnum for BuAgentScheduleUpdateType {
 crate::__impl_open_enum!(BuAgentScheduleUpdateType);
 /// The `BuAgentSchedulesQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAgentSchedulesQueryResponse {
@@ -10486,7 +10486,7 @@ impl serde::Serialize for BuAgentSchedulesQueryResponse {
 }
 /// The `BuAgentSchedulesSearchResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAgentSchedulesSearchResponse {
@@ -10557,7 +10557,7 @@ impl serde::Serialize for BuAgentSchedulesSearchResponse {
 }
 /// The `BuAlternativeShiftJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAlternativeShiftJobResponse {
@@ -10772,7 +10772,7 @@ impl crate::OpenEnum for BuAlternativeShiftJobResponseType {
 crate::__impl_open_enum!(BuAlternativeShiftJobResponseType);
 /// The `BuAsyncAgentSchedulesQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAsyncAgentSchedulesQueryResponse {
@@ -10895,7 +10895,7 @@ impl crate::OpenEnum for BuAsyncAgentSchedulesQueryResponseStatus {
 crate::__impl_open_enum!(BuAsyncAgentSchedulesQueryResponseStatus);
 /// The `BuAsyncAgentSchedulesSearchResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAsyncAgentSchedulesSearchResponse {
@@ -11018,7 +11018,7 @@ impl crate::OpenEnum for BuAsyncAgentSchedulesSearchResponseStatus {
 crate::__impl_open_enum!(BuAsyncAgentSchedulesSearchResponseStatus);
 /// The `BuAsyncScheduleResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAsyncScheduleResponse {
@@ -11131,7 +11131,7 @@ impl crate::OpenEnum for BuAsyncScheduleResponseStatus {
 crate::__impl_open_enum!(BuAsyncScheduleResponseStatus);
 /// The `BuAsyncScheduleRunResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAsyncScheduleRunResponse {
@@ -11244,7 +11244,7 @@ impl crate::OpenEnum for BuAsyncScheduleRunResponseStatus {
 crate::__impl_open_enum!(BuAsyncScheduleRunResponseStatus);
 /// The `BuAverageSpeedOfAnswer` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAverageSpeedOfAnswer {
@@ -11313,7 +11313,7 @@ impl serde::Serialize for BuAverageSpeedOfAnswer {
 }
 /// The `BuConvertTimeOffGranularityLimitJobListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuConvertTimeOffGranularityLimitJobListing {
@@ -11368,7 +11368,7 @@ impl serde::Serialize for BuConvertTimeOffGranularityLimitJobListing {
 }
 /// The `BuConvertTimeOffLimitGranularityJobProgress` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuConvertTimeOffLimitGranularityJobProgress {
@@ -11459,7 +11459,7 @@ impl serde::Serialize for BuConvertTimeOffLimitGranularityJobProgress {
 }
 /// The `BuConvertTimeOffLimitGranularityJobRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuConvertTimeOffLimitGranularityJobRequest {
@@ -11568,7 +11568,7 @@ impl crate::OpenEnum for BuConvertTimeOffLimitGranularityJobRequestGranularity {
 crate::__impl_open_enum!(BuConvertTimeOffLimitGranularityJobRequestGranularity);
 /// The `BuConvertTimeOffLimitGranularityJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuConvertTimeOffLimitGranularityJobResponse {
@@ -11702,7 +11702,7 @@ impl crate::OpenEnum for BuConvertTimeOffLimitGranularityJobResponseStatus {
 crate::__impl_open_enum!(BuConvertTimeOffLimitGranularityJobResponseStatus);
 /// The `BuCopyScheduleRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuCopyScheduleRequest {
@@ -11781,7 +11781,7 @@ impl serde::Serialize for BuCopyScheduleRequest {
 }
 /// The `BuCreateBlankScheduleRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuCreateBlankScheduleRequest {
@@ -11862,7 +11862,7 @@ impl serde::Serialize for BuCreateBlankScheduleRequest {
 }
 /// The `BuCreateTimeOffLimitRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuCreateTimeOffLimitRequest {
@@ -11972,7 +11972,7 @@ impl crate::OpenEnum for BuCreateTimeOffLimitRequestGranularity {
 crate::__impl_open_enum!(BuCreateTimeOffLimitRequestGranularity);
 /// The `BuCreateTimeOffPlanRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuCreateTimeOffPlanRequest {
@@ -12176,7 +12176,7 @@ impl crate::OpenEnum for BuCreateTimeOffPlanRequestAutoApprovalRule {
 crate::__impl_open_enum!(BuCreateTimeOffPlanRequestAutoApprovalRule);
 /// The `BuCurrentAgentScheduleSearchResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuCurrentAgentScheduleSearchResponse {
@@ -12259,7 +12259,7 @@ impl serde::Serialize for BuCurrentAgentScheduleSearchResponse {
 }
 /// The `BuForecastGenerationPlanningGroupResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuForecastGenerationPlanningGroupResult {
@@ -12318,7 +12318,7 @@ impl serde::Serialize for BuForecastGenerationPlanningGroupResult {
 }
 /// The `BuForecastGenerationResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuForecastGenerationResult {
@@ -12377,7 +12377,7 @@ impl serde::Serialize for BuForecastGenerationResult {
 }
 /// The `BuForecastModificationResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuForecastModificationResponse {
@@ -12720,7 +12720,7 @@ impl crate::OpenEnum for BuForecastModificationResponseLegacyMetric {
 crate::__impl_open_enum!(BuForecastModificationResponseLegacyMetric);
 /// The `BuForecastResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuForecastResult {
@@ -12795,7 +12795,7 @@ impl serde::Serialize for BuForecastResult {
 }
 /// The `BuForecastResultResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuForecastResultResponse {
@@ -12854,7 +12854,7 @@ impl serde::Serialize for BuForecastResultResponse {
 }
 /// The `BuForecastStaffingRequirementsResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuForecastStaffingRequirementsResult {
@@ -12962,7 +12962,7 @@ impl serde::Serialize for BuForecastStaffingRequirementsResult {
 }
 /// The `BuForecastStaffingRequirementsResultResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuForecastStaffingRequirementsResultResponse {
@@ -13140,7 +13140,7 @@ impl crate::OpenEnum for BuForecastStaffingRequirementsResultResponseState {
 crate::__impl_open_enum!(BuForecastStaffingRequirementsResultResponseState);
 /// The `BuForecastTimeSeriesResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuForecastTimeSeriesResult {
@@ -13484,7 +13484,7 @@ impl crate::OpenEnum for BuForecastTimeSeriesResultForecastType {
 crate::__impl_open_enum!(BuForecastTimeSeriesResultForecastType);
 /// The `BuFullDayTimeOffMarker` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuFullDayTimeOffMarker {
@@ -13609,7 +13609,7 @@ impl serde::Serialize for BuFullDayTimeOffMarker {
 }
 /// The `BuGenerateScheduleRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuGenerateScheduleRequest {
@@ -13694,7 +13694,7 @@ impl serde::Serialize for BuGenerateScheduleRequest {
 }
 /// The `BuGetCurrentAgentScheduleRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuGetCurrentAgentScheduleRequest {
@@ -13764,7 +13764,7 @@ impl serde::Serialize for BuGetCurrentAgentScheduleRequest {
 }
 /// The `BuHeadcountForecastBuPlanningGroupHeadcountForecastResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuHeadcountForecastBuPlanningGroupHeadcountForecastResult {
@@ -13830,7 +13830,7 @@ impl serde::Serialize for BuHeadcountForecastBuPlanningGroupHeadcountForecastRes
 }
 /// The `BuHeadcountForecastBuPlanningGroupHeadcountForecastUploadSchema` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuHeadcountForecastBuPlanningGroupHeadcountForecastUploadSchema {
@@ -13897,7 +13897,7 @@ for BuHeadcountForecastBuPlanningGroupHeadcountForecastUploadSchema {
 }
 /// The `BuHeadcountForecastResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuHeadcountForecastResponse {
@@ -13956,7 +13956,7 @@ impl serde::Serialize for BuHeadcountForecastResponse {
 }
 /// The `BuImportAgentScheduleUploadSchema` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuImportAgentScheduleUploadSchema {
@@ -14041,7 +14041,7 @@ impl serde::Serialize for BuImportAgentScheduleUploadSchema {
 }
 /// The `BuImportShortTermForecastSchema` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuImportShortTermForecastSchema {
@@ -14151,7 +14151,7 @@ impl serde::Serialize for BuImportShortTermForecastSchema {
 }
 /// The `BuImportTimeOffLimitValue` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuImportTimeOffLimitValue {
@@ -14220,7 +14220,7 @@ impl serde::Serialize for BuImportTimeOffLimitValue {
 }
 /// The `BuImportTimeOffLimitValuesRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuImportTimeOffLimitValuesRequest {
@@ -14281,7 +14281,7 @@ impl serde::Serialize for BuImportTimeOffLimitValuesRequest {
 }
 /// The `BuImportTimeOffLimitValuesSchema` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuImportTimeOffLimitValuesSchema {
@@ -14353,7 +14353,7 @@ impl serde::Serialize for BuImportTimeOffLimitValuesSchema {
 }
 /// The `BuImportTimeOffLimitValuesUploadResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuImportTimeOffLimitValuesUploadResponse {
@@ -14420,7 +14420,7 @@ impl serde::Serialize for BuImportTimeOffLimitValuesUploadResponse {
 }
 /// The `BuIntradayDataGroup` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuIntradayDataGroup {
@@ -14593,7 +14593,7 @@ impl crate::OpenEnum for BuIntradayDataGroupMediaType {
 crate::__impl_open_enum!(BuIntradayDataGroupMediaType);
 /// The `BuIntradayForecastData` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuIntradayForecastData {
@@ -14662,7 +14662,7 @@ impl serde::Serialize for BuIntradayForecastData {
 }
 /// The `BuIntradayResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuIntradayResponse {
@@ -14801,7 +14801,7 @@ impl crate::OpenEnum for BuIntradayResponseNoDataReason {
 crate::__impl_open_enum!(BuIntradayResponseNoDataReason);
 /// The `BuIntradayScheduleData` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuIntradayScheduleData {
@@ -14864,7 +14864,7 @@ impl serde::Serialize for BuIntradayScheduleData {
 }
 /// The `BuListAlternativeShiftTradesResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuListAlternativeShiftTradesResponse {
@@ -14923,7 +14923,7 @@ impl serde::Serialize for BuListAlternativeShiftTradesResponse {
 }
 /// The `BuManagementUnitScheduleSummary` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuManagementUnitScheduleSummary {
@@ -14996,7 +14996,7 @@ impl serde::Serialize for BuManagementUnitScheduleSummary {
 }
 /// The `BuNotificationSettingsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuNotificationSettingsRequest {
@@ -15051,7 +15051,7 @@ impl serde::Serialize for BuNotificationSettingsRequest {
 }
 /// The `BuNotificationSettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuNotificationSettingsResponse {
@@ -15106,7 +15106,7 @@ impl serde::Serialize for BuNotificationSettingsResponse {
 }
 /// The `BuPlanningGroupHeadcountForecastResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuPlanningGroupHeadcountForecastResult {
@@ -15185,7 +15185,7 @@ impl serde::Serialize for BuPlanningGroupHeadcountForecastResult {
 }
 /// The `BuPlanningGroupHeadcountForecastUploadSchema` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuPlanningGroupHeadcountForecastUploadSchema {
@@ -15272,7 +15272,7 @@ impl serde::Serialize for BuPlanningGroupHeadcountForecastUploadSchema {
 }
 /// The `BuQueryAdherenceAdjustmentsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuQueryAdherenceAdjustmentsRequest {
@@ -15351,7 +15351,7 @@ impl serde::Serialize for BuQueryAdherenceAdjustmentsRequest {
 }
 /// The `BuQueryAdherenceExplanationsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuQueryAdherenceExplanationsRequest {
@@ -15433,7 +15433,7 @@ impl serde::Serialize for BuQueryAdherenceExplanationsRequest {
 }
 /// The `BuQueryAdherenceExplanationsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuQueryAdherenceExplanationsResponse {
@@ -15496,7 +15496,7 @@ impl serde::Serialize for BuQueryAdherenceExplanationsResponse {
 }
 /// The `BuQueryAgentSchedulesRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuQueryAgentSchedulesRequest {
@@ -15567,7 +15567,7 @@ impl serde::Serialize for BuQueryAgentSchedulesRequest {
 }
 /// The `BuRescheduleAgentScheduleResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuRescheduleAgentScheduleResult {
@@ -15630,7 +15630,7 @@ impl serde::Serialize for BuRescheduleAgentScheduleResult {
 }
 /// The `BuRescheduleRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuRescheduleRequest {
@@ -15880,7 +15880,7 @@ impl crate::OpenEnum for BuRescheduleRequestActivitySmoothingType {
 crate::__impl_open_enum!(BuRescheduleRequestActivitySmoothingType);
 /// The `BuRescheduleResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuRescheduleResult {
@@ -15973,7 +15973,7 @@ impl serde::Serialize for BuRescheduleResult {
 }
 /// The `BuScheduleListItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuScheduleListItem {
@@ -16072,7 +16072,7 @@ impl serde::Serialize for BuScheduleListItem {
 }
 /// The `BuScheduleListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuScheduleListing {
@@ -16127,7 +16127,7 @@ impl serde::Serialize for BuScheduleListing {
 }
 /// The `BuScheduleMetadata` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuScheduleMetadata {
@@ -16230,7 +16230,7 @@ impl serde::Serialize for BuScheduleMetadata {
 }
 /// The `BuScheduleNotificationsCategorySettings` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuScheduleNotificationsCategorySettings {
@@ -16407,7 +16407,7 @@ impl crate::OpenEnum for BuScheduleNotificationsCategorySettingsActivityCategory
 crate::__impl_open_enum!(BuScheduleNotificationsCategorySettingsActivityCategory);
 /// The `BuScheduleNotificationsSettingsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuScheduleNotificationsSettingsRequest {
@@ -16480,7 +16480,7 @@ impl serde::Serialize for BuScheduleNotificationsSettingsRequest {
 }
 /// The `BuScheduleNotificationsSettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuScheduleNotificationsSettingsResponse {
@@ -16571,7 +16571,7 @@ impl serde::Serialize for BuScheduleNotificationsSettingsResponse {
 }
 /// The `BuScheduleReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuScheduleReference {
@@ -16634,7 +16634,7 @@ impl serde::Serialize for BuScheduleReference {
 }
 /// The `BuScheduleReferenceForMuRoute` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuScheduleReferenceForMuRoute {
@@ -16701,7 +16701,7 @@ impl serde::Serialize for BuScheduleReferenceForMuRoute {
 }
 /// The `BuScheduleRun` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuScheduleRun {
@@ -16942,7 +16942,7 @@ impl crate::OpenEnum for BuScheduleRunState {
 crate::__impl_open_enum!(BuScheduleRunState);
 /// The `BuScheduleRunListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuScheduleRunListing {
@@ -16997,7 +16997,7 @@ impl serde::Serialize for BuScheduleRunListing {
 }
 /// The `BuSchedulerSettingsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuSchedulerSettingsRequest {
@@ -17070,7 +17070,7 @@ impl serde::Serialize for BuSchedulerSettingsRequest {
 }
 /// The `BuSchedulerSettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuSchedulerSettingsResponse {
@@ -17153,7 +17153,7 @@ impl serde::Serialize for BuSchedulerSettingsResponse {
 }
 /// The `BuSchedulingSettingsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuSchedulingSettingsRequest {
@@ -17327,7 +17327,7 @@ impl crate::OpenEnum for BuSchedulingSettingsRequestActivitySmoothingType {
 crate::__impl_open_enum!(BuSchedulingSettingsRequestActivitySmoothingType);
 /// The `BuSchedulingSettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuSchedulingSettingsResponse {
@@ -17559,7 +17559,7 @@ impl crate::OpenEnum for BuSchedulingSettingsResponseActivitySmoothingType {
 crate::__impl_open_enum!(BuSchedulingSettingsResponseActivitySmoothingType);
 /// The `BuSearchAgentSchedulesRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuSearchAgentSchedulesRequest {
@@ -17633,7 +17633,7 @@ impl serde::Serialize for BuSearchAgentSchedulesRequest {
 }
 /// The `BuServiceLevel` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuServiceLevel {
@@ -17708,7 +17708,7 @@ impl serde::Serialize for BuServiceLevel {
 }
 /// The `BuSetTimeOffLimitValuesRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuSetTimeOffLimitValuesRequest {
@@ -17773,7 +17773,7 @@ impl serde::Serialize for BuSetTimeOffLimitValuesRequest {
 }
 /// The `BuShortTermForecast` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuShortTermForecast {
@@ -17974,7 +17974,7 @@ impl crate::OpenEnum for BuShortTermForecastCreationMethod {
 crate::__impl_open_enum!(BuShortTermForecastCreationMethod);
 /// The `BuShortTermForecastListItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuShortTermForecastListItem {
@@ -18131,7 +18131,7 @@ impl crate::OpenEnum for BuShortTermForecastListItemCreationMethod {
 crate::__impl_open_enum!(BuShortTermForecastListItemCreationMethod);
 /// The `BuShortTermForecastListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuShortTermForecastListing {
@@ -18186,7 +18186,7 @@ impl serde::Serialize for BuShortTermForecastListing {
 }
 /// The `BuShortTermForecastReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuShortTermForecastReference {
@@ -18259,7 +18259,7 @@ impl serde::Serialize for BuShortTermForecastReference {
 }
 /// The `BuShortTermForecastWeekReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuShortTermForecastWeekReference {
@@ -18349,7 +18349,7 @@ impl serde::Serialize for BuShortTermForecastWeekReference {
 }
 /// The `BuShortTermForecastingSettings` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuShortTermForecastingSettings {
@@ -18412,7 +18412,7 @@ impl serde::Serialize for BuShortTermForecastingSettings {
 }
 /// The `BuTimeOffLimitListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuTimeOffLimitListing {
@@ -18467,7 +18467,7 @@ impl serde::Serialize for BuTimeOffLimitListing {
 }
 /// The `BuTimeOffLimitRange` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuTimeOffLimitRange {
@@ -18552,7 +18552,7 @@ impl serde::Serialize for BuTimeOffLimitRange {
 }
 /// The `BuTimeOffLimitReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuTimeOffLimitReference {
@@ -18617,7 +18617,7 @@ impl serde::Serialize for BuTimeOffLimitReference {
 }
 /// The `BuTimeOffLimitResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuTimeOffLimitResponse {
@@ -18750,7 +18750,7 @@ impl crate::OpenEnum for BuTimeOffLimitResponseGranularity {
 crate::__impl_open_enum!(BuTimeOffLimitResponseGranularity);
 /// The `BuTimeOffLimitValueRange` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuTimeOffLimitValueRange {
@@ -18977,7 +18977,7 @@ impl crate::OpenEnum for BuTimeOffLimitValueRangeGranularity {
 crate::__impl_open_enum!(BuTimeOffLimitValueRangeGranularity);
 /// The `BuTimeOffLimitValues` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuTimeOffLimitValues {
@@ -19052,7 +19052,7 @@ impl serde::Serialize for BuTimeOffLimitValues {
 }
 /// The `BuTimeOffLimitValuesForGranularityResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuTimeOffLimitValuesForGranularityResponse {
@@ -19179,7 +19179,7 @@ impl crate::OpenEnum for BuTimeOffLimitValuesForGranularityResponseGranularity {
 crate::__impl_open_enum!(BuTimeOffLimitValuesForGranularityResponseGranularity);
 /// The `BuTimeOffLimitValuesImportUploadUrlRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuTimeOffLimitValuesImportUploadUrlRequest {
@@ -19250,7 +19250,7 @@ impl serde::Serialize for BuTimeOffLimitValuesImportUploadUrlRequest {
 }
 /// The `BuTimeOffLimitValuesResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuTimeOffLimitValuesResponse {
@@ -19305,7 +19305,7 @@ impl serde::Serialize for BuTimeOffLimitValuesResponse {
 }
 /// The `BuTimeOffPlanListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuTimeOffPlanListing {
@@ -19364,7 +19364,7 @@ impl serde::Serialize for BuTimeOffPlanListing {
 }
 /// The `BuTimeOffPlanResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuTimeOffPlanResponse {
@@ -19636,7 +19636,7 @@ impl crate::OpenEnum for BuTimeOffPlanResponseAutoApprovalRule {
 crate::__impl_open_enum!(BuTimeOffPlanResponseAutoApprovalRule);
 /// The `BuUpdateAgentScheduleShift` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuUpdateAgentScheduleShift {
@@ -19729,7 +19729,7 @@ impl serde::Serialize for BuUpdateAgentScheduleShift {
 }
 /// The `BuUpdateAgentScheduleUploadSchema` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuUpdateAgentScheduleUploadSchema {
@@ -19822,7 +19822,7 @@ impl serde::Serialize for BuUpdateAgentScheduleUploadSchema {
 }
 /// The `BuUpdateTimeOffPlanRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuUpdateTimeOffPlanRequest {
@@ -20030,7 +20030,7 @@ impl crate::OpenEnum for BuUpdateTimeOffPlanRequestAutoApprovalRule {
 crate::__impl_open_enum!(BuUpdateTimeOffPlanRequestAutoApprovalRule);
 /// The `BuUserListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuUserListing {
@@ -20093,7 +20093,7 @@ impl serde::Serialize for BuUserListing {
 }
 /// The `BulkAddDecisionTableRowsRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkAddDecisionTableRowsRequest {
@@ -20154,7 +20154,7 @@ impl serde::Serialize for BulkAddDecisionTableRowsRequest {
 }
 /// The `BulkAddDecisionTableRowsResponse` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkAddDecisionTableRowsResponse {
@@ -20228,7 +20228,7 @@ impl serde::Serialize for BulkAddDecisionTableRowsResponse {
 }
 /// The `BulkAddOpportunitiesRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkAddOpportunitiesRequest {
@@ -20295,7 +20295,7 @@ impl serde::Serialize for BulkAddOpportunitiesRequest {
 }
 /// The `BulkAddOpportunitiesResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkAddOpportunitiesResponse {
@@ -20358,7 +20358,7 @@ impl serde::Serialize for BulkAddOpportunitiesResponse {
 }
 /// The `BulkAddSourceIntentsRequest` definition of the spec.
 ///
-/// Available with any of the features `intents`.
+/// Available with the `intents` feature.
 #[cfg(feature = "intents")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkAddSourceIntentsRequest {
@@ -20419,7 +20419,7 @@ impl serde::Serialize for BulkAddSourceIntentsRequest {
 }
 /// The `BulkCallbackDisconnectRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkCallbackDisconnectRequest {
@@ -20488,7 +20488,7 @@ impl serde::Serialize for BulkCallbackDisconnectRequest {
 }
 /// The `BulkCallbackPatchRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkCallbackPatchRequest {
@@ -20555,7 +20555,7 @@ impl serde::Serialize for BulkCallbackPatchRequest {
 }
 /// The `BulkCallbackPatchResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkCallbackPatchResponse {
@@ -20622,7 +20622,7 @@ impl serde::Serialize for BulkCallbackPatchResponse {
 }
 /// The `BulkContactsEnrichRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkContactsEnrichRequest {
@@ -20677,7 +20677,7 @@ impl serde::Serialize for BulkContactsEnrichRequest {
 }
 /// The `BulkContactsEnrichResponse` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkContactsEnrichResponse {
@@ -20748,7 +20748,7 @@ impl serde::Serialize for BulkContactsEnrichResponse {
 }
 /// The `BulkContactsRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkContactsRequest {
@@ -20803,7 +20803,7 @@ impl serde::Serialize for BulkContactsRequest {
 }
 /// The `BulkContactsResponse` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkContactsResponse {
@@ -20874,7 +20874,7 @@ impl serde::Serialize for BulkContactsResponse {
 }
 /// The `BulkDeleteDecisionTableRowsRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkDeleteDecisionTableRowsRequest {
@@ -20935,7 +20935,7 @@ impl serde::Serialize for BulkDeleteDecisionTableRowsRequest {
 }
 /// The `BulkDeleteResponse` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkDeleteResponse {
@@ -21002,7 +21002,7 @@ impl serde::Serialize for BulkDeleteResponse {
 }
 /// The `BulkEntityErrorContactEnrichRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkEntityErrorContactEnrichRequest {
@@ -21079,7 +21079,7 @@ impl serde::Serialize for BulkEntityErrorContactEnrichRequest {
 }
 /// The `BulkEntityErrorContactList` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkEntityErrorContactList {
@@ -21156,7 +21156,7 @@ impl serde::Serialize for BulkEntityErrorContactList {
 }
 /// The `BulkEntityErrorEntity` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkEntityErrorEntity {
@@ -21233,7 +21233,7 @@ impl serde::Serialize for BulkEntityErrorEntity {
 }
 /// The `BulkEntityErrorExternalContact` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkEntityErrorExternalContact {
@@ -21310,7 +21310,7 @@ impl serde::Serialize for BulkEntityErrorExternalContact {
 }
 /// The `BulkEntityErrorExternalOrganization` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkEntityErrorExternalOrganization {
@@ -21387,7 +21387,7 @@ impl serde::Serialize for BulkEntityErrorExternalOrganization {
 }
 /// The `BulkEntityErrorExternalOrganizationEnrichRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkEntityErrorExternalOrganizationEnrichRequest {
@@ -21465,7 +21465,7 @@ impl serde::Serialize for BulkEntityErrorExternalOrganizationEnrichRequest {
 }
 /// The `BulkEntityErrorNote` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkEntityErrorNote {
@@ -21542,7 +21542,7 @@ impl serde::Serialize for BulkEntityErrorNote {
 }
 /// The `BulkEntityErrorPrefix` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkEntityErrorPrefix {
@@ -21619,7 +21619,7 @@ impl serde::Serialize for BulkEntityErrorPrefix {
 }
 /// The `BulkEntityErrorRelationship` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkEntityErrorRelationship {
@@ -21853,7 +21853,7 @@ impl serde::Serialize for BulkErrorDetail {
 }
 /// The `BulkFetchContactsResponse` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkFetchContactsResponse {
@@ -21922,7 +21922,7 @@ impl serde::Serialize for BulkFetchContactsResponse {
 }
 /// The `BulkFetchNotesResponse` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkFetchNotesResponse {
@@ -21989,7 +21989,7 @@ impl serde::Serialize for BulkFetchNotesResponse {
 }
 /// The `BulkFetchOrganizationsResponse` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkFetchOrganizationsResponse {
@@ -22058,7 +22058,7 @@ impl serde::Serialize for BulkFetchOrganizationsResponse {
 }
 /// The `BulkFetchRelationshipsResponse` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkFetchRelationshipsResponse {
@@ -22125,7 +22125,7 @@ impl serde::Serialize for BulkFetchRelationshipsResponse {
 }
 /// The `BulkIdsRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkIdsRequest {
@@ -22180,7 +22180,7 @@ impl serde::Serialize for BulkIdsRequest {
 }
 /// The `BulkJob` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkJob {
@@ -22384,7 +22384,7 @@ impl crate::OpenEnum for BulkJobAction {
 crate::__impl_open_enum!(BulkJobAction);
 /// The `BulkJobAddRequest` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkJobAddRequest {
@@ -22445,7 +22445,7 @@ impl serde::Serialize for BulkJobAddRequest {
 }
 /// The `BulkJobAddResponse` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkJobAddResponse {
@@ -22512,7 +22512,7 @@ impl serde::Serialize for BulkJobAddResponse {
 }
 /// The `BulkJobAddResult` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkJobAddResult {
@@ -22571,7 +22571,7 @@ impl serde::Serialize for BulkJobAddResult {
 }
 /// The `BulkJobAddWorkitemSummary` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkJobAddWorkitemSummary {
@@ -22642,7 +22642,7 @@ impl serde::Serialize for BulkJobAddWorkitemSummary {
 }
 /// The `BulkJobEntity` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkJobEntity {
@@ -22697,7 +22697,7 @@ impl serde::Serialize for BulkJobEntity {
 }
 /// The `BulkJobError` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkJobError {
@@ -22756,7 +22756,7 @@ impl serde::Serialize for BulkJobError {
 }
 /// The `BulkJobTerminateRequest` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkJobTerminateRequest {
@@ -22817,7 +22817,7 @@ impl serde::Serialize for BulkJobTerminateRequest {
 }
 /// The `BulkJobTerminateResult` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkJobTerminateResult {
@@ -22876,7 +22876,7 @@ impl serde::Serialize for BulkJobTerminateResult {
 }
 /// The `BulkJobTerminateResultEntity` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkJobTerminateResultEntity {
@@ -22935,7 +22935,7 @@ impl serde::Serialize for BulkJobTerminateResultEntity {
 }
 /// The `BulkJobTerminateResultsResponse` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkJobTerminateResultsResponse {
@@ -23002,7 +23002,7 @@ impl serde::Serialize for BulkJobTerminateResultsResponse {
 }
 /// The `BulkJobUpdate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkJobUpdate {
@@ -23100,7 +23100,7 @@ impl crate::OpenEnum for BulkJobUpdateState {
 crate::__impl_open_enum!(BulkJobUpdateState);
 /// The `BulkJobsListing` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkJobsListing {
@@ -23171,7 +23171,7 @@ impl serde::Serialize for BulkJobsListing {
 }
 /// The `BulkNotesRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkNotesRequest {
@@ -23226,7 +23226,7 @@ impl serde::Serialize for BulkNotesRequest {
 }
 /// The `BulkNotesResponse` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkNotesResponse {
@@ -23293,7 +23293,7 @@ impl serde::Serialize for BulkNotesResponse {
 }
 /// The `BulkOpportunitiesEnrollmentResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkOpportunitiesEnrollmentResult {
@@ -23404,7 +23404,7 @@ impl crate::OpenEnum for BulkOpportunitiesEnrollmentResultStatus {
 crate::__impl_open_enum!(BulkOpportunitiesEnrollmentResultStatus);
 /// The `BulkOpportunitiesError` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkOpportunitiesError {
@@ -23671,7 +23671,7 @@ impl crate::OpenEnum for BulkOpportunitiesErrorErrorCode {
 crate::__impl_open_enum!(BulkOpportunitiesErrorErrorCode);
 /// The `BulkOpportunitiesExternalActivitiesRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkOpportunitiesExternalActivitiesRequest {
@@ -23732,7 +23732,7 @@ impl serde::Serialize for BulkOpportunitiesExternalActivitiesRequest {
 }
 /// The `BulkOpportunitiesReferenceResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkOpportunitiesReferenceResult {
@@ -23844,7 +23844,7 @@ impl crate::OpenEnum for BulkOpportunitiesReferenceResultStatus {
 crate::__impl_open_enum!(BulkOpportunitiesReferenceResultStatus);
 /// The `BulkOpportunitiesRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkOpportunitiesRequest {
@@ -23905,7 +23905,7 @@ impl serde::Serialize for BulkOpportunitiesRequest {
 }
 /// The `BulkOpportunitiesStatusUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkOpportunitiesStatusUpdateRequest {
@@ -24010,7 +24010,7 @@ impl crate::OpenEnum for BulkOpportunitiesStatusUpdateRequestStatus {
 crate::__impl_open_enum!(BulkOpportunitiesStatusUpdateRequestStatus);
 /// The `BulkOpportunitiesStatusUpdateResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkOpportunitiesStatusUpdateResponse {
@@ -24083,7 +24083,7 @@ impl serde::Serialize for BulkOpportunitiesStatusUpdateResponse {
 }
 /// The `BulkOpportunityEnrollmentsStatusUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkOpportunityEnrollmentsStatusUpdateRequest {
@@ -24196,7 +24196,7 @@ impl crate::OpenEnum for BulkOpportunityEnrollmentsStatusUpdateRequestStatus {
 crate::__impl_open_enum!(BulkOpportunityEnrollmentsStatusUpdateRequestStatus);
 /// The `BulkOrganizationsEnrichRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkOrganizationsEnrichRequest {
@@ -24251,7 +24251,7 @@ impl serde::Serialize for BulkOrganizationsEnrichRequest {
 }
 /// The `BulkOrganizationsEnrichResponse` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkOrganizationsEnrichResponse {
@@ -24322,7 +24322,7 @@ impl serde::Serialize for BulkOrganizationsEnrichResponse {
 }
 /// The `BulkOrganizationsRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkOrganizationsRequest {
@@ -24377,7 +24377,7 @@ impl serde::Serialize for BulkOrganizationsRequest {
 }
 /// The `BulkOrganizationsResponse` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkOrganizationsResponse {
@@ -24448,7 +24448,7 @@ impl serde::Serialize for BulkOrganizationsResponse {
 }
 /// The `BulkPrefixesRequest` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkPrefixesRequest {
@@ -24509,7 +24509,7 @@ impl serde::Serialize for BulkPrefixesRequest {
 }
 /// The `BulkPrefixesResponse` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkPrefixesResponse {
@@ -24576,7 +24576,7 @@ impl serde::Serialize for BulkPrefixesResponse {
 }
 /// The `BulkPublishOpportunitiesResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkPublishOpportunitiesResponse {
@@ -24649,7 +24649,7 @@ impl serde::Serialize for BulkPublishOpportunitiesResponse {
 }
 /// The `BulkRelationshipsRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkRelationshipsRequest {
@@ -24704,7 +24704,7 @@ impl serde::Serialize for BulkRelationshipsRequest {
 }
 /// The `BulkRelationshipsResponse` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkRelationshipsResponse {
@@ -24773,7 +24773,7 @@ impl serde::Serialize for BulkRelationshipsResponse {
 }
 /// The `BulkRemoveOpportunitiesResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkRemoveOpportunitiesResponse {
@@ -24846,7 +24846,7 @@ impl serde::Serialize for BulkRemoveOpportunitiesResponse {
 }
 /// The `BulkRemoveOpportunitiesResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkRemoveOpportunitiesResult {
@@ -24959,7 +24959,7 @@ impl crate::OpenEnum for BulkRemoveOpportunitiesResultStatus {
 crate::__impl_open_enum!(BulkRemoveOpportunitiesResultStatus);
 /// The `BulkRemoveSourceIntentsRequest` definition of the spec.
 ///
-/// Available with any of the features `intents`.
+/// Available with the `intents` feature.
 #[cfg(feature = "intents")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkRemoveSourceIntentsRequest {
@@ -25087,7 +25087,7 @@ impl serde::Serialize for BulkResponse {
 }
 /// The `BulkResponseResultContactListContactListBulkEntityErrorContactList` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkResponseResultContactListContactListBulkEntityErrorContactList {
@@ -25165,7 +25165,7 @@ for BulkResponseResultContactListContactListBulkEntityErrorContactList {
 }
 /// The `BulkResponseResultExternalContactContactEnrichRequestBulkEntityErrorContactEnrichRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkResponseResultExternalContactContactEnrichRequestBulkEntityErrorContactEnrichRequest {
@@ -25243,7 +25243,7 @@ for BulkResponseResultExternalContactContactEnrichRequestBulkEntityErrorContactE
 }
 /// The `BulkResponseResultExternalContactEntityBulkEntityErrorEntity` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkResponseResultExternalContactEntityBulkEntityErrorEntity {
@@ -25319,7 +25319,7 @@ impl serde::Serialize for BulkResponseResultExternalContactEntityBulkEntityError
 }
 /// The `BulkResponseResultExternalContactExternalContactBulkEntityErrorExternalContact` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkResponseResultExternalContactExternalContactBulkEntityErrorExternalContact {
@@ -25397,7 +25397,7 @@ for BulkResponseResultExternalContactExternalContactBulkEntityErrorExternalConta
 }
 /// The `BulkResponseResultExternalOrganizationEntityBulkEntityErrorEntity` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkResponseResultExternalOrganizationEntityBulkEntityErrorEntity {
@@ -25474,7 +25474,7 @@ for BulkResponseResultExternalOrganizationEntityBulkEntityErrorEntity {
 }
 /// The `BulkResponseResultExternalOrganizationExternalOrganizationBulkEntityErrorExternalOrganization` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkResponseResultExternalOrganizationExternalOrganizationBulkEntityErrorExternalOrganization {
@@ -25552,7 +25552,7 @@ for BulkResponseResultExternalOrganizationExternalOrganizationBulkEntityErrorExt
 }
 /// The `BulkResponseResultExternalOrganizationExternalOrganizationEnrichRequestBulkEntityErrorExternalOrganizationEnrichRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkResponseResultExternalOrganizationExternalOrganizationEnrichRequestBulkEntityErrorExternalOrganizationEnrichRequest {
@@ -25630,7 +25630,7 @@ for BulkResponseResultExternalOrganizationExternalOrganizationEnrichRequestBulkE
 }
 /// The `BulkResponseResultNoteEntityBulkEntityErrorEntity` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkResponseResultNoteEntityBulkEntityErrorEntity {
@@ -25704,7 +25704,7 @@ impl serde::Serialize for BulkResponseResultNoteEntityBulkEntityErrorEntity {
 }
 /// The `BulkResponseResultNoteNoteBulkEntityErrorNote` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkResponseResultNoteNoteBulkEntityErrorNote {
@@ -25777,7 +25777,7 @@ impl serde::Serialize for BulkResponseResultNoteNoteBulkEntityErrorNote {
 }
 /// The `BulkResponseResultPrefixPrefixBulkEntityErrorPrefix` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkResponseResultPrefixPrefixBulkEntityErrorPrefix {
@@ -25851,7 +25851,7 @@ impl serde::Serialize for BulkResponseResultPrefixPrefixBulkEntityErrorPrefix {
 }
 /// The `BulkResponseResultRelationshipEntityBulkEntityErrorEntity` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkResponseResultRelationshipEntityBulkEntityErrorEntity {
@@ -25927,7 +25927,7 @@ impl serde::Serialize for BulkResponseResultRelationshipEntityBulkEntityErrorEnt
 }
 /// The `BulkResponseResultRelationshipRelationshipBulkEntityErrorRelationship` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkResponseResultRelationshipRelationshipBulkEntityErrorRelationship {
@@ -26005,7 +26005,7 @@ for BulkResponseResultRelationshipRelationshipBulkEntityErrorRelationship {
 }
 /// The `BulkResponseResultVoidEntityBulkEntityErrorEntity` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkResponseResultVoidEntityBulkEntityErrorEntity {
@@ -26173,7 +26173,7 @@ impl serde::Serialize for BulkResult {
 }
 /// The `BulkResults` definition of the spec.
 ///
-/// Available with any of the features `intents`.
+/// Available with the `intents` feature.
 #[cfg(feature = "intents")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkResults {
@@ -26234,7 +26234,7 @@ impl serde::Serialize for BulkResults {
 }
 /// The `BulkShiftTradeStateUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkShiftTradeStateUpdateRequest {
@@ -26295,7 +26295,7 @@ impl serde::Serialize for BulkShiftTradeStateUpdateRequest {
 }
 /// The `BulkSourceIntentsResponse` definition of the spec.
 ///
-/// Available with any of the features `intents`.
+/// Available with the `intents` feature.
 #[cfg(feature = "intents")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkSourceIntentsResponse {
@@ -26360,7 +26360,7 @@ impl serde::Serialize for BulkSourceIntentsResponse {
 }
 /// The `BulkUpdateActivityCodeRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkUpdateActivityCodeRequest {
@@ -26415,7 +26415,7 @@ impl serde::Serialize for BulkUpdateActivityCodeRequest {
 }
 /// The `BulkUpdateActivityCodeRequestItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkUpdateActivityCodeRequestItem {
@@ -26641,7 +26641,7 @@ impl crate::OpenEnum for BulkUpdateActivityCodeRequestItemCategory {
 crate::__impl_open_enum!(BulkUpdateActivityCodeRequestItemCategory);
 /// The `BulkUpdateActivityCodeResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkUpdateActivityCodeResponse {
@@ -26696,7 +26696,7 @@ impl serde::Serialize for BulkUpdateActivityCodeResponse {
 }
 /// The `BulkUpdateAgentUnavailableTimesResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkUpdateAgentUnavailableTimesResponse {
@@ -26755,7 +26755,7 @@ impl serde::Serialize for BulkUpdateAgentUnavailableTimesResponse {
 }
 /// The `BulkUpdateAgentUnavailableTimesResultItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkUpdateAgentUnavailableTimesResultItem {
@@ -26855,7 +26855,7 @@ impl crate::OpenEnum for BulkUpdateAgentUnavailableTimesResultItemStatus {
 crate::__impl_open_enum!(BulkUpdateAgentUnavailableTimesResultItemStatus);
 /// The `BulkUpdateDecisionTableRowsRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkUpdateDecisionTableRowsRequest {
@@ -26916,7 +26916,7 @@ impl serde::Serialize for BulkUpdateDecisionTableRowsRequest {
 }
 /// The `BulkUpdateDecisionTableRowsResponse` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkUpdateDecisionTableRowsResponse {
@@ -26990,7 +26990,7 @@ impl serde::Serialize for BulkUpdateDecisionTableRowsResponse {
 }
 /// The `BulkUpdateOpportunityEnrollmentsStatusResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkUpdateOpportunityEnrollmentsStatusResponse {
@@ -27063,7 +27063,7 @@ impl serde::Serialize for BulkUpdateOpportunityEnrollmentsStatusResponse {
 }
 /// The `BulkUpdateShiftTradeListJobRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkUpdateShiftTradeListJobRequest {
@@ -27152,7 +27152,7 @@ impl serde::Serialize for BulkUpdateShiftTradeListJobRequest {
 }
 /// The `BulkUpdateShiftTradeStateRequestItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkUpdateShiftTradeStateRequestItem {
@@ -27286,7 +27286,7 @@ impl crate::OpenEnum for BulkUpdateShiftTradeStateRequestItemState {
 crate::__impl_open_enum!(BulkUpdateShiftTradeStateRequestItemState);
 /// The `BulkUpdateShiftTradeStateResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkUpdateShiftTradeStateResponse {
@@ -27399,7 +27399,7 @@ impl crate::OpenEnum for BulkUpdateShiftTradeStateResponseStatus {
 crate::__impl_open_enum!(BulkUpdateShiftTradeStateResponseStatus);
 /// The `BulkUpdateShiftTradeStateResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkUpdateShiftTradeStateResult {
@@ -27454,7 +27454,7 @@ impl serde::Serialize for BulkUpdateShiftTradeStateResult {
 }
 /// The `BulkUpdateShiftTradeStateResultItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkUpdateShiftTradeStateResultItem {
@@ -27810,7 +27810,7 @@ impl serde::Serialize for Bullseye {
 }
 /// The `BusinessRulesDataSchema` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BusinessRulesDataSchema {
@@ -27913,7 +27913,7 @@ impl serde::Serialize for BusinessRulesDataSchema {
 }
 /// The `BusinessRulesDataSchemaListing` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BusinessRulesDataSchemaListing {
@@ -27980,7 +27980,7 @@ impl serde::Serialize for BusinessRulesDataSchemaListing {
 }
 /// The `BusinessRulesParentSchemaRef` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BusinessRulesParentSchemaRef {
@@ -28049,7 +28049,7 @@ impl serde::Serialize for BusinessRulesParentSchemaRef {
 }
 /// The `BusinessRulesSchemaCreateRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BusinessRulesSchemaCreateRequest {
@@ -28111,7 +28111,7 @@ impl serde::Serialize for BusinessRulesSchemaCreateRequest {
 }
 /// The `BusinessRulesSchemaUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BusinessRulesSchemaUpdateRequest {
@@ -28190,7 +28190,7 @@ impl serde::Serialize for BusinessRulesSchemaUpdateRequest {
 }
 /// The `BusinessUnitActivityCode` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BusinessUnitActivityCode {
@@ -28433,7 +28433,7 @@ impl crate::OpenEnum for BusinessUnitActivityCodeCategory {
 crate::__impl_open_enum!(BusinessUnitActivityCodeCategory);
 /// The `BusinessUnitActivityCodeListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BusinessUnitActivityCodeListing {
@@ -28492,7 +28492,7 @@ impl serde::Serialize for BusinessUnitActivityCodeListing {
 }
 /// The `BusinessUnitListItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BusinessUnitListItem {
@@ -28565,7 +28565,7 @@ impl serde::Serialize for BusinessUnitListItem {
 }
 /// The `BusinessUnitListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BusinessUnitListing {
@@ -28620,7 +28620,7 @@ impl serde::Serialize for BusinessUnitListing {
 }
 /// The `BusinessUnitReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BusinessUnitReference {
@@ -28679,7 +28679,7 @@ impl serde::Serialize for BusinessUnitReference {
 }
 /// The `BusinessUnitResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BusinessUnitResponse {
@@ -28750,7 +28750,7 @@ impl serde::Serialize for BusinessUnitResponse {
 }
 /// The `BusinessUnitSchedulingPreferencesSettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BusinessUnitSchedulingPreferencesSettingsResponse {
@@ -28814,7 +28814,7 @@ impl serde::Serialize for BusinessUnitSchedulingPreferencesSettingsResponse {
 }
 /// The `BusinessUnitSettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BusinessUnitSettingsResponse {
@@ -28988,7 +28988,7 @@ impl crate::OpenEnum for BusinessUnitSettingsResponseStartDayOfWeek {
 crate::__impl_open_enum!(BusinessUnitSettingsResponseStartDayOfWeek);
 /// The `Button` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Button {
@@ -29096,7 +29096,7 @@ impl crate::OpenEnum for ButtonType {
 crate::__impl_open_enum!(ButtonType);
 /// The `ButtonComponent` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ButtonComponent {
@@ -29155,7 +29155,7 @@ impl serde::Serialize for ButtonComponent {
 }
 /// The `ButtonResponse` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ButtonResponse {

@@ -5,7 +5,7 @@
 use super::*;
 /// The `CachedMediaItem` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CachedMediaItem {
@@ -96,7 +96,7 @@ impl serde::Serialize for CachedMediaItem {
 }
 /// The `CachedMediaItemEntityListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CachedMediaItemEntityListing {
@@ -193,7 +193,7 @@ impl serde::Serialize for CachedMediaItemEntityListing {
 }
 /// The `CalendarUrlResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CalendarUrlResponse {
@@ -422,7 +422,7 @@ impl serde::Serialize for Calibration {
 }
 /// The `CalibrationAssignment` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CalibrationAssignment {
@@ -489,7 +489,7 @@ impl serde::Serialize for CalibrationAssignment {
 }
 /// The `CalibrationCreate` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CalibrationCreate {
@@ -622,7 +622,7 @@ impl serde::Serialize for CalibrationCreate {
 }
 /// The `CalibrationEntityListing` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CalibrationEntityListing {
@@ -1448,7 +1448,7 @@ impl crate::OpenEnum for CallDisconnectType {
 crate::__impl_open_enum!(CallDisconnectType);
 /// The `CallBasic` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallBasic {
@@ -2037,7 +2037,7 @@ impl crate::OpenEnum for CallBasicDisconnectType {
 crate::__impl_open_enum!(CallBasicDisconnectType);
 /// The `CallCommand` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallCommand {
@@ -2103,7 +2103,7 @@ impl serde::Serialize for CallCommand {
 }
 /// The `CallConversation` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallConversation {
@@ -2261,7 +2261,7 @@ impl crate::OpenEnum for CallConversationRecordingState {
 crate::__impl_open_enum!(CallConversationRecordingState);
 /// The `CallConversationEntityListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallConversationEntityListing {
@@ -2358,7 +2358,7 @@ impl serde::Serialize for CallConversationEntityListing {
 }
 /// The `CallForwarding` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallForwarding {
@@ -2492,7 +2492,7 @@ impl crate::OpenEnum for CallForwardingVoicemail {
 crate::__impl_open_enum!(CallForwardingVoicemail);
 /// The `CallHistoryConversation` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallHistoryConversation {
@@ -2660,7 +2660,7 @@ impl crate::OpenEnum for CallHistoryConversationDirection {
 crate::__impl_open_enum!(CallHistoryConversationDirection);
 /// The `CallHistoryConversationEntityListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallHistoryConversationEntityListing {
@@ -2757,7 +2757,7 @@ impl serde::Serialize for CallHistoryConversationEntityListing {
 }
 /// The `CallHistoryParticipant` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallHistoryParticipant {
@@ -3089,7 +3089,7 @@ impl crate::OpenEnum for CallHistoryParticipantFlaggedReason {
 crate::__impl_open_enum!(CallHistoryParticipantFlaggedReason);
 /// The `CallMediaParticipant` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallMediaParticipant {
@@ -3758,7 +3758,7 @@ impl crate::OpenEnum for CallMediaParticipantRecordingState {
 crate::__impl_open_enum!(CallMediaParticipantRecordingState);
 /// The `CallMediaPolicy` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallMediaPolicy {
@@ -3817,7 +3817,7 @@ impl serde::Serialize for CallMediaPolicy {
 }
 /// The `CallMediaPolicyConditions` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallMediaPolicyConditions {
@@ -3904,7 +3904,7 @@ impl serde::Serialize for CallMediaPolicyConditions {
 }
 /// The `CallRecord` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallRecord {
@@ -3967,7 +3967,7 @@ impl serde::Serialize for CallRecord {
 }
 /// The `CallRoute` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallRoute {
@@ -4022,7 +4022,7 @@ impl serde::Serialize for CallRoute {
 }
 /// The `CallSimulationResult` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallSimulationResult {
@@ -4148,7 +4148,7 @@ impl crate::OpenEnum for CallSimulationResultLevel {
 crate::__impl_open_enum!(CallSimulationResultLevel);
 /// The `CallTarget` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallTarget {
@@ -4244,7 +4244,7 @@ impl crate::OpenEnum for CallTargetType {
 crate::__impl_open_enum!(CallTargetType);
 /// The `CallToAction` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallToAction {
@@ -4350,7 +4350,7 @@ impl crate::OpenEnum for CallToActionTarget {
 crate::__impl_open_enum!(CallToActionTarget);
 /// The `CallableContactsDiagnostic` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallableContactsDiagnostic {
@@ -4425,7 +4425,7 @@ impl serde::Serialize for CallableContactsDiagnostic {
 }
 /// The `CallableTime` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallableTime {
@@ -4500,7 +4500,7 @@ impl serde::Serialize for CallableTime {
 }
 /// The `CallableTimeSet` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallableTimeSet {
@@ -4602,7 +4602,7 @@ impl serde::Serialize for CallableTimeSet {
 }
 /// The `CallableTimeSetEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallableTimeSetEntityListing {
@@ -4699,7 +4699,7 @@ impl serde::Serialize for CallableTimeSetEntityListing {
 }
 /// The `CallableWindow` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallableWindow {
@@ -5377,7 +5377,7 @@ impl crate::OpenEnum for CallbackDisconnectType {
 crate::__impl_open_enum!(CallbackDisconnectType);
 /// The `CallbackBasic` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallbackBasic {
@@ -5877,7 +5877,7 @@ impl crate::OpenEnum for CallbackBasicDisconnectType {
 crate::__impl_open_enum!(CallbackBasicDisconnectType);
 /// The `CallbackConversation` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallbackConversation {
@@ -5976,7 +5976,7 @@ impl serde::Serialize for CallbackConversation {
 }
 /// The `CallbackConversationEntityListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallbackConversationEntityListing {
@@ -6073,7 +6073,7 @@ impl serde::Serialize for CallbackConversationEntityListing {
 }
 /// The `CallbackDisconnectIdentifier` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallbackDisconnectIdentifier {
@@ -6146,7 +6146,7 @@ impl serde::Serialize for CallbackDisconnectIdentifier {
 }
 /// The `CallbackIdentifier` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallbackIdentifier {
@@ -6257,7 +6257,7 @@ impl crate::OpenEnum for CallbackIdentifierType {
 crate::__impl_open_enum!(CallbackIdentifierType);
 /// The `CallbackMediaParticipant` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallbackMediaParticipant {
@@ -7355,7 +7355,7 @@ impl crate::OpenEnum for CallbackMediaSettingsAnsweringMachineReactionType {
 crate::__impl_open_enum!(CallbackMediaSettingsAnsweringMachineReactionType);
 /// The `Callheader` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Callheader {
@@ -7422,7 +7422,7 @@ impl serde::Serialize for Callheader {
 }
 /// The `Callmessage` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Callmessage {
@@ -7996,7 +7996,7 @@ impl crate::OpenEnum for CampaignCampaignStatus {
 crate::__impl_open_enum!(CampaignCampaignStatus);
 /// The `CampaignBusinessCategoryMetrics` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignBusinessCategoryMetrics {
@@ -8114,7 +8114,7 @@ impl serde::Serialize for CampaignDiagnosticCampaignAction {
 }
 /// The `CampaignDiagnosticCampaignHealthState` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignDiagnosticCampaignHealthState {
@@ -8237,7 +8237,7 @@ impl crate::OpenEnum for CampaignDiagnosticCampaignHealthStateState {
 crate::__impl_open_enum!(CampaignDiagnosticCampaignHealthStateState);
 /// The `CampaignDiagnosticCampaignState` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignDiagnosticCampaignState {
@@ -8429,7 +8429,7 @@ impl crate::OpenEnum for CampaignDiagnosticCampaignStateDialingMode {
 crate::__impl_open_enum!(CampaignDiagnosticCampaignStateDialingMode);
 /// The `CampaignDiagnosticConfigChange` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignDiagnosticConfigChange {
@@ -8537,7 +8537,7 @@ impl crate::OpenEnum for CampaignDiagnosticConfigChangeAction {
 crate::__impl_open_enum!(CampaignDiagnosticConfigChangeAction);
 /// The `CampaignDiagnosticSummary` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignDiagnosticSummary {
@@ -8620,7 +8620,7 @@ impl serde::Serialize for CampaignDiagnosticSummary {
 }
 /// The `CampaignDiagnosticWindow` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignDiagnosticWindow {
@@ -8716,7 +8716,7 @@ impl crate::OpenEnum for CampaignDiagnosticWindowState {
 crate::__impl_open_enum!(CampaignDiagnosticWindowState);
 /// The `CampaignDiagnostics` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignDiagnostics {
@@ -8905,7 +8905,7 @@ impl serde::Serialize for CampaignDiagnostics {
 }
 /// The `CampaignDivisionView` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignDivisionView {
@@ -8972,7 +8972,7 @@ impl serde::Serialize for CampaignDivisionView {
 }
 /// The `CampaignDivisionViewListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignDivisionViewListing {
@@ -9069,7 +9069,7 @@ impl serde::Serialize for CampaignDivisionViewListing {
 }
 /// The `CampaignEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignEntityListing {
@@ -9166,7 +9166,7 @@ impl serde::Serialize for CampaignEntityListing {
 }
 /// The `CampaignInteraction` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignInteraction {
@@ -9405,7 +9405,7 @@ impl crate::OpenEnum for CampaignInteractionDisposition {
 crate::__impl_open_enum!(CampaignInteractionDisposition);
 /// The `CampaignInteractions` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignInteractions {
@@ -9502,7 +9502,7 @@ impl serde::Serialize for CampaignInteractions {
 }
 /// The `CampaignLinesUtilization` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignLinesUtilization {
@@ -9577,7 +9577,7 @@ impl serde::Serialize for CampaignLinesUtilization {
 }
 /// The `CampaignOutboundLinesAllocation` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignOutboundLinesAllocation {
@@ -9652,7 +9652,7 @@ impl serde::Serialize for CampaignOutboundLinesAllocation {
 }
 /// The `CampaignOutboundLinesDistribution` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignOutboundLinesDistribution {
@@ -9771,7 +9771,7 @@ impl serde::Serialize for CampaignOutboundLinesDistribution {
 }
 /// The `CampaignOutboundLinesReservation` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignOutboundLinesReservation {
@@ -9832,7 +9832,7 @@ impl serde::Serialize for CampaignOutboundLinesReservation {
 }
 /// The `CampaignPatchRequest` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignPatchRequest {
@@ -9929,7 +9929,7 @@ impl serde::Serialize for CampaignPatchRequest {
 }
 /// The `CampaignPerformanceData` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignPerformanceData {
@@ -10207,7 +10207,7 @@ impl crate::OpenEnum for CampaignPerformanceDataDialingMode {
 crate::__impl_open_enum!(CampaignPerformanceDataDialingMode);
 /// The `CampaignPerformanceDataContactRate` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignPerformanceDataContactRate {
@@ -10264,7 +10264,7 @@ impl serde::Serialize for CampaignPerformanceDataContactRate {
 }
 /// The `CampaignPerformanceDataListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignPerformanceDataListing {
@@ -10319,7 +10319,7 @@ impl serde::Serialize for CampaignPerformanceDataListing {
 }
 /// The `CampaignPerformanceDataProgress` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignPerformanceDataProgress {
@@ -10376,7 +10376,7 @@ impl serde::Serialize for CampaignPerformanceDataProgress {
 }
 /// The `CampaignProgress` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignProgress {
@@ -10508,7 +10508,7 @@ impl serde::Serialize for CampaignProgress {
 }
 /// The `CampaignRule` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRule {
@@ -10728,7 +10728,7 @@ impl crate::OpenEnum for CampaignRuleCampaignRuleProcessing {
 crate::__impl_open_enum!(CampaignRuleCampaignRuleProcessing);
 /// The `CampaignRuleAction` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleAction {
@@ -10923,7 +10923,7 @@ impl crate::OpenEnum for CampaignRuleActionActionType {
 crate::__impl_open_enum!(CampaignRuleActionActionType);
 /// The `CampaignRuleActionEntities` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleActionEntities {
@@ -11002,7 +11002,7 @@ impl serde::Serialize for CampaignRuleActionEntities {
 }
 /// The `CampaignRuleCampaignRunTimeSettings` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleCampaignRunTimeSettings {
@@ -11065,7 +11065,7 @@ impl serde::Serialize for CampaignRuleCampaignRunTimeSettings {
 }
 /// The `CampaignRuleCampaignWaitTimeSettings` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleCampaignWaitTimeSettings {
@@ -11171,7 +11171,7 @@ impl crate::OpenEnum for CampaignRuleCampaignWaitTimeSettingsWaitType {
 crate::__impl_open_enum!(CampaignRuleCampaignWaitTimeSettingsWaitType);
 /// The `CampaignRuleCondition` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleCondition {
@@ -11385,7 +11385,7 @@ impl crate::OpenEnum for CampaignRuleConditionConditionType {
 crate::__impl_open_enum!(CampaignRuleConditionConditionType);
 /// The `CampaignRuleConditionGroup` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleConditionGroup {
@@ -11465,7 +11465,7 @@ impl serde::Serialize for CampaignRuleConditionGroup {
 }
 /// The `CampaignRuleDateTimeConditionParameters` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleDateTimeConditionParameters {
@@ -11542,7 +11542,7 @@ impl serde::Serialize for CampaignRuleDateTimeConditionParameters {
 }
 /// The `CampaignRuleDayOfMonthInterval` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleDayOfMonthInterval {
@@ -11601,7 +11601,7 @@ impl serde::Serialize for CampaignRuleDayOfMonthInterval {
 }
 /// The `CampaignRuleDayOfMonthParameters` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleDayOfMonthParameters {
@@ -11664,7 +11664,7 @@ impl serde::Serialize for CampaignRuleDayOfMonthParameters {
 }
 /// The `CampaignRuleDayOfWeekInterval` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleDayOfWeekInterval {
@@ -11723,7 +11723,7 @@ impl serde::Serialize for CampaignRuleDayOfWeekInterval {
 }
 /// The `CampaignRuleDayOfWeekParameters` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleDayOfWeekParameters {
@@ -11782,7 +11782,7 @@ impl serde::Serialize for CampaignRuleDayOfWeekParameters {
 }
 /// The `CampaignRuleEntities` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleEntities {
@@ -11849,7 +11849,7 @@ impl serde::Serialize for CampaignRuleEntities {
 }
 /// The `CampaignRuleEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleEntityListing {
@@ -11946,7 +11946,7 @@ impl serde::Serialize for CampaignRuleEntityListing {
 }
 /// The `CampaignRuleExecutionSettings` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleExecutionSettings {
@@ -12048,7 +12048,7 @@ impl crate::OpenEnum for CampaignRuleExecutionSettingsFrequency {
 crate::__impl_open_enum!(CampaignRuleExecutionSettingsFrequency);
 /// The `CampaignRuleParameters` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleParameters {
@@ -12397,7 +12397,7 @@ impl crate::OpenEnum for CampaignRuleParametersDialingMode {
 crate::__impl_open_enum!(CampaignRuleParametersDialingMode);
 /// The `CampaignRuleSpecificDateInterval` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleSpecificDateInterval {
@@ -12456,7 +12456,7 @@ impl serde::Serialize for CampaignRuleSpecificDateInterval {
 }
 /// The `CampaignRuleSpecificDateParameters` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleSpecificDateParameters {
@@ -12521,7 +12521,7 @@ impl serde::Serialize for CampaignRuleSpecificDateParameters {
 }
 /// The `CampaignRuleTimeOfDayInterval` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleTimeOfDayInterval {
@@ -12580,7 +12580,7 @@ impl serde::Serialize for CampaignRuleTimeOfDayInterval {
 }
 /// The `CampaignRuleTimeOfDayParameters` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleTimeOfDayParameters {
@@ -12639,7 +12639,7 @@ impl serde::Serialize for CampaignRuleTimeOfDayParameters {
 }
 /// The `CampaignRuleWarning` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleWarning {
@@ -12821,7 +12821,7 @@ impl crate::OpenEnum for CampaignRuleWarningCode {
 crate::__impl_open_enum!(CampaignRuleWarningCode);
 /// The `CampaignRuleWarningParameters` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleWarningParameters {
@@ -13103,7 +13103,7 @@ impl crate::OpenEnum for CampaignRuleWarningParametersConditionType {
 crate::__impl_open_enum!(CampaignRuleWarningParametersConditionType);
 /// The `CampaignRuleWeekDayOfMonth` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleWeekDayOfMonth {
@@ -13176,7 +13176,7 @@ impl serde::Serialize for CampaignRuleWeekDayOfMonth {
 }
 /// The `CampaignRuleWeekDayOfMonthInterval` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleWeekDayOfMonthInterval {
@@ -13246,7 +13246,7 @@ impl serde::Serialize for CampaignRuleWeekDayOfMonthInterval {
 }
 /// The `CampaignRuleWeekDayOfMonthParameters` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignRuleWeekDayOfMonthParameters {
@@ -13305,7 +13305,7 @@ impl serde::Serialize for CampaignRuleWeekDayOfMonthParameters {
 }
 /// The `CampaignSchedule` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignSchedule {
@@ -13417,7 +13417,7 @@ impl serde::Serialize for CampaignSchedule {
 }
 /// The `CampaignSequence` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignSequence {
@@ -13591,7 +13591,7 @@ impl crate::OpenEnum for CampaignSequenceStatus {
 crate::__impl_open_enum!(CampaignSequenceStatus);
 /// The `CampaignSequenceEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignSequenceEntityListing {
@@ -13688,7 +13688,7 @@ impl serde::Serialize for CampaignSequenceEntityListing {
 }
 /// The `CampaignSkillStatistics` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignSkillStatistics {
@@ -13763,7 +13763,7 @@ impl serde::Serialize for CampaignSkillStatistics {
 }
 /// The `CampaignStats` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignStats {
@@ -13932,7 +13932,7 @@ impl serde::Serialize for CampaignStats {
 }
 /// The `CampaignTimeSlot` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignTimeSlot {
@@ -14215,7 +14215,7 @@ impl crate::OpenEnum for CannedResponseLibrariesMode {
 crate::__impl_open_enum!(CannedResponseLibrariesMode);
 /// The `CapacityPlanDeleteRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CapacityPlanDeleteRequest {
@@ -14278,7 +14278,7 @@ impl serde::Serialize for CapacityPlanDeleteRequest {
 }
 /// The `CapacityPlanForecastInputsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CapacityPlanForecastInputsResponse {
@@ -14371,7 +14371,7 @@ impl serde::Serialize for CapacityPlanForecastInputsResponse {
 }
 /// The `CapacityPlanForecastInputsTemplate` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CapacityPlanForecastInputsTemplate {
@@ -14530,7 +14530,7 @@ impl crate::OpenEnum for CapacityPlanForecastInputsTemplateGranularity {
 crate::__impl_open_enum!(CapacityPlanForecastInputsTemplateGranularity);
 /// The `CapacityPlanForecastMetrics` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CapacityPlanForecastMetrics {
@@ -14771,7 +14771,7 @@ impl serde::Serialize for CapacityPlanImportedForecastRequest {
 }
 /// The `CapacityPlanListItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CapacityPlanListItem {
@@ -14884,7 +14884,7 @@ impl serde::Serialize for CapacityPlanListItem {
 }
 /// The `CapacityPlanMetadata` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CapacityPlanMetadata {
@@ -14976,7 +14976,7 @@ impl serde::Serialize for CapacityPlanMetadata {
 }
 /// The `CapacityPlanMetricsSummary` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CapacityPlanMetricsSummary {
@@ -15285,7 +15285,7 @@ impl serde::Serialize for CapacityPlanMetricsSummary {
 }
 /// The `CapacityPlanReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CapacityPlanReference {
@@ -15354,7 +15354,7 @@ impl serde::Serialize for CapacityPlanReference {
 }
 /// The `CapacityPlanRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CapacityPlanRequest {
@@ -15501,7 +15501,7 @@ impl serde::Serialize for CapacityPlanRequest {
 }
 /// The `CapacityPlanResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CapacityPlanResponse {
@@ -15642,7 +15642,7 @@ impl serde::Serialize for CapacityPlanResponse {
 }
 /// The `CapacityPlanStaffingGroupAllocationsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CapacityPlanStaffingGroupAllocationsResponse {
@@ -15743,7 +15743,7 @@ impl serde::Serialize for CapacityPlanStaffingGroupAllocationsResponse {
 }
 /// The `CapacityPlanStaffingGroupMetricChangeHistoryListResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CapacityPlanStaffingGroupMetricChangeHistoryListResponse {
@@ -15801,7 +15801,7 @@ impl serde::Serialize for CapacityPlanStaffingGroupMetricChangeHistoryListRespon
 }
 /// The `CapacityPlanStaffingGroupMetricChangeResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CapacityPlanStaffingGroupMetricChangeResponse {
@@ -16034,7 +16034,7 @@ impl crate::OpenEnum for CapacityPlanStaffingGroupMetricChangeResponseMetric {
 crate::__impl_open_enum!(CapacityPlanStaffingGroupMetricChangeResponseMetric);
 /// The `CapacityPlanStaffingRequirementResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CapacityPlanStaffingRequirementResult {
@@ -16304,7 +16304,7 @@ impl crate::OpenEnum for CapacityPlanStaffingRequirementResultErrorCode {
 crate::__impl_open_enum!(CapacityPlanStaffingRequirementResultErrorCode);
 /// The `CapacityPlanningPlanningGroupAllocation` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CapacityPlanningPlanningGroupAllocation {
@@ -16452,7 +16452,7 @@ impl serde::Serialize for CapacityPlanningPlanningGroupAllocation {
 }
 /// The `CapacityPlansListResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CapacityPlansListResponse {
@@ -16507,7 +16507,7 @@ impl serde::Serialize for CapacityPlansListResponse {
 }
 /// The `Card` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Card {
@@ -16578,7 +16578,7 @@ impl serde::Serialize for Card {
 }
 /// The `CardAction` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CardAction {
@@ -16688,7 +16688,7 @@ impl crate::OpenEnum for CardActionType {
 crate::__impl_open_enum!(CardActionType);
 /// The `CardBodyText` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CardBodyText {
@@ -16793,7 +16793,7 @@ impl crate::OpenEnum for CardBodyTextContentType {
 crate::__impl_open_enum!(CardBodyTextContentType);
 /// The `CardParameters` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CardParameters {
@@ -16860,7 +16860,7 @@ impl serde::Serialize for CardParameters {
 }
 /// The `Carousel` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Carousel {
@@ -16921,7 +16921,7 @@ impl serde::Serialize for Carousel {
 }
 /// The `CarouselCard` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CarouselCard {
@@ -16995,7 +16995,7 @@ impl serde::Serialize for CarouselCard {
 }
 /// The `CarouselParameters` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CarouselParameters {
@@ -17050,7 +17050,7 @@ impl serde::Serialize for CarouselParameters {
 }
 /// The `Case` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Case {
@@ -17367,7 +17367,7 @@ impl crate::OpenEnum for CaseCreationStatus {
 crate::__impl_open_enum!(CaseCreationStatus);
 /// The `CaseAssociation` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseAssociation {
@@ -17499,7 +17499,7 @@ impl crate::OpenEnum for CaseAssociationAssociationType {
 crate::__impl_open_enum!(CaseAssociationAssociationType);
 /// The `CaseAssociationCreate` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseAssociationCreate {
@@ -17558,7 +17558,7 @@ impl serde::Serialize for CaseAssociationCreate {
 }
 /// The `CaseAssociationListing` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseAssociationListing {
@@ -17625,7 +17625,7 @@ impl serde::Serialize for CaseAssociationListing {
 }
 /// The `CaseAssociationQuery` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseAssociationQuery {
@@ -17694,7 +17694,7 @@ impl serde::Serialize for CaseAssociationQuery {
 }
 /// The `CaseAssociationQueryEntityListing` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseAssociationQueryEntityListing {
@@ -17765,7 +17765,7 @@ impl serde::Serialize for CaseAssociationQueryEntityListing {
 }
 /// The `CaseCreate` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseCreate {
@@ -17876,7 +17876,7 @@ impl serde::Serialize for CaseCreate {
 }
 /// The `CaseDateDueUpdate` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseDateDueUpdate {
@@ -17937,7 +17937,7 @@ impl serde::Serialize for CaseDateDueUpdate {
 }
 /// The `CaseDescriptionUpdate` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseDescriptionUpdate {
@@ -17992,7 +17992,7 @@ impl serde::Serialize for CaseDescriptionUpdate {
 }
 /// The `CaseExternalContactReference` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseExternalContactReference {
@@ -18059,7 +18059,7 @@ impl serde::Serialize for CaseExternalContactReference {
 }
 /// The `CaseExternalIdUpdate` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseExternalIdUpdate {
@@ -18114,7 +18114,7 @@ impl serde::Serialize for CaseExternalIdUpdate {
 }
 /// The `CaseListing` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseListing {
@@ -18181,7 +18181,7 @@ impl serde::Serialize for CaseListing {
 }
 /// The `CaseManagementAggregateDataContainer` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseManagementAggregateDataContainer {
@@ -18240,7 +18240,7 @@ impl serde::Serialize for CaseManagementAggregateDataContainer {
 }
 /// The `CaseManagementAggregateQueryClause` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseManagementAggregateQueryClause {
@@ -18347,7 +18347,7 @@ impl crate::OpenEnum for CaseManagementAggregateQueryClauseType {
 crate::__impl_open_enum!(CaseManagementAggregateQueryClauseType);
 /// The `CaseManagementAggregateQueryFilter` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseManagementAggregateQueryFilter {
@@ -18453,7 +18453,7 @@ impl crate::OpenEnum for CaseManagementAggregateQueryFilterType {
 crate::__impl_open_enum!(CaseManagementAggregateQueryFilterType);
 /// The `CaseManagementAggregateQueryPredicate` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseManagementAggregateQueryPredicate {
@@ -18696,7 +18696,7 @@ impl crate::OpenEnum for CaseManagementAggregateQueryPredicateOperator {
 crate::__impl_open_enum!(CaseManagementAggregateQueryPredicateOperator);
 /// The `CaseManagementAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseManagementAggregateQueryResponse {
@@ -18751,7 +18751,7 @@ impl serde::Serialize for CaseManagementAggregateQueryResponse {
 }
 /// The `CaseManagementAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseManagementAggregationQuery {
@@ -19096,7 +19096,7 @@ impl crate::OpenEnum for CaseManagementAggregationSortFunction {
 crate::__impl_open_enum!(CaseManagementAggregationSortFunction);
 /// The `CaseManagementAggregationView` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseManagementAggregationView {
@@ -19292,7 +19292,7 @@ impl crate::OpenEnum for CaseManagementAggregationViewFunction {
 crate::__impl_open_enum!(CaseManagementAggregationViewFunction);
 /// The `CaseManagementAsyncAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseManagementAsyncAggregateQueryResponse {
@@ -19351,7 +19351,7 @@ impl serde::Serialize for CaseManagementAsyncAggregateQueryResponse {
 }
 /// The `CaseManagementAsyncAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseManagementAsyncAggregationQuery {
@@ -19502,7 +19502,7 @@ impl crate::OpenEnum for CaseManagementAsyncAggregationQueryAlternateTimeDimensi
 crate::__impl_open_enum!(CaseManagementAsyncAggregationQueryAlternateTimeDimension);
 /// The `CaseOwnerUpdate` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseOwnerUpdate {
@@ -19563,7 +19563,7 @@ impl serde::Serialize for CaseOwnerUpdate {
 }
 /// The `CasePriorityUpdate` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CasePriorityUpdate {
@@ -19679,7 +19679,7 @@ impl crate::OpenEnum for CasePriorityUpdatePriority {
 crate::__impl_open_enum!(CasePriorityUpdatePriority);
 /// The `CaseQueryJobCreate` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseQueryJobCreate {
@@ -19764,7 +19764,7 @@ impl serde::Serialize for CaseQueryJobCreate {
 }
 /// The `CaseQueryJobError` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseQueryJobError {
@@ -19823,7 +19823,7 @@ impl serde::Serialize for CaseQueryJobError {
 }
 /// The `CaseQueryJobFilter` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseQueryJobFilter {
@@ -19982,7 +19982,7 @@ impl crate::OpenEnum for CaseQueryJobFilterOperator {
 crate::__impl_open_enum!(CaseQueryJobFilterOperator);
 /// The `CaseQueryJobResponse` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseQueryJobResponse {
@@ -20107,7 +20107,7 @@ impl crate::OpenEnum for CaseQueryJobResponseState {
 crate::__impl_open_enum!(CaseQueryJobResponseState);
 /// The `CaseQueryJobResultsResponse` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseQueryJobResultsResponse {
@@ -20184,7 +20184,7 @@ impl serde::Serialize for CaseQueryJobResultsResponse {
 }
 /// The `CaseQueryJobSort` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseQueryJobSort {
@@ -20295,7 +20295,7 @@ impl crate::OpenEnum for CaseQueryJobSortName {
 crate::__impl_open_enum!(CaseQueryJobSortName);
 /// The `CaseReference` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseReference {
@@ -20354,7 +20354,7 @@ impl serde::Serialize for CaseReference {
 }
 /// The `CaseSummaryUpdate` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseSummaryUpdate {
@@ -20415,7 +20415,7 @@ impl serde::Serialize for CaseSummaryUpdate {
 }
 /// The `CaseUserReference` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseUserReference {
@@ -20486,7 +20486,7 @@ impl serde::Serialize for CaseUserReference {
 }
 /// The `Caseplan` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Caseplan {
@@ -20739,7 +20739,7 @@ impl crate::OpenEnum for CaseplanVersionState {
 crate::__impl_open_enum!(CaseplanVersionState);
 /// The `CaseplanCreate` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseplanCreate {
@@ -20881,7 +20881,7 @@ impl serde::Serialize for CaseplanCreate {
 }
 /// The `CaseplanCreateResponse` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseplanCreateResponse {
@@ -21142,7 +21142,7 @@ impl crate::OpenEnum for CaseplanCreateResponseVersionState {
 crate::__impl_open_enum!(CaseplanCreateResponseVersionState);
 /// The `CaseplanDataSchema` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseplanDataSchema {
@@ -21207,7 +21207,7 @@ impl serde::Serialize for CaseplanDataSchema {
 }
 /// The `CaseplanDataSchemaListing` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseplanDataSchemaListing {
@@ -21262,7 +21262,7 @@ impl serde::Serialize for CaseplanDataSchemaListing {
 }
 /// The `CaseplanDataSchemaRequest` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseplanDataSchemaRequest {
@@ -21323,7 +21323,7 @@ impl serde::Serialize for CaseplanDataSchemaRequest {
 }
 /// The `CaseplanFilter` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseplanFilter {
@@ -21443,7 +21443,7 @@ impl crate::OpenEnum for CaseplanFilterOperator {
 crate::__impl_open_enum!(CaseplanFilterOperator);
 /// The `CaseplanListing` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseplanListing {
@@ -21510,7 +21510,7 @@ impl serde::Serialize for CaseplanListing {
 }
 /// The `CaseplanQueryEntityListing` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseplanQueryEntityListing {
@@ -21581,7 +21581,7 @@ impl serde::Serialize for CaseplanQueryEntityListing {
 }
 /// The `CaseplanQueryRequest` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseplanQueryRequest {
@@ -21699,7 +21699,7 @@ impl crate::OpenEnum for CaseplanQueryRequestNameSearchType {
 crate::__impl_open_enum!(CaseplanQueryRequestNameSearchType);
 /// The `CaseplanReference` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseplanReference {
@@ -21768,7 +21768,7 @@ impl serde::Serialize for CaseplanReference {
 }
 /// The `CaseplanUpdate` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseplanUpdate {
@@ -21871,7 +21871,7 @@ impl serde::Serialize for CaseplanUpdate {
 }
 /// The `CategoriesEntityListing` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CategoriesEntityListing {
@@ -22029,7 +22029,7 @@ impl serde::Serialize for CategoriesFilter {
 }
 /// The `Category` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Category {
@@ -22084,7 +22084,7 @@ impl serde::Serialize for Category {
 }
 /// The `CategoryCreateRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CategoryCreateRequest {
@@ -22230,7 +22230,7 @@ impl serde::Serialize for CategoryEntity {
 }
 /// The `CategoryEntityListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CategoryEntityListing {
@@ -22307,7 +22307,7 @@ impl serde::Serialize for CategoryEntityListing {
 }
 /// The `CategoryReference` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CategoryReference {
@@ -22380,7 +22380,7 @@ impl serde::Serialize for CategoryReference {
 }
 /// The `CategoryRequest` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CategoryRequest {
@@ -22506,7 +22506,7 @@ impl crate::OpenEnum for CategoryRequestInteractionType {
 crate::__impl_open_enum!(CategoryRequestInteractionType);
 /// The `CategoryResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CategoryResponse {
@@ -22605,7 +22605,7 @@ impl serde::Serialize for CategoryResponse {
 }
 /// The `CategoryResponseListing` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CategoryResponseListing {
@@ -22672,7 +22672,7 @@ impl serde::Serialize for CategoryResponseListing {
 }
 /// The `CategoryUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CategoryUpdateRequest {
@@ -22747,7 +22747,7 @@ impl serde::Serialize for CategoryUpdateRequest {
 }
 /// The `Celebration` definition of the spec.
 ///
-/// Available with any of the features `employee-engagement`.
+/// Available with the `employee-engagement` feature.
 #[cfg(feature = "employee-engagement")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Celebration {
@@ -22871,7 +22871,7 @@ impl crate::OpenEnum for CelebrationType {
 crate::__impl_open_enum!(CelebrationType);
 /// The `CelebrationStateParam` definition of the spec.
 ///
-/// Available with any of the features `employee-engagement`.
+/// Available with the `employee-engagement` feature.
 #[cfg(feature = "employee-engagement")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CelebrationStateParam {
@@ -22959,7 +22959,7 @@ impl crate::OpenEnum for CelebrationStateParamState {
 crate::__impl_open_enum!(CelebrationStateParamState);
 /// The `Certificate` definition of the spec.
 ///
-/// Available with any of the features `utilities`.
+/// Available with the `utilities` feature.
 #[cfg(feature = "utilities")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Certificate {
@@ -23021,7 +23021,7 @@ impl serde::Serialize for Certificate {
 }
 /// The `CertificateAuthorityEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CertificateAuthorityEntityListing {
@@ -23203,7 +23203,7 @@ impl serde::Serialize for CertificateDetails {
 }
 /// The `ChangeMyPasswordRequest` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChangeMyPasswordRequest {
@@ -23277,7 +23277,7 @@ impl serde::Serialize for ChangeMyPasswordRequest {
 }
 /// The `ChangePasswordRequest` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChangePasswordRequest {
@@ -23340,7 +23340,7 @@ impl serde::Serialize for ChangePasswordRequest {
 }
 /// The `Channel` definition of the spec.
 ///
-/// Available with any of the features `notifications`.
+/// Available with the `notifications` feature.
 #[cfg(feature = "notifications")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Channel {
@@ -23405,7 +23405,7 @@ impl serde::Serialize for Channel {
 }
 /// The `ChannelEntityListing` definition of the spec.
 ///
-/// Available with any of the features `notifications`.
+/// Available with the `notifications` feature.
 #[cfg(feature = "notifications")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChannelEntityListing {
@@ -23460,7 +23460,7 @@ impl serde::Serialize for ChannelEntityListing {
 }
 /// The `ChannelTopic` definition of the spec.
 ///
-/// Available with any of the features `notifications`.
+/// Available with the `notifications` feature.
 #[cfg(feature = "notifications")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChannelTopic {
@@ -23574,7 +23574,7 @@ impl crate::OpenEnum for ChannelTopicState {
 crate::__impl_open_enum!(ChannelTopicState);
 /// The `ChannelTopicEntityListing` definition of the spec.
 ///
-/// Available with any of the features `notifications`.
+/// Available with the `notifications` feature.
 #[cfg(feature = "notifications")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChannelTopicEntityListing {
@@ -23629,7 +23629,7 @@ impl serde::Serialize for ChannelTopicEntityListing {
 }
 /// The `ChartColumn` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChartColumn {
@@ -23903,7 +23903,7 @@ impl serde::Serialize for Chat {
 }
 /// The `ChatFavorite` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatFavorite {
@@ -23974,7 +23974,7 @@ impl serde::Serialize for ChatFavorite {
 }
 /// The `ChatItem` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatItem {
@@ -24135,7 +24135,7 @@ impl crate::OpenEnum for ChatItemChatType {
 crate::__impl_open_enum!(ChatItemChatType);
 /// The `ChatItemCursorListing` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatItemCursorListing {
@@ -24202,7 +24202,7 @@ impl serde::Serialize for ChatItemCursorListing {
 }
 /// The `ChatMediaPolicy` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatMediaPolicy {
@@ -24261,7 +24261,7 @@ impl serde::Serialize for ChatMediaPolicy {
 }
 /// The `ChatMediaPolicyConditions` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatMediaPolicyConditions {
@@ -24344,7 +24344,7 @@ impl serde::Serialize for ChatMediaPolicyConditions {
 }
 /// The `ChatMessage` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatMessage {
@@ -24516,7 +24516,7 @@ impl crate::OpenEnum for ChatMessageBodyType {
 crate::__impl_open_enum!(ChatMessageBodyType);
 /// The `ChatMessageEntityListing` definition of the spec.
 ///
-/// Available with any of the features `chat`.
+/// Available with the `chat` feature.
 #[cfg(feature = "chat")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatMessageEntityListing {
@@ -24571,7 +24571,7 @@ impl serde::Serialize for ChatMessageEntityListing {
 }
 /// The `ChatMessageResponse` definition of the spec.
 ///
-/// Available with any of the features `chat`.
+/// Available with the `chat` feature.
 #[cfg(feature = "chat")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatMessageResponse {
@@ -24730,7 +24730,7 @@ impl serde::Serialize for ChatMessageResponse {
 }
 /// The `ChatMessageUser` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatMessageUser {
@@ -24801,7 +24801,7 @@ impl serde::Serialize for ChatMessageUser {
 }
 /// The `ChatPresence` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatPresence {
@@ -24960,7 +24960,7 @@ impl crate::OpenEnum for ChatPresenceSystemPresence {
 crate::__impl_open_enum!(ChatPresenceSystemPresence);
 /// The `ChatReaction` definition of the spec.
 ///
-/// Available with any of the features `chat`.
+/// Available with the `chat` feature.
 #[cfg(feature = "chat")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatReaction {
@@ -25030,7 +25030,7 @@ impl serde::Serialize for ChatReaction {
 }
 /// The `ChatReactionUpdate` definition of the spec.
 ///
-/// Available with any of the features `chat`.
+/// Available with the `chat` feature.
 #[cfg(feature = "chat")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatReactionUpdate {
@@ -25091,7 +25091,7 @@ impl serde::Serialize for ChatReactionUpdate {
 }
 /// The `ChatSendMessageResponse` definition of the spec.
 ///
-/// Available with any of the features `chat`.
+/// Available with the `chat` feature.
 #[cfg(feature = "chat")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatSendMessageResponse {
@@ -25152,7 +25152,7 @@ impl serde::Serialize for ChatSendMessageResponse {
 }
 /// The `ChatSettings` definition of the spec.
 ///
-/// Available with any of the features `chat`.
+/// Available with the `chat` feature.
 #[cfg(feature = "chat")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatSettings {
@@ -25223,7 +25223,7 @@ impl serde::Serialize for ChatSettings {
 }
 /// The `ChatUserRef` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatUserRef {
@@ -25304,7 +25304,7 @@ impl serde::Serialize for ChatUserRef {
 }
 /// The `ChatUserSettings` definition of the spec.
 ///
-/// Available with any of the features `chat`.
+/// Available with the `chat` feature.
 #[cfg(feature = "chat")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatUserSettings {
@@ -25365,7 +25365,7 @@ impl serde::Serialize for ChatUserSettings {
 }
 /// The `Check` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Check {
@@ -25564,7 +25564,7 @@ impl crate::OpenEnum for CheckType {
 crate::__impl_open_enum!(CheckType);
 /// The `ChecklistActivationPayload` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChecklistActivationPayload {
@@ -25793,7 +25793,7 @@ impl crate::OpenEnum for ChecklistActivationPayloadDirection {
 crate::__impl_open_enum!(ChecklistActivationPayloadDirection);
 /// The `ChecklistFinalizePayload` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChecklistFinalizePayload {
@@ -25861,7 +25861,7 @@ impl serde::Serialize for ChecklistFinalizePayload {
 }
 /// The `ChecklistInferenceJobCreationResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChecklistInferenceJobCreationResponse {
@@ -25920,7 +25920,7 @@ impl serde::Serialize for ChecklistInferenceJobCreationResponse {
 }
 /// The `ChecklistInferenceJobPayload` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChecklistInferenceJobPayload {
@@ -25993,7 +25993,7 @@ impl serde::Serialize for ChecklistInferenceJobPayload {
 }
 /// The `ChecklistInferenceJobResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChecklistInferenceJobResponse {
@@ -26240,7 +26240,7 @@ impl crate::OpenEnum for ChecklistInferenceJobResponseDirection {
 crate::__impl_open_enum!(ChecklistInferenceJobResponseDirection);
 /// The `ChecklistItem` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChecklistItem {
@@ -26515,7 +26515,7 @@ impl serde::Serialize for ChecklistTransferConfig {
 }
 /// The `ChunkSearchRegisterRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChunkSearchRegisterRequest {
@@ -26586,7 +26586,7 @@ impl serde::Serialize for ChunkSearchRegisterRequest {
 }
 /// The `ClientApp` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClientApp {
@@ -26731,7 +26731,7 @@ impl crate::OpenEnum for ClientAppIntendedState {
 crate::__impl_open_enum!(ClientAppIntendedState);
 /// The `ClientAppConfigurationInfo` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClientAppConfigurationInfo {
@@ -26790,7 +26790,7 @@ impl serde::Serialize for ClientAppConfigurationInfo {
 }
 /// The `ClientAppEntityListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClientAppEntityListing {
@@ -26887,7 +26887,7 @@ impl serde::Serialize for ClientAppEntityListing {
 }
 /// The `ClientPublicApiUsage` definition of the spec.
 ///
-/// Available with any of the features `usage`.
+/// Available with the `usage` feature.
 #[cfg(feature = "usage")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClientPublicApiUsage {
@@ -27054,7 +27054,7 @@ impl crate::OpenEnum for ClientPublicApiUsageHttpMethod {
 crate::__impl_open_enum!(ClientPublicApiUsageHttpMethod);
 /// The `ClientPublicApiUsageQueryRequest` definition of the spec.
 ///
-/// Available with any of the features `usage`.
+/// Available with the `usage` feature.
 #[cfg(feature = "usage")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClientPublicApiUsageQueryRequest {
@@ -27188,7 +27188,7 @@ impl crate::OpenEnum for ClientPublicApiUsageQueryRequestGranularity {
 crate::__impl_open_enum!(ClientPublicApiUsageQueryRequestGranularity);
 /// The `ClientPublicApiUsageResultsResponse` definition of the spec.
 ///
-/// Available with any of the features `usage`.
+/// Available with the `usage` feature.
 #[cfg(feature = "usage")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClientPublicApiUsageResultsResponse {
@@ -27326,7 +27326,7 @@ impl crate::OpenEnum for ClientPublicApiUsageResultsResponseQueryStatus {
 crate::__impl_open_enum!(ClientPublicApiUsageResultsResponseQueryStatus);
 /// The `ClientUsageQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `usage`.
+/// Available with the `usage` feature.
 #[cfg(feature = "usage")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClientUsageQueryResponse {
@@ -27399,7 +27399,7 @@ impl serde::Serialize for ClientUsageQueryResponse {
 }
 /// The `ClonedUser` definition of the spec.
 ///
-/// Available with any of the features `organization-authorization`.
+/// Available with the `organization-authorization` feature.
 #[cfg(feature = "organization-authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClonedUser {
@@ -27466,7 +27466,7 @@ impl serde::Serialize for ClonedUser {
 }
 /// The `ClonedUserEntityListing` definition of the spec.
 ///
-/// Available with any of the features `organization-authorization`.
+/// Available with the `organization-authorization` feature.
 #[cfg(feature = "organization-authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClonedUserEntityListing {
@@ -27529,7 +27529,7 @@ impl serde::Serialize for ClonedUserEntityListing {
 }
 /// The `CloseButtonStyleProperties` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CloseButtonStyleProperties {
@@ -27590,7 +27590,7 @@ impl serde::Serialize for CloseButtonStyleProperties {
 }
 /// The `Cluster` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Cluster {
@@ -27669,7 +27669,7 @@ impl serde::Serialize for Cluster {
 }
 /// The `ClusterList` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClusterList {
@@ -27740,7 +27740,7 @@ impl serde::Serialize for ClusterList {
 }
 /// The `ClusterScan` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClusterScan {
@@ -27807,7 +27807,7 @@ impl serde::Serialize for ClusterScan {
 }
 /// The `ClusterScanList` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClusterScanList {
@@ -27878,7 +27878,7 @@ impl serde::Serialize for ClusterScanList {
 }
 /// The `ClusterScanStatistics` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClusterScanStatistics {
@@ -27937,7 +27937,7 @@ impl serde::Serialize for ClusterScanStatistics {
 }
 /// The `ClusterStatistics` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClusterStatistics {
@@ -28018,7 +28018,7 @@ impl serde::Serialize for ClusterStatistics {
 }
 /// The `CoachingAnnotation` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoachingAnnotation {
@@ -28150,7 +28150,7 @@ impl crate::OpenEnum for CoachingAnnotationAccessType {
 crate::__impl_open_enum!(CoachingAnnotationAccessType);
 /// The `CoachingAnnotationCreateRequest` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoachingAnnotationCreateRequest {
@@ -28258,7 +28258,7 @@ impl crate::OpenEnum for CoachingAnnotationCreateRequestAccessType {
 crate::__impl_open_enum!(CoachingAnnotationCreateRequestAccessType);
 /// The `CoachingAnnotationList` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoachingAnnotationList {
@@ -28355,7 +28355,7 @@ impl serde::Serialize for CoachingAnnotationList {
 }
 /// The `CoachingAppointmentAggregateRequest` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoachingAppointmentAggregateRequest {
@@ -28433,7 +28433,7 @@ impl serde::Serialize for CoachingAppointmentAggregateRequest {
 }
 /// The `CoachingAppointmentAggregateResponse` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoachingAppointmentAggregateResponse {
@@ -28488,7 +28488,7 @@ impl serde::Serialize for CoachingAppointmentAggregateResponse {
 }
 /// The `CoachingAppointmentReference` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoachingAppointmentReference {
@@ -28547,7 +28547,7 @@ impl serde::Serialize for CoachingAppointmentReference {
 }
 /// The `CoachingAppointmentResponse` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoachingAppointmentResponse {
@@ -28746,7 +28746,7 @@ impl crate::OpenEnum for CoachingAppointmentResponseStatus {
 crate::__impl_open_enum!(CoachingAppointmentResponseStatus);
 /// The `CoachingAppointmentResponseList` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoachingAppointmentResponseList {
@@ -28843,7 +28843,7 @@ impl serde::Serialize for CoachingAppointmentResponseList {
 }
 /// The `CoachingAppointmentStatusRequest` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoachingAppointmentStatusRequest {
@@ -28949,7 +28949,7 @@ impl crate::OpenEnum for CoachingAppointmentStatusRequestStatus {
 crate::__impl_open_enum!(CoachingAppointmentStatusRequestStatus);
 /// The `CoachingAppointmentStatusResponse` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoachingAppointmentStatusResponse {
@@ -29066,7 +29066,7 @@ impl crate::OpenEnum for CoachingAppointmentStatusResponseStatus {
 crate::__impl_open_enum!(CoachingAppointmentStatusResponseStatus);
 /// The `CoachingAppointmentStatusResponseList` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoachingAppointmentStatusResponseList {
@@ -29143,7 +29143,7 @@ impl serde::Serialize for CoachingAppointmentStatusResponseList {
 }
 /// The `CoachingNotification` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoachingNotification {
@@ -29404,7 +29404,7 @@ impl crate::OpenEnum for CoachingNotificationStatus {
 crate::__impl_open_enum!(CoachingNotificationStatus);
 /// The `CoachingNotificationList` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoachingNotificationList {
@@ -29501,7 +29501,7 @@ impl serde::Serialize for CoachingNotificationList {
 }
 /// The `CoachingScheduleSlotsJobRequest` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoachingScheduleSlotsJobRequest {
@@ -29651,7 +29651,7 @@ impl crate::OpenEnum for CoachingScheduleSlotsJobRequestSlotsType {
 crate::__impl_open_enum!(CoachingScheduleSlotsJobRequestSlotsType);
 /// The `CoachingScheduleSlotsJobResponse` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoachingScheduleSlotsJobResponse {
@@ -29775,7 +29775,7 @@ impl crate::OpenEnum for CoachingScheduleSlotsJobResponseSlotsType {
 crate::__impl_open_enum!(CoachingScheduleSlotsJobResponseSlotsType);
 /// The `CoachingScheduleSlotsJobResult` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoachingScheduleSlotsJobResult {
@@ -29885,7 +29885,7 @@ impl crate::OpenEnum for CoachingScheduleSlotsJobResultStatus {
 crate::__impl_open_enum!(CoachingScheduleSlotsJobResultStatus);
 /// The `CoachingScheduleSlotsJobSchedule` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoachingScheduleSlotsJobSchedule {
@@ -29954,7 +29954,7 @@ impl serde::Serialize for CoachingScheduleSlotsJobSchedule {
 }
 /// The `CoachingScheduleSlotsJobSlot` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoachingScheduleSlotsJobSlot {
@@ -30013,7 +30013,7 @@ impl serde::Serialize for CoachingScheduleSlotsJobSlot {
 }
 /// The `CoachingSlot` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoachingSlot {
@@ -30137,7 +30137,7 @@ impl crate::OpenEnum for CoachingSlotDifferenceRating {
 crate::__impl_open_enum!(CoachingSlotDifferenceRating);
 /// The `CoachingSlotsRequest` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoachingSlotsRequest {
@@ -30242,7 +30242,7 @@ impl serde::Serialize for CoachingSlotsRequest {
 }
 /// The `CoachingSlotsResponse` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoachingSlotsResponse {
@@ -30321,7 +30321,7 @@ impl serde::Serialize for CoachingSlotsResponse {
 }
 /// The `CobrowseConversation` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CobrowseConversation {
@@ -30420,7 +30420,7 @@ impl serde::Serialize for CobrowseConversation {
 }
 /// The `CobrowseConversationEntityListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CobrowseConversationEntityListing {
@@ -30517,7 +30517,7 @@ impl serde::Serialize for CobrowseConversationEntityListing {
 }
 /// The `CobrowseMediaParticipant` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CobrowseMediaParticipant {
@@ -31071,7 +31071,7 @@ impl crate::OpenEnum for CobrowseMediaParticipantFlaggedReason {
 crate::__impl_open_enum!(CobrowseMediaParticipantFlaggedReason);
 /// The `CobrowseSettings` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CobrowseSettings {
@@ -31811,7 +31811,7 @@ impl crate::OpenEnum for CobrowsesessionDisconnectType {
 crate::__impl_open_enum!(CobrowsesessionDisconnectType);
 /// The `Column` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Column {
@@ -31882,7 +31882,7 @@ impl serde::Serialize for Column {
 }
 /// The `ColumnDataTypeSpecification` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ColumnDataTypeSpecification {
@@ -32005,7 +32005,7 @@ impl crate::OpenEnum for ColumnDataTypeSpecificationColumnDataType {
 crate::__impl_open_enum!(ColumnDataTypeSpecificationColumnDataType);
 /// The `ColumnStatus` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ColumnStatus {
@@ -32062,7 +32062,7 @@ impl serde::Serialize for ColumnStatus {
 }
 /// The `CommandStatus` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommandStatus {
@@ -32284,7 +32284,7 @@ impl crate::OpenEnum for CommandStatusCommandType {
 crate::__impl_open_enum!(CommandStatusCommandType);
 /// The `CommandStatusEntityListing` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommandStatusEntityListing {
@@ -32381,7 +32381,7 @@ impl serde::Serialize for CommandStatusEntityListing {
 }
 /// The `Comment` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Comment {
@@ -32460,7 +32460,7 @@ impl serde::Serialize for Comment {
 }
 /// The `CommentCreate` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommentCreate {
@@ -32521,7 +32521,7 @@ impl serde::Serialize for CommentCreate {
 }
 /// The `CommentListing` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommentListing {
@@ -32588,7 +32588,7 @@ impl serde::Serialize for CommentListing {
 }
 /// The `CommonAlert` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommonAlert {
@@ -32807,7 +32807,7 @@ impl serde::Serialize for CommonAlert {
 }
 /// The `CommonAlertBulkUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommonAlertBulkUpdateRequest {
@@ -32930,7 +32930,7 @@ impl crate::OpenEnum for CommonAlertBulkUpdateRequestType {
 crate::__impl_open_enum!(CommonAlertBulkUpdateRequestType);
 /// The `CommonAllAlertUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommonAllAlertUpdateRequest {
@@ -33040,7 +33040,7 @@ impl crate::OpenEnum for CommonAllAlertUpdateRequestType {
 crate::__impl_open_enum!(CommonAllAlertUpdateRequestType);
 /// The `CommonCampaign` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommonCampaign {
@@ -33156,7 +33156,7 @@ impl crate::OpenEnum for CommonCampaignMediaType {
 crate::__impl_open_enum!(CommonCampaignMediaType);
 /// The `CommonCampaignDivisionView` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommonCampaignDivisionView {
@@ -33272,7 +33272,7 @@ impl crate::OpenEnum for CommonCampaignDivisionViewMediaType {
 crate::__impl_open_enum!(CommonCampaignDivisionViewMediaType);
 /// The `CommonCampaignDivisionViewEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommonCampaignDivisionViewEntityListing {
@@ -33369,7 +33369,7 @@ impl serde::Serialize for CommonCampaignDivisionViewEntityListing {
 }
 /// The `CommonCampaignEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommonCampaignEntityListing {
@@ -33466,7 +33466,7 @@ impl serde::Serialize for CommonCampaignEntityListing {
 }
 /// The `CommonRule` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommonRule {
@@ -33670,7 +33670,7 @@ impl crate::OpenEnum for CommonRuleType {
 crate::__impl_open_enum!(CommonRuleType);
 /// The `CommonRuleBulkDeleteRequest` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommonRuleBulkDeleteRequest {
@@ -33731,7 +33731,7 @@ impl serde::Serialize for CommonRuleBulkDeleteRequest {
 }
 /// The `CommonRuleBulkUpdateNotificationsRequest` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommonRuleBulkUpdateNotificationsRequest {
@@ -33804,7 +33804,7 @@ impl serde::Serialize for CommonRuleBulkUpdateNotificationsRequest {
 }
 /// The `CommonRuleConditions` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommonRuleConditions {
@@ -33923,7 +33923,7 @@ impl crate::OpenEnum for CommonRuleConditionsType {
 crate::__impl_open_enum!(CommonRuleConditionsType);
 /// The `CommonRuleContainer` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommonRuleContainer {
@@ -34020,7 +34020,7 @@ impl serde::Serialize for CommonRuleContainer {
 }
 /// The `CommonRulePredicate` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommonRulePredicate {
@@ -34586,7 +34586,7 @@ impl crate::OpenEnum for CommonRulePredicateMetric {
 crate::__impl_open_enum!(CommonRulePredicateMetric);
 /// The `CommonRulePredicateEntity` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommonRulePredicateEntity {
@@ -34724,7 +34724,7 @@ impl crate::OpenEnum for CommonRulePredicateEntityEntityType {
 crate::__impl_open_enum!(CommonRulePredicateEntityEntityType);
 /// The `CommunicationAnsweredEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommunicationAnsweredEvent {
@@ -34823,7 +34823,7 @@ impl serde::Serialize for CommunicationAnsweredEvent {
 }
 /// The `CommunicationDispositionAppliedEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommunicationDispositionAppliedEvent {
@@ -34934,7 +34934,7 @@ impl serde::Serialize for CommunicationDispositionAppliedEvent {
 }
 /// The `CommunicationEndedEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommunicationEndedEvent {
@@ -35130,7 +35130,7 @@ impl crate::OpenEnum for CommunicationEndedEventDisconnectType {
 crate::__impl_open_enum!(CommunicationEndedEventDisconnectType);
 /// The `CommunicationTranslation` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommunicationTranslation {
@@ -35203,7 +35203,7 @@ impl serde::Serialize for CommunicationTranslation {
 }
 /// The `CommunicationTranslationList` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommunicationTranslationList {
@@ -35258,7 +35258,7 @@ impl serde::Serialize for CommunicationTranslationList {
 }
 /// The `ComparisonPeriod` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ComparisonPeriod {
@@ -35345,7 +35345,7 @@ impl serde::Serialize for ComparisonPeriod {
 }
 /// The `ComparisonPeriodListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ComparisonPeriodListing {
@@ -35408,7 +35408,7 @@ impl serde::Serialize for ComparisonPeriodListing {
 }
 /// The `ComplexVariableInfo` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ComplexVariableInfo {
@@ -35478,7 +35478,7 @@ impl serde::Serialize for ComplexVariableInfo {
 }
 /// The `Compliance` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Compliance {
@@ -35567,7 +35567,7 @@ impl serde::Serialize for Compliance {
 }
 /// The `ComplianceResponse` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ComplianceResponse {
@@ -35628,7 +35628,7 @@ impl serde::Serialize for ComplianceResponse {
 }
 /// The `ComputedData` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ComputedData {
@@ -35687,7 +35687,7 @@ impl serde::Serialize for ComputedData {
 }
 /// The `Condition` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Condition {
@@ -37361,7 +37361,7 @@ impl crate::OpenEnum for ConditionalGroupRoutingRuleOperator {
 crate::__impl_open_enum!(ConditionalGroupRoutingRuleOperator);
 /// The `ConfigurationOverrides` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConfigurationOverrides {
@@ -37418,7 +37418,7 @@ impl serde::Serialize for ConfigurationOverrides {
 }
 /// The `ConfusionDetails` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConfusionDetails {
@@ -37473,7 +37473,7 @@ impl serde::Serialize for ConfusionDetails {
 }
 /// The `ConfusionInfo` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConfusionInfo {
@@ -37528,7 +37528,7 @@ impl serde::Serialize for ConfusionInfo {
 }
 /// The `ConfusionIntentDetails` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConfusionIntentDetails {
@@ -37603,7 +37603,7 @@ impl serde::Serialize for ConfusionIntentDetails {
 }
 /// The `ConfusionIntentInfo` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConfusionIntentInfo {
@@ -37670,7 +37670,7 @@ impl serde::Serialize for ConfusionIntentInfo {
 }
 /// The `ConfusionUtterance` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConfusionUtterance {
@@ -37735,7 +37735,7 @@ impl serde::Serialize for ConfusionUtterance {
 }
 /// The `ConnectRate` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectRate {
@@ -38011,7 +38011,7 @@ impl serde::Serialize for ConnectedUser {
 }
 /// The `ConnectionCreateRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectionCreateRequest {
@@ -38089,7 +38089,7 @@ impl serde::Serialize for ConnectionCreateRequest {
 }
 /// The `ConnectionCreateResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectionCreateResponse {
@@ -38273,7 +38273,7 @@ impl crate::OpenEnum for ConnectionCreateResponseStatus {
 crate::__impl_open_enum!(ConnectionCreateResponseStatus);
 /// The `ConnectionListing` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectionListing {
@@ -38328,7 +38328,7 @@ impl serde::Serialize for ConnectionListing {
 }
 /// The `ConnectionOption` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectionOption {
@@ -38387,7 +38387,7 @@ impl serde::Serialize for ConnectionOption {
 }
 /// The `ConnectionOptionListing` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectionOptionListing {
@@ -38454,7 +38454,7 @@ impl serde::Serialize for ConnectionOptionListing {
 }
 /// The `ConnectionResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectionResponse {
@@ -38646,7 +38646,7 @@ impl crate::OpenEnum for ConnectionResponseStatus {
 crate::__impl_open_enum!(ConnectionResponseStatus);
 /// The `ConnectionUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectionUpdateRequest {
@@ -38715,7 +38715,7 @@ impl serde::Serialize for ConnectionUpdateRequest {
 }
 /// The `ConstraintConflictMessage` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConstraintConflictMessage {
@@ -38780,7 +38780,7 @@ impl serde::Serialize for ConstraintConflictMessage {
 }
 /// The `ConsultTransfer` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConsultTransfer {
@@ -38905,7 +38905,7 @@ impl crate::OpenEnum for ConsultTransferSpeakTo {
 crate::__impl_open_enum!(ConsultTransferSpeakTo);
 /// The `ConsultTransferEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConsultTransferEvent {
@@ -39044,7 +39044,7 @@ impl serde::Serialize for ConsultTransferEvent {
 }
 /// The `ConsultTransferResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConsultTransferResponse {
@@ -39113,7 +39113,7 @@ impl serde::Serialize for ConsultTransferResponse {
 }
 /// The `ConsultTransferToAddress` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConsultTransferToAddress {
@@ -39232,7 +39232,7 @@ impl crate::OpenEnum for ConsultTransferToAddressSpeakTo {
 crate::__impl_open_enum!(ConsultTransferToAddressSpeakTo);
 /// The `ConsultTransferToAgent` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConsultTransferToAgent {
@@ -39355,7 +39355,7 @@ impl crate::OpenEnum for ConsultTransferToAgentSpeakTo {
 crate::__impl_open_enum!(ConsultTransferToAgentSpeakTo);
 /// The `ConsultTransferToExternal` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConsultTransferToExternal {
@@ -39474,7 +39474,7 @@ impl crate::OpenEnum for ConsultTransferToExternalSpeakTo {
 crate::__impl_open_enum!(ConsultTransferToExternalSpeakTo);
 /// The `ConsultTransferToExternalContact` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConsultTransferToExternalContact {
@@ -39657,7 +39657,7 @@ impl crate::OpenEnum for ConsultTransferToExternalContactPhoneType {
 crate::__impl_open_enum!(ConsultTransferToExternalContactPhoneType);
 /// The `ConsultTransferToQueue` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConsultTransferToQueue {
@@ -39780,7 +39780,7 @@ impl crate::OpenEnum for ConsultTransferToQueueSpeakTo {
 crate::__impl_open_enum!(ConsultTransferToQueueSpeakTo);
 /// The `ConsultTransferUpdate` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConsultTransferUpdate {
@@ -39895,7 +39895,7 @@ impl crate::OpenEnum for ConsultTransferUpdateSpeakTo {
 crate::__impl_open_enum!(ConsultTransferUpdateSpeakTo);
 /// The `ConsumedResourcesEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConsumedResourcesEntityListing {
@@ -39992,7 +39992,7 @@ impl serde::Serialize for ConsumedResourcesEntityListing {
 }
 /// The `ConsumingResourcesEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConsumingResourcesEntityListing {
@@ -40624,7 +40624,7 @@ impl serde::Serialize for ContactAddress {
 }
 /// The `ContactAddressConditionSettings` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactAddressConditionSettings {
@@ -40744,7 +40744,7 @@ impl crate::OpenEnum for ContactAddressConditionSettingsOperator {
 crate::__impl_open_enum!(ContactAddressConditionSettingsOperator);
 /// The `ContactAddressTypeConditionSettings` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactAddressTypeConditionSettings {
@@ -40933,7 +40933,7 @@ impl serde::Serialize for ContactAddressableEntityRef {
 }
 /// The `ContactBulkEditRequest` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactBulkEditRequest {
@@ -41016,7 +41016,7 @@ impl serde::Serialize for ContactBulkEditRequest {
 }
 /// The `ContactBulkSearchCriteria` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactBulkSearchCriteria {
@@ -41112,7 +41112,7 @@ impl crate::OpenEnum for ContactBulkSearchCriteriaFilterType {
 crate::__impl_open_enum!(ContactBulkSearchCriteriaFilterType);
 /// The `ContactBulkSearchParameters` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactBulkSearchParameters {
@@ -41187,7 +41187,7 @@ impl serde::Serialize for ContactBulkSearchParameters {
 }
 /// The `ContactCallbackRequest` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactCallbackRequest {
@@ -41295,7 +41295,7 @@ impl serde::Serialize for ContactCallbackRequest {
 }
 /// The `ContactCenterSettings` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactCenterSettings {
@@ -41358,7 +41358,7 @@ impl serde::Serialize for ContactCenterSettings {
 }
 /// The `ContactColumnConditionSettings` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactColumnConditionSettings {
@@ -41582,7 +41582,7 @@ impl crate::OpenEnum for ContactColumnConditionSettingsValueType {
 crate::__impl_open_enum!(ContactColumnConditionSettingsValueType);
 /// The `ContactColumnTimeZone` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactColumnTimeZone {
@@ -41678,7 +41678,7 @@ impl crate::OpenEnum for ContactColumnTimeZoneColumnType {
 crate::__impl_open_enum!(ContactColumnTimeZoneColumnType);
 /// The `ContactColumnToDataActionFieldMapping` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactColumnToDataActionFieldMapping {
@@ -41756,7 +41756,7 @@ impl serde::Serialize for ContactColumnToDataActionFieldMapping {
 }
 /// The `ContactEnrichOptions` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactEnrichOptions {
@@ -41813,7 +41813,7 @@ impl serde::Serialize for ContactEnrichOptions {
 }
 /// The `ContactEnrichRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactEnrichRequest {
@@ -42147,7 +42147,7 @@ impl crate::OpenEnum for ContactIdentifierType {
 crate::__impl_open_enum!(ContactIdentifierType);
 /// The `ContactIdentifierListing` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactIdentifierListing {
@@ -42202,7 +42202,7 @@ impl serde::Serialize for ContactIdentifierListing {
 }
 /// The `ContactImportField` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactImportField {
@@ -42274,7 +42274,7 @@ impl serde::Serialize for ContactImportField {
 }
 /// The `ContactImportJobEntityListing` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactImportJobEntityListing {
@@ -42345,7 +42345,7 @@ impl serde::Serialize for ContactImportJobEntityListing {
 }
 /// The `ContactImportJobMetadata` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactImportJobMetadata {
@@ -42468,7 +42468,7 @@ impl serde::Serialize for ContactImportJobMetadata {
 }
 /// The `ContactImportJobRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactImportJobRequest {
@@ -42534,7 +42534,7 @@ impl serde::Serialize for ContactImportJobRequest {
 }
 /// The `ContactImportJobResponse` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactImportJobResponse {
@@ -42727,7 +42727,7 @@ impl crate::OpenEnum for ContactImportJobResponseExecutionStep {
 crate::__impl_open_enum!(ContactImportJobResponseExecutionStep);
 /// The `ContactImportJobStatusUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactImportJobStatusUpdateRequest {
@@ -42838,7 +42838,7 @@ impl crate::OpenEnum for ContactImportJobStatusUpdateRequestStatus {
 crate::__impl_open_enum!(ContactImportJobStatusUpdateRequestStatus);
 /// The `ContactImportJobStatusUpdateResponse` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactImportJobStatusUpdateResponse {
@@ -42938,7 +42938,7 @@ impl crate::OpenEnum for ContactImportJobStatusUpdateResponseStatus {
 crate::__impl_open_enum!(ContactImportJobStatusUpdateResponseStatus);
 /// The `ContactImportSettings` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactImportSettings {
@@ -43055,7 +43055,7 @@ impl serde::Serialize for ContactImportSettings {
 }
 /// The `ContactImportSettingsEntityListing` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactImportSettingsEntityListing {
@@ -43126,7 +43126,7 @@ impl serde::Serialize for ContactImportSettingsEntityListing {
 }
 /// The `ContactList` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactList {
@@ -43370,7 +43370,7 @@ impl crate::OpenEnum for ContactListRetentionType {
 crate::__impl_open_enum!(ContactListRetentionType);
 /// The `ContactListDivisionView` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactListDivisionView {
@@ -43469,7 +43469,7 @@ impl serde::Serialize for ContactListDivisionView {
 }
 /// The `ContactListDivisionViewListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactListDivisionViewListing {
@@ -43566,7 +43566,7 @@ impl serde::Serialize for ContactListDivisionViewListing {
 }
 /// The `ContactListEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactListEntityListing {
@@ -43663,7 +43663,7 @@ impl serde::Serialize for ContactListEntityListing {
 }
 /// The `ContactListFilter` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactListFilter {
@@ -43855,7 +43855,7 @@ impl crate::OpenEnum for ContactListFilterFilterType {
 crate::__impl_open_enum!(ContactListFilterFilterType);
 /// The `ContactListFilterBulkRetrieveBody` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactListFilterBulkRetrieveBody {
@@ -43916,7 +43916,7 @@ impl serde::Serialize for ContactListFilterBulkRetrieveBody {
 }
 /// The `ContactListFilterClause` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactListFilterClause {
@@ -44012,7 +44012,7 @@ impl crate::OpenEnum for ContactListFilterClauseFilterType {
 crate::__impl_open_enum!(ContactListFilterClauseFilterType);
 /// The `ContactListFilterEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactListFilterEntityListing {
@@ -44109,7 +44109,7 @@ impl serde::Serialize for ContactListFilterEntityListing {
 }
 /// The `ContactListFilterPredicate` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactListFilterPredicate {
@@ -44313,7 +44313,7 @@ impl crate::OpenEnum for ContactListFilterPredicateOperator {
 crate::__impl_open_enum!(ContactListFilterPredicateOperator);
 /// The `ContactListFilterRange` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactListFilterRange {
@@ -44388,7 +44388,7 @@ impl serde::Serialize for ContactListFilterRange {
 }
 /// The `ContactListTemplate` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactListTemplate {
@@ -44604,7 +44604,7 @@ impl crate::OpenEnum for ContactListTemplateRetentionType {
 crate::__impl_open_enum!(ContactListTemplateRetentionType);
 /// The `ContactListTemplateBulkRetrieveBody` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactListTemplateBulkRetrieveBody {
@@ -44665,7 +44665,7 @@ impl serde::Serialize for ContactListTemplateBulkRetrieveBody {
 }
 /// The `ContactListTemplateEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactListTemplateEntityListing {
@@ -44762,7 +44762,7 @@ impl serde::Serialize for ContactListTemplateEntityListing {
 }
 /// The `ContactListUploadUrlRequest` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactListUploadUrlRequest {
@@ -44907,7 +44907,7 @@ impl serde::Serialize for ContactListUploadUrlRequest {
 }
 /// The `ContactListing` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactListing {
@@ -45012,7 +45012,7 @@ impl serde::Serialize for ContactListing {
 }
 /// The `ContactListingRequest` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactListingRequest {
@@ -45103,7 +45103,7 @@ impl serde::Serialize for ContactListingRequest {
 }
 /// The `ContactListingResponse` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactListingResponse {
@@ -45206,7 +45206,7 @@ impl serde::Serialize for ContactListingResponse {
 }
 /// The `ContactListsBulkEditRequest` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactListsBulkEditRequest {
@@ -45265,7 +45265,7 @@ impl serde::Serialize for ContactListsBulkEditRequest {
 }
 /// The `ContactListsBulkEditResponse` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactListsBulkEditResponse {
@@ -45334,7 +45334,7 @@ impl serde::Serialize for ContactListsBulkEditResponse {
 }
 /// The `ContactPhoneNumberColumn` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactPhoneNumberColumn {
@@ -45423,7 +45423,7 @@ impl serde::Serialize for ContactPhoneNumberColumn {
 }
 /// The `ContactSearchOperation` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactSearchOperation {
@@ -45478,7 +45478,7 @@ impl serde::Serialize for ContactSearchOperation {
 }
 /// The `ContactSearchRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactSearchRequest {
@@ -45553,7 +45553,7 @@ impl serde::Serialize for ContactSearchRequest {
 }
 /// The `ContactSimpleSearch` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactSimpleSearch {
@@ -45718,7 +45718,7 @@ impl crate::OpenEnum for ContactSortDirection {
 crate::__impl_open_enum!(ContactSortDirection);
 /// The `ContactVertex` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactVertex {
@@ -45777,7 +45777,7 @@ impl serde::Serialize for ContactVertex {
 }
 /// The `ContactableStatus` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactableStatus {
@@ -45936,7 +45936,7 @@ impl serde::Serialize for ContactlistImportStatusObject {
 }
 /// The `ContactsBulkOperationJob` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactsBulkOperationJob {
@@ -46111,7 +46111,7 @@ impl crate::OpenEnum for ContactsBulkOperationJobType {
 crate::__impl_open_enum!(ContactsBulkOperationJobType);
 /// The `ContactsBulkOperationJobListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactsBulkOperationJobListing {
@@ -46174,7 +46174,7 @@ impl serde::Serialize for ContactsBulkOperationJobListing {
 }
 /// The `ContactsExport` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactsExport {
@@ -46310,7 +46310,7 @@ impl crate::OpenEnum for ContactsExportStatus {
 crate::__impl_open_enum!(ContactsExportStatus);
 /// The `ContactsExportComparisonFieldFilter` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactsExportComparisonFieldFilter {
@@ -46417,7 +46417,7 @@ impl crate::OpenEnum for ContactsExportComparisonFieldFilterField {
 crate::__impl_open_enum!(ContactsExportComparisonFieldFilterField);
 /// The `ContactsExportFieldFilter` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactsExportFieldFilter {
@@ -46547,7 +46547,7 @@ impl crate::OpenEnum for ContactsExportFieldFilterField {
 crate::__impl_open_enum!(ContactsExportFieldFilterField);
 /// The `ContactsExportFieldListFilter` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactsExportFieldListFilter {
@@ -46677,7 +46677,7 @@ impl crate::OpenEnum for ContactsExportFieldListFilterField {
 crate::__impl_open_enum!(ContactsExportFieldListFilterField);
 /// The `ContactsExportFilter` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactsExportFilter {
@@ -46756,7 +46756,7 @@ impl serde::Serialize for ContactsExportFilter {
 }
 /// The `ContactsExportListing` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactsExportListing {
@@ -46823,7 +46823,7 @@ impl serde::Serialize for ContactsExportListing {
 }
 /// The `ContactsExportQueryConditions` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactsExportQueryConditions {
@@ -46882,7 +46882,7 @@ impl serde::Serialize for ContactsExportQueryConditions {
 }
 /// The `ContactsExportRequest` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactsExportRequest {
@@ -46949,7 +46949,7 @@ impl serde::Serialize for ContactsExportRequest {
 }
 /// The `ContactsPatchChange` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactsPatchChange {
@@ -47083,7 +47083,7 @@ impl crate::OpenEnum for ContactsPatchChangeAction {
 crate::__impl_open_enum!(ContactsPatchChangeAction);
 /// The `ContentActions` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentActions {
@@ -47146,7 +47146,7 @@ impl serde::Serialize for ContentActions {
 }
 /// The `ContentButtonResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentButtonResponse {
@@ -47274,7 +47274,7 @@ impl crate::OpenEnum for ContentButtonResponseType {
 crate::__impl_open_enum!(ContentButtonResponseType);
 /// The `ContentCard` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentCard {
@@ -47360,7 +47360,7 @@ impl serde::Serialize for ContentCard {
 }
 /// The `ContentCardAction` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentCardAction {
@@ -47464,7 +47464,7 @@ impl crate::OpenEnum for ContentCardActionType {
 crate::__impl_open_enum!(ContentCardActionType);
 /// The `ContentCarousel` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentCarousel {
@@ -47525,7 +47525,7 @@ impl serde::Serialize for ContentCarousel {
 }
 /// The `ContentDatePicker` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentDatePicker {
@@ -47608,7 +47608,7 @@ impl serde::Serialize for ContentDatePicker {
 }
 /// The `ContentDatePickerAvailableTime` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentDatePickerAvailableTime {
@@ -47669,7 +47669,7 @@ impl serde::Serialize for ContentDatePickerAvailableTime {
 }
 /// The `ContentFilterItem` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentFilterItem {
@@ -47866,7 +47866,7 @@ impl crate::OpenEnum for ContentFilterItemOperator {
 crate::__impl_open_enum!(ContentFilterItemOperator);
 /// The `ContentModeration` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentModeration {
@@ -47976,7 +47976,7 @@ impl crate::OpenEnum for ContentModerationFlag {
 crate::__impl_open_enum!(ContentModerationFlag);
 /// The `ContentOffer` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentOffer {
@@ -48178,7 +48178,7 @@ impl crate::OpenEnum for ContentOfferLayoutMode {
 crate::__impl_open_enum!(ContentOfferLayoutMode);
 /// The `ContentOfferStyleProperties` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentOfferStyleProperties {
@@ -48241,7 +48241,7 @@ impl serde::Serialize for ContentOfferStyleProperties {
 }
 /// The `ContentOfferStylingConfiguration` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentOfferStylingConfiguration {
@@ -48320,7 +48320,7 @@ impl serde::Serialize for ContentOfferStylingConfiguration {
 }
 /// The `ContentPositionProperties` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentPositionProperties {
@@ -48387,7 +48387,7 @@ impl serde::Serialize for ContentPositionProperties {
 }
 /// The `ContentReaction` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentReaction {
@@ -48609,7 +48609,7 @@ impl serde::Serialize for ContentSetting {
 }
 /// The `ContestCompleteData` definition of the spec.
 ///
-/// Available with any of the features `employee-engagement`.
+/// Available with the `employee-engagement` feature.
 #[cfg(feature = "employee-engagement")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestCompleteData {
@@ -48725,7 +48725,7 @@ impl crate::OpenEnum for ContestCompleteDataAnonymization {
 crate::__impl_open_enum!(ContestCompleteDataAnonymization);
 /// The `ContestCompleteDataScore` definition of the spec.
 ///
-/// Available with any of the features `employee-engagement`.
+/// Available with the `employee-engagement` feature.
 #[cfg(feature = "employee-engagement")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestCompleteDataScore {
@@ -48780,7 +48780,7 @@ impl serde::Serialize for ContestCompleteDataScore {
 }
 /// The `ContestDataMetrics` definition of the spec.
 ///
-/// Available with any of the features `employee-engagement`.
+/// Available with the `employee-engagement` feature.
 #[cfg(feature = "employee-engagement")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestDataMetrics {
@@ -48843,7 +48843,7 @@ impl serde::Serialize for ContestDataMetrics {
 }
 /// The `ContestDataPrizes` definition of the spec.
 ///
-/// Available with any of the features `employee-engagement`.
+/// Available with the `employee-engagement` feature.
 #[cfg(feature = "employee-engagement")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestDataPrizes {
@@ -48906,7 +48906,7 @@ impl serde::Serialize for ContestDataPrizes {
 }
 /// The `ContestDataWinners` definition of the spec.
 ///
-/// Available with any of the features `employee-engagement`.
+/// Available with the `employee-engagement` feature.
 #[cfg(feature = "employee-engagement")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestDataWinners {
@@ -48975,7 +48975,7 @@ impl serde::Serialize for ContestDataWinners {
 }
 /// The `ContestDataWinnersUsers` definition of the spec.
 ///
-/// Available with any of the features `employee-engagement`.
+/// Available with the `employee-engagement` feature.
 #[cfg(feature = "employee-engagement")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestDataWinnersUsers {
@@ -49038,7 +49038,7 @@ impl serde::Serialize for ContestDataWinnersUsers {
 }
 /// The `ContestDisqualifiedAgents` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestDisqualifiedAgents {
@@ -49101,7 +49101,7 @@ impl serde::Serialize for ContestDisqualifiedAgents {
 }
 /// The `ContestMetricScore` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestMetricScore {
@@ -49174,7 +49174,7 @@ impl serde::Serialize for ContestMetricScore {
 }
 /// The `ContestMetricScoreRanked` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestMetricScoreRanked {
@@ -49251,7 +49251,7 @@ impl serde::Serialize for ContestMetricScoreRanked {
 }
 /// The `ContestMetrics` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestMetrics {
@@ -49344,7 +49344,7 @@ impl serde::Serialize for ContestMetrics {
 }
 /// The `ContestPrizes` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestPrizes {
@@ -49456,7 +49456,7 @@ impl serde::Serialize for ContestPrizes {
 }
 /// The `ContestProfile` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestProfile {
@@ -49525,7 +49525,7 @@ impl serde::Serialize for ContestProfile {
 }
 /// The `ContestRequesingParticipantDailyInfo` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestRequesingParticipantDailyInfo {
@@ -49584,7 +49584,7 @@ impl serde::Serialize for ContestRequesingParticipantDailyInfo {
 }
 /// The `ContestScore` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestScore {
@@ -49653,7 +49653,7 @@ impl serde::Serialize for ContestScore {
 }
 /// The `ContestScoreRanked` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestScoreRanked {
@@ -49730,7 +49730,7 @@ impl serde::Serialize for ContestScoreRanked {
 }
 /// The `ContestScoresAgentTrend` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestScoresAgentTrend {
@@ -49799,7 +49799,7 @@ impl serde::Serialize for ContestScoresAgentTrend {
 }
 /// The `ContestScoresAgentTrendList` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestScoresAgentTrendList {
@@ -49858,7 +49858,7 @@ impl serde::Serialize for ContestScoresAgentTrendList {
 }
 /// The `ContestScoresAgents` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestScoresAgents {
@@ -49927,7 +49927,7 @@ impl serde::Serialize for ContestScoresAgents {
 }
 /// The `ContestScoresAgentsPagedList` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestScoresAgentsPagedList {
@@ -50008,7 +50008,7 @@ impl serde::Serialize for ContestScoresAgentsPagedList {
 }
 /// The `ContestScoresGroupTrend` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestScoresGroupTrend {
@@ -50071,7 +50071,7 @@ impl serde::Serialize for ContestScoresGroupTrend {
 }
 /// The `ContestScoresGroupTrendList` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestScoresGroupTrendList {
@@ -50126,7 +50126,7 @@ impl serde::Serialize for ContestScoresGroupTrendList {
 }
 /// The `ContestUserRank` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestUserRank {
@@ -50193,7 +50193,7 @@ impl serde::Serialize for ContestUserRank {
 }
 /// The `ContestWinners` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestWinners {
@@ -50258,7 +50258,7 @@ impl serde::Serialize for ContestWinners {
 }
 /// The `ContestWinnersRequest` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestWinnersRequest {
@@ -50317,7 +50317,7 @@ impl serde::Serialize for ContestWinnersRequest {
 }
 /// The `ContestsCreateRequest` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestsCreateRequest {
@@ -50602,7 +50602,7 @@ impl crate::OpenEnum for ContestsCreateRequestAnonymization {
 crate::__impl_open_enum!(ContestsCreateRequestAnonymization);
 /// The `ContestsEssentials` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestsEssentials {
@@ -50823,7 +50823,7 @@ impl crate::OpenEnum for ContestsEssentialsStatus {
 crate::__impl_open_enum!(ContestsEssentialsStatus);
 /// The `ContestsFinalizeRequest` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestsFinalizeRequest {
@@ -50933,7 +50933,7 @@ impl crate::OpenEnum for ContestsFinalizeRequestStatus {
 crate::__impl_open_enum!(ContestsFinalizeRequestStatus);
 /// The `ContestsResponse` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContestsResponse {
@@ -51318,7 +51318,7 @@ impl crate::OpenEnum for ContestsResponseStatus {
 crate::__impl_open_enum!(ContestsResponseStatus);
 /// The `Context` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Context {
@@ -51379,7 +51379,7 @@ impl serde::Serialize for Context {
 }
 /// The `ContextEntity` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContextEntity {
@@ -51440,7 +51440,7 @@ impl serde::Serialize for ContextEntity {
 }
 /// The `ContextIntent` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContextIntent {
@@ -51501,7 +51501,7 @@ impl serde::Serialize for ContextIntent {
 }
 /// The `ContextPattern` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContextPattern {
@@ -51562,7 +51562,7 @@ impl serde::Serialize for ContextPattern {
 }
 /// The `ContinuousForecastGetSessionResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContinuousForecastGetSessionResponse {
@@ -51698,7 +51698,7 @@ impl crate::OpenEnum for ContinuousForecastGetSessionResponseState {
 crate::__impl_open_enum!(ContinuousForecastGetSessionResponseState);
 /// The `ContinuousForecastSessionResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContinuousForecastSessionResponse {
@@ -51802,7 +51802,7 @@ impl crate::OpenEnum for ContinuousForecastSessionResponseState {
 crate::__impl_open_enum!(ContinuousForecastSessionResponseState);
 /// The `ContinuousForecastSnapshotResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContinuousForecastSnapshotResponse {
@@ -51865,7 +51865,7 @@ impl serde::Serialize for ContinuousForecastSnapshotResponse {
 }
 /// The `ContinuousForecastTimeSeries` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContinuousForecastTimeSeries {
@@ -51924,7 +51924,7 @@ impl serde::Serialize for ContinuousForecastTimeSeries {
 }
 /// The `ContinuousForecastWeeks` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContinuousForecastWeeks {
@@ -51985,7 +51985,7 @@ impl serde::Serialize for ContinuousForecastWeeks {
 }
 /// The `Contractual` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Contractual {
@@ -52414,7 +52414,7 @@ impl crate::OpenEnum for ConversationState {
 crate::__impl_open_enum!(ConversationState);
 /// The `ConversationAccessAttributesResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationAccessAttributesResponse {
@@ -52469,7 +52469,7 @@ impl serde::Serialize for ConversationAccessAttributesResponse {
 }
 /// The `ConversationAccessAttributesUpdate` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationAccessAttributesUpdate {
@@ -56459,7 +56459,7 @@ impl crate::OpenEnum for ConversationAggregationViewFunction {
 crate::__impl_open_enum!(ConversationAggregationViewFunction);
 /// The `ConversationAppSettings` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationAppSettings {
@@ -56584,7 +56584,7 @@ impl serde::Serialize for ConversationAppSettings {
 }
 /// The `ConversationAssociation` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationAssociation {
@@ -57027,7 +57027,7 @@ impl crate::OpenEnum for ConversationAsyncAggregationQueryQueryType {
 crate::__impl_open_enum!(ConversationAsyncAggregationQueryQueryType);
 /// The `ConversationAttribute` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationAttribute {
@@ -57169,7 +57169,7 @@ impl serde::Serialize for ConversationAttributeProperties {
 }
 /// The `ConversationAttributeSchema` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationAttributeSchema {
@@ -57234,7 +57234,7 @@ impl serde::Serialize for ConversationAttributeSchema {
 }
 /// The `ConversationBasic` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationBasic {
@@ -57351,7 +57351,7 @@ impl serde::Serialize for ConversationBasic {
 }
 /// The `ConversationCategoriesEntityListing` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationCategoriesEntityListing {
@@ -57448,7 +57448,7 @@ impl serde::Serialize for ConversationCategoriesEntityListing {
 }
 /// The `ConversationCategory` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationCategory {
@@ -58526,7 +58526,7 @@ impl crate::OpenEnum for ConversationChatDisconnectType {
 crate::__impl_open_enum!(ConversationChatDisconnectType);
 /// The `ConversationClearSettings` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationClearSettings {
@@ -63660,7 +63660,7 @@ impl serde::Serialize for ConversationContentWheelPickerItem {
 }
 /// The `ConversationContext` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationContext {
@@ -64086,7 +64086,7 @@ impl crate::OpenEnum for ConversationCustomAttributesSearchRequestSortOrder {
 crate::__impl_open_enum!(ConversationCustomAttributesSearchRequestSortOrder);
 /// The `ConversationDataSchema` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationDataSchema {
@@ -64169,7 +64169,7 @@ impl serde::Serialize for ConversationDataSchema {
 }
 /// The `ConversationDataSchemaListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationDataSchemaListing {
@@ -64232,7 +64232,7 @@ impl serde::Serialize for ConversationDataSchemaListing {
 }
 /// The `ConversationDeletionProtectionQuery` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationDeletionProtectionQuery {
@@ -65220,7 +65220,7 @@ impl crate::OpenEnum for ConversationDetailQueryPredicateOperator {
 crate::__impl_open_enum!(ConversationDetailQueryPredicateOperator);
 /// The `ConversationDisconnectSettings` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationDisconnectSettings {
@@ -65417,7 +65417,7 @@ impl serde::Serialize for ConversationDivisionMembership {
 }
 /// The `ConversationEditedInput` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationEditedInput {
@@ -65476,7 +65476,7 @@ impl serde::Serialize for ConversationEditedInput {
 }
 /// The `ConversationEncryptionConfiguration` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationEncryptionConfiguration {
@@ -65616,7 +65616,7 @@ impl crate::OpenEnum for ConversationEncryptionConfigurationKeyConfigurationType
 crate::__impl_open_enum!(ConversationEncryptionConfigurationKeyConfigurationType);
 /// The `ConversationEncryptionConfigurationListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationEncryptionConfigurationListing {
@@ -65910,7 +65910,7 @@ impl crate::OpenEnum for ConversationEnrichmentSentimentV2Tag {
 crate::__impl_open_enum!(ConversationEnrichmentSentimentV2Tag);
 /// The `ConversationEntityListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationEntityListing {
@@ -67277,7 +67277,7 @@ impl crate::OpenEnum for ConversationFormResponseContentContentType {
 crate::__impl_open_enum!(ConversationFormResponseContentContentType);
 /// The `ConversationInsight` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationInsight {
@@ -67389,7 +67389,7 @@ impl crate::OpenEnum for ConversationInsightType {
 crate::__impl_open_enum!(ConversationInsightType);
 /// The `ConversationJsonSchemaDocument` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationJsonSchemaDocument {
@@ -67460,7 +67460,7 @@ impl serde::Serialize for ConversationJsonSchemaDocument {
 }
 /// The `ConversationJsonSchemaRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationJsonSchemaRequest {
@@ -69457,7 +69457,7 @@ impl crate::OpenEnum for ConversationMessagingToRecipientIdType {
 crate::__impl_open_enum!(ConversationMessagingToRecipientIdType);
 /// The `ConversationMetrics` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationMetrics {
@@ -71176,7 +71176,7 @@ impl crate::OpenEnum for ConversationProfileLanguageCode {
 crate::__impl_open_enum!(ConversationProfileLanguageCode);
 /// The `ConversationProperties` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationProperties {
@@ -72743,7 +72743,7 @@ impl serde::Serialize for ConversationSchemaReference {
 }
 /// The `ConversationSchemaUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationSchemaUpdateRequest {
@@ -72827,7 +72827,7 @@ impl serde::Serialize for ConversationSchemaUpdateRequest {
 }
 /// The `ConversationSecureAttributes` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationSecureAttributes {
@@ -72888,7 +72888,7 @@ impl serde::Serialize for ConversationSecureAttributes {
 }
 /// The `ConversationSessionSummary` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationSessionSummary {
@@ -73121,7 +73121,7 @@ impl crate::OpenEnum for ConversationSessionSummaryMediaType {
 crate::__impl_open_enum!(ConversationSessionSummaryMediaType);
 /// The `ConversationSummariesGetResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationSummariesGetResponse {
@@ -73184,7 +73184,7 @@ impl serde::Serialize for ConversationSummariesGetResponse {
 }
 /// The `ConversationSummary` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationSummary {
@@ -73586,7 +73586,7 @@ impl serde::Serialize for ConversationSummaryExtractedEntity {
 }
 /// The `ConversationSummaryFollowup` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationSummaryFollowup {
@@ -73751,7 +73751,7 @@ impl crate::OpenEnum for ConversationSummaryLabelType {
 crate::__impl_open_enum!(ConversationSummaryLabelType);
 /// The `ConversationSummaryReason` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationSummaryReason {
@@ -73816,7 +73816,7 @@ impl serde::Serialize for ConversationSummaryReason {
 }
 /// The `ConversationSummaryResolution` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationSummaryResolution {
@@ -74044,7 +74044,7 @@ impl crate::OpenEnum for ConversationSummaryTriggerSourceSourceOutcome {
 crate::__impl_open_enum!(ConversationSummaryTriggerSourceSourceOutcome);
 /// The `ConversationSummaryWrapupCode` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationSummaryWrapupCode {
@@ -74117,7 +74117,7 @@ impl serde::Serialize for ConversationSummaryWrapupCode {
 }
 /// The `ConversationTagsUpdate` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationTagsUpdate {
@@ -74180,7 +74180,7 @@ impl serde::Serialize for ConversationTagsUpdate {
 }
 /// The `ConversationThreadingWindow` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationThreadingWindow {
@@ -74257,7 +74257,7 @@ impl serde::Serialize for ConversationThreadingWindow {
 }
 /// The `ConversationThreadingWindowSetting` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationThreadingWindowSetting {
@@ -74410,7 +74410,7 @@ impl crate::OpenEnum for ConversationThreadingWindowSettingMessengerType {
 crate::__impl_open_enum!(ConversationThreadingWindowSettingMessengerType);
 /// The `ConversationUser` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationUser {
@@ -74545,7 +74545,7 @@ impl serde::Serialize for ConversationUserDisposition {
 }
 /// The `ConversationUtilizationLabelUpdate` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationUtilizationLabelUpdate {
@@ -75016,7 +75016,7 @@ impl crate::OpenEnum for CopilotActionActionType {
 crate::__impl_open_enum!(CopilotActionActionType);
 /// The `CopilotAggregateDataContainer` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopilotAggregateDataContainer {
@@ -75075,7 +75075,7 @@ impl serde::Serialize for CopilotAggregateDataContainer {
 }
 /// The `CopilotAggregateQueryClause` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopilotAggregateQueryClause {
@@ -75182,7 +75182,7 @@ impl crate::OpenEnum for CopilotAggregateQueryClauseType {
 crate::__impl_open_enum!(CopilotAggregateQueryClauseType);
 /// The `CopilotAggregateQueryFilter` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopilotAggregateQueryFilter {
@@ -75288,7 +75288,7 @@ impl crate::OpenEnum for CopilotAggregateQueryFilterType {
 crate::__impl_open_enum!(CopilotAggregateQueryFilterType);
 /// The `CopilotAggregateQueryPredicate` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopilotAggregateQueryPredicate {
@@ -75506,7 +75506,7 @@ impl crate::OpenEnum for CopilotAggregateQueryPredicateOperator {
 crate::__impl_open_enum!(CopilotAggregateQueryPredicateOperator);
 /// The `CopilotAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopilotAggregateQueryResponse {
@@ -75561,7 +75561,7 @@ impl serde::Serialize for CopilotAggregateQueryResponse {
 }
 /// The `CopilotAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopilotAggregationQuery {
@@ -75879,7 +75879,7 @@ impl crate::OpenEnum for CopilotAggregationSortFunction {
 crate::__impl_open_enum!(CopilotAggregationSortFunction);
 /// The `CopilotAggregationView` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopilotAggregationView {
@@ -76045,7 +76045,7 @@ impl crate::OpenEnum for CopilotAggregationViewFunction {
 crate::__impl_open_enum!(CopilotAggregationViewFunction);
 /// The `CopilotAsyncAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopilotAsyncAggregateQueryResponse {
@@ -76104,7 +76104,7 @@ impl serde::Serialize for CopilotAsyncAggregateQueryResponse {
 }
 /// The `CopilotAsyncAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopilotAsyncAggregationQuery {
@@ -76495,7 +76495,7 @@ impl serde::Serialize for CopilotContext {
 }
 /// The `CopilotContextEntity` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopilotContextEntity {
@@ -76770,7 +76770,7 @@ impl crate::OpenEnum for CopilotContextValueType {
 crate::__impl_open_enum!(CopilotContextValueType);
 /// The `CopilotContextValueItem` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopilotContextValueItem {
@@ -76829,7 +76829,7 @@ impl serde::Serialize for CopilotContextValueItem {
 }
 /// The `CopilotContextValues` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopilotContextValues {
@@ -77526,7 +77526,7 @@ impl crate::OpenEnum for CopilotTranscriptionConfigEngine {
 crate::__impl_open_enum!(CopilotTranscriptionConfigEngine);
 /// The `CopyAttachmentsRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopyAttachmentsRequest {
@@ -77599,7 +77599,7 @@ impl serde::Serialize for CopyAttachmentsRequest {
 }
 /// The `CopyBuForecastRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopyBuForecastRequest {
@@ -77670,7 +77670,7 @@ impl serde::Serialize for CopyBuForecastRequest {
 }
 /// The `CopyCapacityPlanRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopyCapacityPlanRequest {
@@ -77773,7 +77773,7 @@ impl serde::Serialize for CopyCapacityPlanRequest {
 }
 /// The `CopyDecisionTableRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopyDecisionTableRequest {
@@ -77838,7 +77838,7 @@ impl serde::Serialize for CopyDecisionTableRequest {
 }
 /// The `CopyScheduleBid` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopyScheduleBid {
@@ -77899,7 +77899,7 @@ impl serde::Serialize for CopyScheduleBid {
 }
 /// The `CopyVoicemailMessage` definition of the spec.
 ///
-/// Available with any of the features `voicemail`.
+/// Available with the `voicemail` feature.
 #[cfg(feature = "voicemail")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopyVoicemailMessage {
@@ -77974,7 +77974,7 @@ impl serde::Serialize for CopyVoicemailMessage {
 }
 /// The `CopyWorkPlan` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopyWorkPlan {
@@ -78035,7 +78035,7 @@ impl serde::Serialize for CopyWorkPlan {
 }
 /// The `CopyWorkPlanBid` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopyWorkPlanBid {
@@ -78096,7 +78096,7 @@ impl serde::Serialize for CopyWorkPlanBid {
 }
 /// The `CopyWorkPlanRotationRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopyWorkPlanRotationRequest {
@@ -78427,7 +78427,7 @@ impl serde::Serialize for CoretypeListing {
 }
 /// The `CoverSheet` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoverSheet {
@@ -78486,7 +78486,7 @@ impl serde::Serialize for CoverSheet {
 }
 /// The `CreateActivityCodeRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateActivityCodeRequest {
@@ -78712,7 +78712,7 @@ impl crate::OpenEnum for CreateActivityCodeRequestCategory {
 crate::__impl_open_enum!(CreateActivityCodeRequestCategory);
 /// The `CreateActivityPlanRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateActivityPlanRequest {
@@ -79083,7 +79083,7 @@ impl crate::OpenEnum for CreateActivityPlanRequestState {
 crate::__impl_open_enum!(CreateActivityPlanRequestState);
 /// The `CreateAdherenceAdjustmentsReasonCodeRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateAdherenceAdjustmentsReasonCodeRequest {
@@ -79179,7 +79179,7 @@ impl crate::OpenEnum for CreateAdherenceAdjustmentsReasonCodeRequestState {
 crate::__impl_open_enum!(CreateAdherenceAdjustmentsReasonCodeRequestState);
 /// The `CreateAdherenceAdjustmentsReasonCodesBulkRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateAdherenceAdjustmentsReasonCodesBulkRequest {
@@ -79235,7 +79235,7 @@ impl serde::Serialize for CreateAdherenceAdjustmentsReasonCodesBulkRequest {
 }
 /// The `CreateAdminTimeOffRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateAdminTimeOffRequest {
@@ -79433,7 +79433,7 @@ impl crate::OpenEnum for CreateAdminTimeOffRequestStatus {
 crate::__impl_open_enum!(CreateAdminTimeOffRequestStatus);
 /// The `CreateAgentTimeOffRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateAgentTimeOffRequest {
@@ -79637,7 +79637,7 @@ impl serde::Serialize for CreateAgenticVirtualAgent {
 }
 /// The `CreateAlternativeShiftTradeRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateAlternativeShiftTradeRequest {
@@ -79784,7 +79784,7 @@ crate::__impl_open_enum!(
 );
 /// The `CreateBenefitAssessmentJobRequest` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateBenefitAssessmentJobRequest {
@@ -79839,7 +79839,7 @@ impl serde::Serialize for CreateBenefitAssessmentJobRequest {
 }
 /// The `CreateBenefitAssessmentRequest` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateBenefitAssessmentRequest {
@@ -79900,7 +79900,7 @@ impl serde::Serialize for CreateBenefitAssessmentRequest {
 }
 /// The `CreateBusinessUnitRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateBusinessUnitRequest {
@@ -79980,7 +79980,7 @@ impl serde::Serialize for CreateBusinessUnitRequest {
 }
 /// The `CreateBusinessUnitSettingsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateBusinessUnitSettingsRequest {
@@ -80141,7 +80141,7 @@ impl crate::OpenEnum for CreateBusinessUnitSettingsRequestStartDayOfWeek {
 crate::__impl_open_enum!(CreateBusinessUnitSettingsRequestStartDayOfWeek);
 /// The `CreateCallRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateCallRequest {
@@ -80266,7 +80266,7 @@ impl serde::Serialize for CreateCallRequest {
 }
 /// The `CreateCallResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateCallResponse {
@@ -80333,7 +80333,7 @@ impl serde::Serialize for CreateCallResponse {
 }
 /// The `CreateCallbackCommand` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateCallbackCommand {
@@ -80505,7 +80505,7 @@ impl crate::OpenEnum for CreateCallbackCommandCustomerFirstCallbackDeliveryMode 
 crate::__impl_open_enum!(CreateCallbackCommandCustomerFirstCallbackDeliveryMode);
 /// The `CreateCallbackOnConversationCommand` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateCallbackOnConversationCommand {
@@ -80680,7 +80680,7 @@ crate::__impl_open_enum!(
 );
 /// The `CreateCallbackResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateCallbackResponse {
@@ -80758,7 +80758,7 @@ impl serde::Serialize for CreateCallbackResponse {
 }
 /// The `CreateCapacityPlanStaffingGroupMetricChangeRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateCapacityPlanStaffingGroupMetricChangeRequest {
@@ -80970,7 +80970,7 @@ impl crate::OpenEnum for CreateCapacityPlanStaffingGroupMetricChangeRequestMetri
 crate::__impl_open_enum!(CreateCapacityPlanStaffingGroupMetricChangeRequestMetric);
 /// The `CreateCoachingAppointmentRequest` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateCoachingAppointmentRequest {
@@ -81126,7 +81126,7 @@ impl serde::Serialize for CreateCoachingAppointmentRequest {
 }
 /// The `CreateDecisionTableColumnsRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateDecisionTableColumnsRequest {
@@ -81196,7 +81196,7 @@ impl serde::Serialize for CreateDecisionTableColumnsRequest {
 }
 /// The `CreateDecisionTableImportJobRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateDecisionTableImportJobRequest {
@@ -81304,7 +81304,7 @@ impl crate::OpenEnum for CreateDecisionTableImportJobRequestImportMode {
 crate::__impl_open_enum!(CreateDecisionTableImportJobRequestImportMode);
 /// The `CreateDecisionTableRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateDecisionTableRequest {
@@ -81402,7 +81402,7 @@ impl serde::Serialize for CreateDecisionTableRequest {
 }
 /// The `CreateDecisionTableRowRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateDecisionTableRowRequest {
@@ -81482,7 +81482,7 @@ impl serde::Serialize for CreateDecisionTableRowRequest {
 }
 /// The `CreateDecisionTableSnapshotRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateDecisionTableSnapshotRequest {
@@ -81549,7 +81549,7 @@ impl serde::Serialize for CreateDecisionTableSnapshotRequest {
 }
 /// The `CreateDecisionTableVersionRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateDecisionTableVersionRequest {
@@ -81606,7 +81606,7 @@ impl serde::Serialize for CreateDecisionTableVersionRequest {
 }
 /// The `CreateEmailRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateEmailRequest {
@@ -81778,7 +81778,7 @@ impl crate::OpenEnum for CreateEmailRequestDirection {
 crate::__impl_open_enum!(CreateEmailRequestDirection);
 /// The `CreateExternalEventsConfigurationRequest` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateExternalEventsConfigurationRequest {
@@ -81883,7 +81883,7 @@ impl serde::Serialize for CreateExternalEventsConfigurationRequest {
 }
 /// The `CreateGuide` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateGuide {
@@ -82003,7 +82003,7 @@ impl crate::OpenEnum for CreateGuideSource {
 crate::__impl_open_enum!(CreateGuideSource);
 /// The `CreateGuideVersion` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateGuideVersion {
@@ -82081,7 +82081,7 @@ impl serde::Serialize for CreateGuideVersion {
 }
 /// The `CreateIntegrationRequest` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateIntegrationRequest {
@@ -82161,7 +82161,7 @@ impl serde::Serialize for CreateIntegrationRequest {
 }
 /// The `CreateJoinVideoResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateJoinVideoResponse {
@@ -82224,7 +82224,7 @@ impl serde::Serialize for CreateJoinVideoResponse {
 }
 /// The `CreateKpiRequest` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateKpiRequest {
@@ -82406,7 +82406,7 @@ impl crate::OpenEnum for CreateKpiRequestSource {
 crate::__impl_open_enum!(CreateKpiRequestSource);
 /// The `CreateManagementUnitApiRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateManagementUnitApiRequest {
@@ -82559,7 +82559,7 @@ impl crate::OpenEnum for CreateManagementUnitApiRequestStartDayOfWeek {
 crate::__impl_open_enum!(CreateManagementUnitApiRequestStartDayOfWeek);
 /// The `CreateManagementUnitSettingsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateManagementUnitSettingsRequest {
@@ -82634,7 +82634,7 @@ impl serde::Serialize for CreateManagementUnitSettingsRequest {
 }
 /// The `CreateMetric` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateMetric {
@@ -82785,7 +82785,7 @@ impl crate::OpenEnum for CreateMetricTimeDisplayUnit {
 crate::__impl_open_enum!(CreateMetricTimeDisplayUnit);
 /// The `CreateObjective` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateObjective {
@@ -82966,7 +82966,7 @@ impl crate::OpenEnum for CreateObjectiveInitialDirection {
 crate::__impl_open_enum!(CreateObjectiveInitialDirection);
 /// The `CreateOrganizationLink` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateOrganizationLink {
@@ -83044,7 +83044,7 @@ impl serde::Serialize for CreateOrganizationLink {
 }
 /// The `CreateOutboundMessagingConversationRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateOutboundMessagingConversationRequest {
@@ -83213,7 +83213,7 @@ crate::__impl_open_enum!(
 );
 /// The `CreateOutboundMessagingConversationResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateOutboundMessagingConversationResponse {
@@ -83272,7 +83272,7 @@ impl serde::Serialize for CreateOutboundMessagingConversationResponse {
 }
 /// The `CreatePerformanceProfile` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreatePerformanceProfile {
@@ -83424,7 +83424,7 @@ impl serde::Serialize for CreatePerformanceProfile {
 }
 /// The `CreatePlanningGroupRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreatePlanningGroupRequest {
@@ -83514,7 +83514,7 @@ impl serde::Serialize for CreatePlanningGroupRequest {
 }
 /// The `CreatePredictorRequest` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreatePredictorRequest {
@@ -83610,7 +83610,7 @@ impl serde::Serialize for CreatePredictorRequest {
 }
 /// The `CreateQueueRequest` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateQueueRequest {
@@ -84075,7 +84075,7 @@ impl crate::OpenEnum for CreateQueueRequestSkillEvaluationMethod {
 crate::__impl_open_enum!(CreateQueueRequestSkillEvaluationMethod);
 /// The `CreateRecognition` definition of the spec.
 ///
-/// Available with any of the features `employee-engagement`.
+/// Available with the `employee-engagement` feature.
 #[cfg(feature = "employee-engagement")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateRecognition {
@@ -84268,7 +84268,7 @@ impl crate::OpenEnum for CreateRecognitionContextType {
 crate::__impl_open_enum!(CreateRecognitionContextType);
 /// The `CreateReprocessJobRequest` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateReprocessJobRequest {
@@ -84380,7 +84380,7 @@ impl serde::Serialize for CreateReprocessJobRequest {
 }
 /// The `CreateResponseAssetRequest` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateResponseAssetRequest {
@@ -84449,7 +84449,7 @@ impl serde::Serialize for CreateResponseAssetRequest {
 }
 /// The `CreateResponseAssetResponse` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateResponseAssetResponse {
@@ -84512,7 +84512,7 @@ impl serde::Serialize for CreateResponseAssetResponse {
 }
 /// The `CreateRoomRequest` definition of the spec.
 ///
-/// Available with any of the features `chat`.
+/// Available with the `chat` feature.
 #[cfg(feature = "chat")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateRoomRequest {
@@ -84581,7 +84581,7 @@ impl serde::Serialize for CreateRoomRequest {
 }
 /// The `CreateRoomResponse` definition of the spec.
 ///
-/// Available with any of the features `chat`.
+/// Available with the `chat` feature.
 #[cfg(feature = "chat")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateRoomResponse {
@@ -84642,7 +84642,7 @@ impl serde::Serialize for CreateRoomResponse {
 }
 /// The `CreateRoutingSkill` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateRoutingSkill {
@@ -84707,7 +84707,7 @@ impl serde::Serialize for CreateRoutingSkill {
 }
 /// The `CreateScheduleBid` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateScheduleBid {
@@ -84961,7 +84961,7 @@ impl crate::OpenEnum for CreateScheduleBidRankingTiebreakerType {
 crate::__impl_open_enum!(CreateScheduleBidRankingTiebreakerType);
 /// The `CreateScheduledTriggerRequest` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateScheduledTriggerRequest {
@@ -85055,7 +85055,7 @@ impl serde::Serialize for CreateScheduledTriggerRequest {
 }
 /// The `CreateSecureSession` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateSecureSession {
@@ -85139,7 +85139,7 @@ impl serde::Serialize for CreateSecureSession {
 }
 /// The `CreateServiceGoalTemplate` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateServiceGoalTemplate {
@@ -85220,7 +85220,7 @@ impl serde::Serialize for CreateServiceGoalTemplate {
 }
 /// The `CreateShareRequest` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateShareRequest {
@@ -85380,7 +85380,7 @@ impl crate::OpenEnum for CreateShareRequestMemberType {
 crate::__impl_open_enum!(CreateShareRequestMemberType);
 /// The `CreateShareRequestMember` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateShareRequestMember {
@@ -85480,7 +85480,7 @@ impl crate::OpenEnum for CreateShareRequestMemberMemberType {
 crate::__impl_open_enum!(CreateShareRequestMemberMemberType);
 /// The `CreateShareResponse` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateShareResponse {
@@ -85653,7 +85653,7 @@ impl crate::OpenEnum for CreateShareResponseMemberType {
 crate::__impl_open_enum!(CreateShareResponseMemberType);
 /// The `CreateStaffingGroupAllocation` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateStaffingGroupAllocation {
@@ -85778,7 +85778,7 @@ impl serde::Serialize for CreateStaffingGroupAllocation {
 }
 /// The `CreateStaffingGroupRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateStaffingGroupRequest {
@@ -85851,7 +85851,7 @@ impl serde::Serialize for CreateStaffingGroupRequest {
 }
 /// The `CreateSurveyRequest` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateSurveyRequest {
@@ -85937,7 +85937,7 @@ impl serde::Serialize for CreateSurveyRequest {
 }
 /// The `CreateSurveyResponse` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateSurveyResponse {
@@ -86170,7 +86170,7 @@ impl crate::OpenEnum for CreateSurveyResponseSurveyType {
 crate::__impl_open_enum!(CreateSurveyResponseSurveyType);
 /// The `CreateTimeOffLimitRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateTimeOffLimitRequest {
@@ -86274,7 +86274,7 @@ impl crate::OpenEnum for CreateTimeOffLimitRequestGranularity {
 crate::__impl_open_enum!(CreateTimeOffLimitRequestGranularity);
 /// The `CreateTimeOffPlanBusinessUnitAssociation` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateTimeOffPlanBusinessUnitAssociation {
@@ -86337,7 +86337,7 @@ impl serde::Serialize for CreateTimeOffPlanBusinessUnitAssociation {
 }
 /// The `CreateTimeOffPlanManagementUnitAssociation` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateTimeOffPlanManagementUnitAssociation {
@@ -86404,7 +86404,7 @@ impl serde::Serialize for CreateTimeOffPlanManagementUnitAssociation {
 }
 /// The `CreateTimeOffPlanRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateTimeOffPlanRequest {
@@ -86564,7 +86564,7 @@ impl crate::OpenEnum for CreateTimeOffPlanRequestAutoApprovalRule {
 crate::__impl_open_enum!(CreateTimeOffPlanRequestAutoApprovalRule);
 /// The `CreateTriggerRequest` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateTriggerRequest {
@@ -86803,7 +86803,7 @@ impl serde::Serialize for CreateUploadSourceUrlJobResponse {
 }
 /// The `CreateUser` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateUser {
@@ -87015,7 +87015,7 @@ impl serde::Serialize for CreateUserAssignmentsRequest {
 }
 /// The `CreateUtilizationLabelRequest` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateUtilizationLabelRequest {
@@ -87080,7 +87080,7 @@ impl serde::Serialize for CreateUtilizationLabelRequest {
 }
 /// The `CreateVerifierRequest` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateVerifierRequest {
@@ -87212,7 +87212,7 @@ impl crate::OpenEnum for CreateVerifierRequestAlgorithm {
 crate::__impl_open_enum!(CreateVerifierRequestAlgorithm);
 /// The `CreateVerifierResponse` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateVerifierResponse {
@@ -87338,7 +87338,7 @@ impl crate::OpenEnum for CreateVerifierResponseType {
 crate::__impl_open_enum!(CreateVerifierResponseType);
 /// The `CreateWorkPlan` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateWorkPlan {
@@ -87792,7 +87792,7 @@ impl crate::OpenEnum for CreateWorkPlanShiftStartVariancePeriod {
 crate::__impl_open_enum!(CreateWorkPlanShiftStartVariancePeriod);
 /// The `CreateWorkPlanActivity` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateWorkPlanActivity {
@@ -87989,7 +87989,7 @@ impl serde::Serialize for CreateWorkPlanActivity {
 }
 /// The `CreateWorkPlanBid` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateWorkPlanBid {
@@ -88245,7 +88245,7 @@ impl crate::OpenEnum for CreateWorkPlanBidRankingTiebreakerType {
 crate::__impl_open_enum!(CreateWorkPlanBidRankingTiebreakerType);
 /// The `CreateWorkPlanShift` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateWorkPlanShift {
@@ -88650,7 +88650,7 @@ impl serde::Serialize for Credential {
 }
 /// The `CredentialDescriptor` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CredentialDescriptor {
@@ -88724,7 +88724,7 @@ impl serde::Serialize for CredentialDescriptor {
 }
 /// The `CredentialInfo` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CredentialInfo {
@@ -88799,7 +88799,7 @@ impl serde::Serialize for CredentialInfo {
 }
 /// The `CredentialInfoCursorListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CredentialInfoCursorListing {
@@ -88866,7 +88866,7 @@ impl serde::Serialize for CredentialInfoCursorListing {
 }
 /// The `CredentialInfoListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CredentialInfoListing {
@@ -88963,7 +88963,7 @@ impl serde::Serialize for CredentialInfoListing {
 }
 /// The `CredentialParameter` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CredentialParameter {
@@ -89033,7 +89033,7 @@ impl serde::Serialize for CredentialParameter {
 }
 /// The `CredentialSpecification` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CredentialSpecification {
@@ -89169,7 +89169,7 @@ impl serde::Serialize for CredentialType {
 }
 /// The `Criteria` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Criteria {
@@ -89358,7 +89358,7 @@ impl crate::OpenEnum for CriteriaOperator {
 crate::__impl_open_enum!(CriteriaOperator);
 /// The `CriteriaCategoryInfo` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CriteriaCategoryInfo {
@@ -89419,7 +89419,7 @@ impl serde::Serialize for CriteriaCategoryInfo {
 }
 /// The `CriteriaGroup` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CriteriaGroup {
@@ -89486,7 +89486,7 @@ impl serde::Serialize for CriteriaGroup {
 }
 /// The `CriteriaItem` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CriteriaItem {
@@ -89759,7 +89759,7 @@ impl crate::OpenEnum for CriteriaItemOperator {
 crate::__impl_open_enum!(CriteriaItemOperator);
 /// The `CriteriaQuery` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CriteriaQuery {
@@ -89820,7 +89820,7 @@ impl serde::Serialize for CriteriaQuery {
 }
 /// The `CrossPlatformCallMediaPolicy` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CrossPlatformCallMediaPolicy {
@@ -89879,7 +89879,7 @@ impl serde::Serialize for CrossPlatformCallMediaPolicy {
 }
 /// The `CrossPlatformChatMediaPolicy` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CrossPlatformChatMediaPolicy {
@@ -89938,7 +89938,7 @@ impl serde::Serialize for CrossPlatformChatMediaPolicy {
 }
 /// The `CrossPlatformEmailMediaPolicy` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CrossPlatformEmailMediaPolicy {
@@ -89997,7 +89997,7 @@ impl serde::Serialize for CrossPlatformEmailMediaPolicy {
 }
 /// The `CrossPlatformMediaPolicies` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CrossPlatformMediaPolicies {
@@ -90064,7 +90064,7 @@ impl serde::Serialize for CrossPlatformMediaPolicies {
 }
 /// The `CrossPlatformMessageMediaPolicy` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CrossPlatformMessageMediaPolicy {
@@ -90123,7 +90123,7 @@ impl serde::Serialize for CrossPlatformMessageMediaPolicy {
 }
 /// The `CrossPlatformPolicy` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CrossPlatformPolicy {
@@ -90224,7 +90224,7 @@ impl serde::Serialize for CrossPlatformPolicy {
 }
 /// The `CrossPlatformPolicyActions` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CrossPlatformPolicyActions {
@@ -90349,7 +90349,7 @@ impl serde::Serialize for CrossPlatformPolicyActions {
 }
 /// The `CrossPlatformPolicyCreate` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CrossPlatformPolicyCreate {
@@ -90456,7 +90456,7 @@ impl serde::Serialize for CrossPlatformPolicyCreate {
 }
 /// The `CrossPlatformPolicyUpdate` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CrossPlatformPolicyUpdate {
@@ -90513,7 +90513,7 @@ impl serde::Serialize for CrossPlatformPolicyUpdate {
 }
 /// The `CsvExportErrorDetails` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CsvExportErrorDetails {
@@ -90585,7 +90585,7 @@ impl serde::Serialize for CsvExportErrorDetails {
 }
 /// The `CsvJobRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CsvJobRequest {
@@ -90660,7 +90660,7 @@ impl serde::Serialize for CsvJobRequest {
 }
 /// The `CsvJobResponse` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CsvJobResponse {
@@ -90721,7 +90721,7 @@ impl serde::Serialize for CsvJobResponse {
 }
 /// The `CsvMappingEntry` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CsvMappingEntry {
@@ -90795,7 +90795,7 @@ impl serde::Serialize for CsvMappingEntry {
 }
 /// The `CsvSettings` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CsvSettings {
@@ -90872,7 +90872,7 @@ impl serde::Serialize for CsvSettings {
 }
 /// The `CsvUploadDetailsResponse` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CsvUploadDetailsResponse {
@@ -90948,7 +90948,7 @@ impl serde::Serialize for CsvUploadDetailsResponse {
 }
 /// The `CsvUploadPreviewResponse` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CsvUploadPreviewResponse {
@@ -91027,7 +91027,7 @@ impl serde::Serialize for CsvUploadPreviewResponse {
 }
 /// The `CsvUploadRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CsvUploadRequest {
@@ -91094,7 +91094,7 @@ impl serde::Serialize for CsvUploadRequest {
 }
 /// The `CsvUploadResponse` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CsvUploadResponse {
@@ -91179,7 +91179,7 @@ impl serde::Serialize for CsvUploadResponse {
 }
 /// The `CtaButtonStyleProperties` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CtaButtonStyleProperties {
@@ -91291,7 +91291,7 @@ impl crate::OpenEnum for CtaButtonStylePropertiesTextAlign {
 crate::__impl_open_enum!(CtaButtonStylePropertiesTextAlign);
 /// The `CurrentAgentAdherenceAdjustment` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CurrentAgentAdherenceAdjustment {
@@ -91447,7 +91447,7 @@ impl crate::OpenEnum for CurrentAgentAdherenceAdjustmentStatus {
 crate::__impl_open_enum!(CurrentAgentAdherenceAdjustmentStatus);
 /// The `CurrentAgentCursorAdherenceAdjustmentsListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CurrentAgentCursorAdherenceAdjustmentsListing {
@@ -91514,7 +91514,7 @@ impl serde::Serialize for CurrentAgentCursorAdherenceAdjustmentsListing {
 }
 /// The `CurrentUserScheduleRequestBody` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CurrentUserScheduleRequestBody {
@@ -91592,7 +91592,7 @@ impl serde::Serialize for CurrentUserScheduleRequestBody {
 }
 /// The `CurrentUserTimeOffIntegrationStatusRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CurrentUserTimeOffIntegrationStatusRequest {
@@ -91659,7 +91659,7 @@ impl serde::Serialize for CurrentUserTimeOffIntegrationStatusRequest {
 }
 /// The `CursorAdherenceAdjustmentsListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CursorAdherenceAdjustmentsListing {
@@ -91726,7 +91726,7 @@ impl serde::Serialize for CursorAdherenceAdjustmentsListing {
 }
 /// The `CursorContactListing` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CursorContactListing {
@@ -91797,7 +91797,7 @@ impl serde::Serialize for CursorContactListing {
 }
 /// The `CursorExternalSourceListing` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CursorExternalSourceListing {
@@ -91868,7 +91868,7 @@ impl serde::Serialize for CursorExternalSourceListing {
 }
 /// The `CursorNoteListing` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CursorNoteListing {
@@ -91939,7 +91939,7 @@ impl serde::Serialize for CursorNoteListing {
 }
 /// The `CursorOrganizationListing` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CursorOrganizationListing {
@@ -92010,7 +92010,7 @@ impl serde::Serialize for CursorOrganizationListing {
 }
 /// The `CursorRelationshipListing` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CursorRelationshipListing {
@@ -92175,7 +92175,7 @@ impl serde::Serialize for Cursors {
 }
 /// The `CustomAttributes` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomAttributes {
@@ -92278,7 +92278,7 @@ impl serde::Serialize for CustomAttributes {
 }
 /// The `CustomAttributesBulkUpdateResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomAttributesBulkUpdateResponse {
@@ -92343,7 +92343,7 @@ impl serde::Serialize for CustomAttributesBulkUpdateResponse {
 }
 /// The `CustomAttributesBulkUpdateResponseMap` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomAttributesBulkUpdateResponseMap {
@@ -92400,7 +92400,7 @@ impl serde::Serialize for CustomAttributesBulkUpdateResponseMap {
 }
 /// The `CustomAttributesIdResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomAttributesIdResponse {
@@ -92455,7 +92455,7 @@ impl serde::Serialize for CustomAttributesIdResponse {
 }
 /// The `CustomAttributesListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomAttributesListing {
@@ -92510,7 +92510,7 @@ impl serde::Serialize for CustomAttributesListing {
 }
 /// The `CustomAttributesPatchRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomAttributesPatchRequest {
@@ -92592,7 +92592,7 @@ impl serde::Serialize for CustomAttributesPatchRequest {
 }
 /// The `CustomAttributesUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomAttributesUpdateRequest {
@@ -92678,7 +92678,7 @@ impl serde::Serialize for CustomAttributesUpdateRequest {
 }
 /// The `CustomConversationAttributeInput` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomConversationAttributeInput {
@@ -92741,7 +92741,7 @@ impl serde::Serialize for CustomConversationAttributeInput {
 }
 /// The `CustomConversationAttributeOutput` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomConversationAttributeOutput {
@@ -92804,7 +92804,7 @@ impl serde::Serialize for CustomConversationAttributeOutput {
 }
 /// The `CustomConversationAttributeUpdate` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomConversationAttributeUpdate {
@@ -93007,7 +93007,7 @@ impl serde::Serialize for CustomEventAttributeList {
 }
 /// The `CustomI18nLabels` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomI18nLabels {
@@ -93066,7 +93066,7 @@ impl serde::Serialize for CustomI18nLabels {
 }
 /// The `CustomProvider` definition of the spec.
 ///
-/// Available with any of the features `identity-provider`.
+/// Available with the `identity-provider` feature.
 #[cfg(feature = "identity-provider")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomProvider {
@@ -93379,7 +93379,7 @@ impl crate::OpenEnum for CustomProviderSsoBinding {
 crate::__impl_open_enum!(CustomProviderSsoBinding);
 /// The `CustomSmtpServerRequest` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomSmtpServerRequest {
@@ -93434,7 +93434,7 @@ impl serde::Serialize for CustomSmtpServerRequest {
 }
 /// The `Customer` definition of the spec.
 ///
-/// Available with any of the features `billing`.
+/// Available with the `billing` feature.
 #[cfg(feature = "billing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Customer {
@@ -93497,7 +93497,7 @@ impl serde::Serialize for Customer {
 }
 /// The `CustomerIntent` definition of the spec.
 ///
-/// Available with any of the features `intents`.
+/// Available with the `intents` feature.
 #[cfg(feature = "intents")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerIntent {
@@ -93603,7 +93603,7 @@ impl serde::Serialize for CustomerIntent {
 }
 /// The `CustomerIntentAssignmentListing` definition of the spec.
 ///
-/// Available with any of the features `intents`.
+/// Available with the `intents` feature.
 #[cfg(feature = "intents")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerIntentAssignmentListing {
@@ -93700,7 +93700,7 @@ impl serde::Serialize for CustomerIntentAssignmentListing {
 }
 /// The `CustomerIntentAssignmentRequest` definition of the spec.
 ///
-/// Available with any of the features `intents`.
+/// Available with the `intents` feature.
 #[cfg(feature = "intents")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerIntentAssignmentRequest {
@@ -93832,7 +93832,7 @@ impl crate::OpenEnum for CustomerIntentAssignmentRequestSourceType {
 crate::__impl_open_enum!(CustomerIntentAssignmentRequestSourceType);
 /// The `CustomerIntentAssignmentResponse` definition of the spec.
 ///
-/// Available with any of the features `intents`.
+/// Available with the `intents` feature.
 #[cfg(feature = "intents")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerIntentAssignmentResponse {
@@ -93901,7 +93901,7 @@ impl serde::Serialize for CustomerIntentAssignmentResponse {
 }
 /// The `CustomerIntentListing` definition of the spec.
 ///
-/// Available with any of the features `intents`.
+/// Available with the `intents` feature.
 #[cfg(feature = "intents")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerIntentListing {
@@ -93998,7 +93998,7 @@ impl serde::Serialize for CustomerIntentListing {
 }
 /// The `CustomerIntentPatch` definition of the spec.
 ///
-/// Available with any of the features `intents`.
+/// Available with the `intents` feature.
 #[cfg(feature = "intents")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerIntentPatch {
@@ -94075,7 +94075,7 @@ impl serde::Serialize for CustomerIntentPatch {
 }
 /// The `CustomerIntentReference` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerIntentReference {
@@ -94138,7 +94138,7 @@ impl serde::Serialize for CustomerIntentReference {
 }
 /// The `CustomerIntentResponse` definition of the spec.
 ///
-/// Available with any of the features `intents`.
+/// Available with the `intents` feature.
 #[cfg(feature = "intents")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerIntentResponse {
@@ -94237,7 +94237,7 @@ impl serde::Serialize for CustomerIntentResponse {
 }
 /// The `CustomerInteractionCenter` definition of the spec.
 ///
-/// Available with any of the features `identity-provider`.
+/// Available with the `identity-provider` feature.
 #[cfg(feature = "identity-provider")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerInteractionCenter {
@@ -94542,7 +94542,7 @@ impl crate::OpenEnum for CustomerInteractionCenterSsoBinding {
 crate::__impl_open_enum!(CustomerInteractionCenterSsoBinding);
 /// The `CustomerSourceIntent` definition of the spec.
 ///
-/// Available with any of the features `intents`.
+/// Available with the `intents` feature.
 #[cfg(feature = "intents")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerSourceIntent {
@@ -94601,7 +94601,7 @@ impl serde::Serialize for CustomerSourceIntent {
 }
 /// The `CustomerSourceIntentListing` definition of the spec.
 ///
-/// Available with any of the features `intents`.
+/// Available with the `intents` feature.
 #[cfg(feature = "intents")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerSourceIntentListing {

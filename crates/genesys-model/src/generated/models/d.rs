@@ -5,7 +5,7 @@
 use super::*;
 /// The `DID` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DID {
@@ -229,7 +229,7 @@ impl crate::OpenEnum for DIDOwnerType {
 crate::__impl_open_enum!(DIDOwnerType);
 /// The `DIDEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DIDEntityListing {
@@ -338,7 +338,7 @@ impl serde::Serialize for DIDEntityListing {
 }
 /// The `DIDNumber` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DIDNumber {
@@ -473,7 +473,7 @@ impl crate::OpenEnum for DIDNumberOwnerType {
 crate::__impl_open_enum!(DIDNumberOwnerType);
 /// The `DIDNumberEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DIDNumberEntityListing {
@@ -570,7 +570,7 @@ impl serde::Serialize for DIDNumberEntityListing {
 }
 /// The `DIDPool` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DIDPool {
@@ -799,7 +799,7 @@ impl crate::OpenEnum for DIDPoolProvider {
 crate::__impl_open_enum!(DIDPoolProvider);
 /// The `DIDPoolEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DIDPoolEntityListing {
@@ -908,7 +908,7 @@ impl serde::Serialize for DIDPoolEntityListing {
 }
 /// The `DNCListUploadUrlRequest` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DNCListUploadUrlRequest {
@@ -1022,7 +1022,7 @@ impl serde::Serialize for DNCListUploadUrlRequest {
 }
 /// The `Daily` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Daily {
@@ -1081,7 +1081,7 @@ impl serde::Serialize for Daily {
 }
 /// The `DailyPossibleShift` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DailyPossibleShift {
@@ -1255,7 +1255,7 @@ impl crate::OpenEnum for DailyPossibleShiftDayOfWeek {
 crate::__impl_open_enum!(DailyPossibleShiftDayOfWeek);
 /// The `DashboardConfiguration` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DashboardConfiguration {
@@ -1459,7 +1459,7 @@ impl crate::OpenEnum for DashboardConfigurationLayoutType {
 crate::__impl_open_enum!(DashboardConfigurationLayoutType);
 /// The `DashboardConfigurationBulkRequest` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DashboardConfigurationBulkRequest {
@@ -1528,7 +1528,7 @@ impl serde::Serialize for DashboardConfigurationBulkRequest {
 }
 /// The `DashboardConfigurationListing` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DashboardConfigurationListing {
@@ -1625,7 +1625,7 @@ impl serde::Serialize for DashboardConfigurationListing {
 }
 /// The `DashboardConfigurationQueryRequest` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DashboardConfigurationQueryRequest {
@@ -1747,7 +1747,7 @@ impl crate::OpenEnum for DashboardConfigurationQueryRequestSortBy {
 crate::__impl_open_enum!(DashboardConfigurationQueryRequestSortBy);
 /// The `DashboardUser` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DashboardUser {
@@ -1871,7 +1871,7 @@ impl crate::OpenEnum for DashboardUserState {
 crate::__impl_open_enum!(DashboardUserState);
 /// The `DashboardUserListing` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DashboardUserListing {
@@ -1968,7 +1968,7 @@ impl serde::Serialize for DashboardUserListing {
 }
 /// The `DashboardsSharedWith` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DashboardsSharedWith {
@@ -2027,7 +2027,7 @@ impl serde::Serialize for DashboardsSharedWith {
 }
 /// The `DataAction` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataAction {
@@ -2105,7 +2105,7 @@ impl serde::Serialize for DataAction {
 }
 /// The `DataActionConditionPredicate` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataActionConditionPredicate {
@@ -2306,7 +2306,7 @@ impl crate::OpenEnum for DataActionConditionPredicateOutputOperator {
 crate::__impl_open_enum!(DataActionConditionPredicateOutputOperator);
 /// The `DataActionConditionSettings` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataActionConditionSettings {
@@ -2411,7 +2411,7 @@ impl serde::Serialize for DataActionConditionSettings {
 }
 /// The `DataActionContactColumnFieldMapping` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataActionContactColumnFieldMapping {
@@ -2607,7 +2607,7 @@ impl serde::Serialize for DataAvailabilityResponse {
 }
 /// The `DataExtractionFileSchema` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataExtractionFileSchema {
@@ -2674,7 +2674,7 @@ impl serde::Serialize for DataExtractionFileSchema {
 }
 /// The `DataExtractionFileSchemaListing` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataExtractionFileSchemaListing {
@@ -2753,7 +2753,7 @@ impl serde::Serialize for DataExtractionFileSchemaListing {
 }
 /// The `DataExtractionFileUrl` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataExtractionFileUrl {
@@ -2812,7 +2812,7 @@ impl serde::Serialize for DataExtractionFileUrl {
 }
 /// The `DataExtractionFileUrlListing` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataExtractionFileUrlListing {
@@ -3007,7 +3007,7 @@ impl crate::OpenEnum for DataIngestionRuleCriteriaEffectivePlatform {
 crate::__impl_open_enum!(DataIngestionRuleCriteriaEffectivePlatform);
 /// The `DataIngestionRuleStatusPatchRequest` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataIngestionRuleStatusPatchRequest {
@@ -3105,7 +3105,7 @@ impl crate::OpenEnum for DataIngestionRuleStatusPatchRequestStatus {
 crate::__impl_open_enum!(DataIngestionRuleStatusPatchRequestStatus);
 /// The `DataIngestionRulesMetadata` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataIngestionRulesMetadata {
@@ -3174,7 +3174,7 @@ impl serde::Serialize for DataIngestionRulesMetadata {
 }
 /// The `DataRange` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataRange {
@@ -3504,7 +3504,7 @@ impl serde::Serialize for DataSchemaRef {
 }
 /// The `DataTable` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataTable {
@@ -3583,7 +3583,7 @@ impl serde::Serialize for DataTable {
 }
 /// The `DataTableExportJob` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataTableExportJob {
@@ -3729,7 +3729,7 @@ impl crate::OpenEnum for DataTableExportJobStatus {
 crate::__impl_open_enum!(DataTableExportJobStatus);
 /// The `DataTableImportEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataTableImportEntityListing {
@@ -3806,7 +3806,7 @@ impl serde::Serialize for DataTableImportEntityListing {
 }
 /// The `DataTableImportJob` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataTableImportJob {
@@ -4030,7 +4030,7 @@ impl crate::OpenEnum for DataTableImportJobImportMode {
 crate::__impl_open_enum!(DataTableImportJobImportMode);
 /// The `DataTableRowEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataTableRowEntityListing {
@@ -4127,7 +4127,7 @@ impl serde::Serialize for DataTableRowEntityListing {
 }
 /// The `DataTablesDomainEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataTablesDomainEntityListing {
@@ -4224,7 +4224,7 @@ impl serde::Serialize for DataTablesDomainEntityListing {
 }
 /// The `DatePicker` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DatePicker {
@@ -4309,7 +4309,7 @@ impl serde::Serialize for DatePicker {
 }
 /// The `DatePickerAvailableDateTime` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DatePickerAvailableDateTime {
@@ -4370,7 +4370,7 @@ impl serde::Serialize for DatePickerAvailableDateTime {
 }
 /// The `DateRange` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DateRange {
@@ -4429,7 +4429,7 @@ impl serde::Serialize for DateRange {
 }
 /// The `DateRangeWithOptionalEnd` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DateRangeWithOptionalEnd {
@@ -4504,7 +4504,7 @@ impl serde::Serialize for DateRangeWithOptionalEnd {
 }
 /// The `DayOfWeekMinimums` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DayOfWeekMinimums {
@@ -4829,7 +4829,7 @@ for DecisionMetricsAdminNotificationTopicDecisionMetricsUpdateError {
 }
 /// The `DecisionMetricsData` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionMetricsData {
@@ -4910,7 +4910,7 @@ impl serde::Serialize for DecisionMetricsData {
 }
 /// The `DecisionMetricsJobReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionMetricsJobReference {
@@ -4975,7 +4975,7 @@ impl serde::Serialize for DecisionMetricsJobReference {
 }
 /// The `DecisionMetricsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionMetricsResponse {
@@ -5030,7 +5030,7 @@ impl serde::Serialize for DecisionMetricsResponse {
 }
 /// The `DecisionMetricsUpdateError` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionMetricsUpdateError {
@@ -5100,7 +5100,7 @@ impl serde::Serialize for DecisionMetricsUpdateError {
 }
 /// The `DecisionMetricsUpdateJobRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionMetricsUpdateJobRequest {
@@ -5161,7 +5161,7 @@ impl serde::Serialize for DecisionMetricsUpdateJobRequest {
 }
 /// The `DecisionMetricsUpdateJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionMetricsUpdateJobResponse {
@@ -5307,7 +5307,7 @@ impl crate::OpenEnum for DecisionMetricsUpdateJobResponseStatus {
 crate::__impl_open_enum!(DecisionMetricsUpdateJobResponseStatus);
 /// The `DecisionMetricsUploadData` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionMetricsUploadData {
@@ -5376,7 +5376,7 @@ impl serde::Serialize for DecisionMetricsUploadData {
 }
 /// The `DecisionMetricsUploadResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionMetricsUploadResponse {
@@ -5443,7 +5443,7 @@ impl serde::Serialize for DecisionMetricsUploadResponse {
 }
 /// The `DecisionMetricsUploadSchema` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionMetricsUploadSchema {
@@ -5506,7 +5506,7 @@ impl serde::Serialize for DecisionMetricsUploadSchema {
 }
 /// The `DecisionTable` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTable {
@@ -5678,7 +5678,7 @@ impl crate::OpenEnum for DecisionTableLatestVersionStatus {
 crate::__impl_open_enum!(DecisionTableLatestVersionStatus);
 /// The `DecisionTableColumnDefaultRowValue` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableColumnDefaultRowValue {
@@ -5791,7 +5791,7 @@ impl crate::OpenEnum for DecisionTableColumnDefaultRowValueSpecial {
 crate::__impl_open_enum!(DecisionTableColumnDefaultRowValueSpecial);
 /// The `DecisionTableColumns` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableColumns {
@@ -5850,7 +5850,7 @@ impl serde::Serialize for DecisionTableColumns {
 }
 /// The `DecisionTableContract` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableContract {
@@ -5929,7 +5929,7 @@ impl serde::Serialize for DecisionTableContract {
 }
 /// The `DecisionTableExecutionRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableExecutionRequest {
@@ -5990,7 +5990,7 @@ impl serde::Serialize for DecisionTableExecutionRequest {
 }
 /// The `DecisionTableExecutionResponse` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableExecutionResponse {
@@ -6069,7 +6069,7 @@ impl serde::Serialize for DecisionTableExecutionResponse {
 }
 /// The `DecisionTableExportJob` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableExportJob {
@@ -6301,7 +6301,7 @@ impl crate::OpenEnum for DecisionTableExportJobFormat {
 crate::__impl_open_enum!(DecisionTableExportJobFormat);
 /// The `DecisionTableExportJobError` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableExportJobError {
@@ -6376,7 +6376,7 @@ impl serde::Serialize for DecisionTableExportJobError {
 }
 /// The `DecisionTableExportJobListing` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableExportJobListing {
@@ -6443,7 +6443,7 @@ impl serde::Serialize for DecisionTableExportJobListing {
 }
 /// The `DecisionTableExportJobRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableExportJobRequest {
@@ -6590,7 +6590,7 @@ impl crate::OpenEnum for DecisionTableExportJobRequestFormat {
 crate::__impl_open_enum!(DecisionTableExportJobRequestFormat);
 /// The `DecisionTableImportJob` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableImportJob {
@@ -6807,7 +6807,7 @@ impl crate::OpenEnum for DecisionTableImportJobImportMode {
 crate::__impl_open_enum!(DecisionTableImportJobImportMode);
 /// The `DecisionTableImportJobError` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableImportJobError {
@@ -6882,7 +6882,7 @@ impl serde::Serialize for DecisionTableImportJobError {
 }
 /// The `DecisionTableImportJobListing` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableImportJobListing {
@@ -6949,7 +6949,7 @@ impl serde::Serialize for DecisionTableImportJobListing {
 }
 /// The `DecisionTableImportRowMetrics` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableImportRowMetrics {
@@ -7062,7 +7062,7 @@ impl serde::Serialize for DecisionTableImportRowMetrics {
 }
 /// The `DecisionTableInputColumn` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableInputColumn {
@@ -7131,7 +7131,7 @@ impl serde::Serialize for DecisionTableInputColumn {
 }
 /// The `DecisionTableInputColumnExpression` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableInputColumnExpression {
@@ -7352,7 +7352,7 @@ impl crate::OpenEnum for DecisionTableInputColumnExpressionComparator {
 crate::__impl_open_enum!(DecisionTableInputColumnExpressionComparator);
 /// The `DecisionTableInputColumnRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableInputColumnRequest {
@@ -7417,7 +7417,7 @@ impl serde::Serialize for DecisionTableInputColumnRequest {
 }
 /// The `DecisionTableJobValidationError` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableJobValidationError {
@@ -7522,7 +7522,7 @@ impl serde::Serialize for DecisionTableJobValidationError {
 }
 /// The `DecisionTableListing` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableListing {
@@ -7589,7 +7589,7 @@ impl serde::Serialize for DecisionTableListing {
 }
 /// The `DecisionTableOutputColumn` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableOutputColumn {
@@ -7658,7 +7658,7 @@ impl serde::Serialize for DecisionTableOutputColumn {
 }
 /// The `DecisionTableOutputColumnRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableOutputColumnRequest {
@@ -7723,7 +7723,7 @@ impl serde::Serialize for DecisionTableOutputColumnRequest {
 }
 /// The `DecisionTableRow` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableRow {
@@ -7818,7 +7818,7 @@ impl serde::Serialize for DecisionTableRow {
 }
 /// The `DecisionTableRowEntityRef` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableRowEntityRef {
@@ -7877,7 +7877,7 @@ impl serde::Serialize for DecisionTableRowEntityRef {
 }
 /// The `DecisionTableRowExecutionOutput` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableRowExecutionOutput {
@@ -7958,7 +7958,7 @@ impl serde::Serialize for DecisionTableRowExecutionOutput {
 }
 /// The `DecisionTableRowListing` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableRowListing {
@@ -8055,7 +8055,7 @@ impl serde::Serialize for DecisionTableRowListing {
 }
 /// The `DecisionTableRowParameterValue` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableRowParameterValue {
@@ -8110,7 +8110,7 @@ impl serde::Serialize for DecisionTableRowParameterValue {
 }
 /// The `DecisionTableSnapshot` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableSnapshot {
@@ -8177,7 +8177,7 @@ impl serde::Serialize for DecisionTableSnapshot {
 }
 /// The `DecisionTableVersion` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableVersion {
@@ -8359,7 +8359,7 @@ impl crate::OpenEnum for DecisionTableVersionStatus {
 crate::__impl_open_enum!(DecisionTableVersionStatus);
 /// The `DecisionTableVersionEntity` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableVersionEntity {
@@ -8432,7 +8432,7 @@ impl serde::Serialize for DecisionTableVersionEntity {
 }
 /// The `DecisionTableVersionListing` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableVersionListing {
@@ -8735,7 +8735,7 @@ impl serde::Serialize for DefaultAnswersTo {
 }
 /// The `DefaultGreetingList` definition of the spec.
 ///
-/// Available with any of the features `greetings`.
+/// Available with the `greetings` feature.
 #[cfg(feature = "greetings")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DefaultGreetingList {
@@ -8871,7 +8871,7 @@ impl crate::OpenEnum for DefaultGreetingListOwnerType {
 crate::__impl_open_enum!(DefaultGreetingListOwnerType);
 /// The `DefaultObjective` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DefaultObjective {
@@ -9048,7 +9048,7 @@ impl crate::OpenEnum for DefaultObjectiveInitialDirection {
 crate::__impl_open_enum!(DefaultObjectiveInitialDirection);
 /// The `Definition` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Definition {
@@ -9127,7 +9127,7 @@ impl serde::Serialize for Definition {
 }
 /// The `DeletableUserReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeletableUserReference {
@@ -9190,7 +9190,7 @@ impl serde::Serialize for DeletableUserReference {
 }
 /// The `DeleteProgramResponse` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteProgramResponse {
@@ -9253,7 +9253,7 @@ impl serde::Serialize for DeleteProgramResponse {
 }
 /// The `DeleteRetention` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteRetention {
@@ -9308,7 +9308,7 @@ impl serde::Serialize for DeleteRetention {
 }
 /// The `Dependency` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Dependency {
@@ -9880,7 +9880,7 @@ impl crate::OpenEnum for DependencyTypeEnum {
 crate::__impl_open_enum!(DependencyTypeEnum);
 /// The `DependencyCount` definition of the spec.
 ///
-/// Available with any of the features `dependencies`.
+/// Available with the `dependencies` feature.
 #[cfg(feature = "dependencies")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DependencyCount {
@@ -9939,7 +9939,7 @@ impl serde::Serialize for DependencyCount {
 }
 /// The `DependencyEntity` definition of the spec.
 ///
-/// Available with any of the features `dependencies`.
+/// Available with the `dependencies` feature.
 #[cfg(feature = "dependencies")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DependencyEntity {
@@ -10055,7 +10055,7 @@ impl crate::OpenEnum for DependencyEntityEntityType {
 crate::__impl_open_enum!(DependencyEntityEntityType);
 /// The `DependencyEntityListing` definition of the spec.
 ///
-/// Available with any of the features `dependencies`.
+/// Available with the `dependencies` feature.
 #[cfg(feature = "dependencies")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DependencyEntityListing {
@@ -10122,7 +10122,7 @@ impl serde::Serialize for DependencyEntityListing {
 }
 /// The `DependencyObject` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DependencyObject {
@@ -10710,7 +10710,7 @@ impl crate::OpenEnum for DependencyObjectType {
 crate::__impl_open_enum!(DependencyObjectType);
 /// The `DependencyObjectEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DependencyObjectEntityListing {
@@ -10807,7 +10807,7 @@ impl serde::Serialize for DependencyObjectEntityListing {
 }
 /// The `DependencyStatus` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DependencyStatus {
@@ -10967,7 +10967,7 @@ impl crate::OpenEnum for DependencyStatusStatus {
 crate::__impl_open_enum!(DependencyStatusStatus);
 /// The `DependencyType` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DependencyType {
@@ -11040,7 +11040,7 @@ impl serde::Serialize for DependencyType {
 }
 /// The `DependencyTypeEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DependencyTypeEntityListing {
@@ -11137,7 +11137,7 @@ impl serde::Serialize for DependencyTypeEntityListing {
 }
 /// The `DeploymentIdentityResolutionConfig` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeploymentIdentityResolutionConfig {
@@ -11224,7 +11224,7 @@ impl serde::Serialize for DeploymentIdentityResolutionConfig {
 }
 /// The `DeploymentPing` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeploymentPing {
@@ -11291,7 +11291,7 @@ impl serde::Serialize for DeploymentPing {
 }
 /// The `DeploymentWebAction` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeploymentWebAction {
@@ -11491,7 +11491,7 @@ impl crate::OpenEnum for DeploymentWebActionMediaType {
 crate::__impl_open_enum!(DeploymentWebActionMediaType);
 /// The `Destination` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Destination {
@@ -11620,7 +11620,7 @@ impl serde::Serialize for Detail {
 }
 /// The `DetectedDialogAct` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DetectedDialogAct {
@@ -11681,7 +11681,7 @@ impl serde::Serialize for DetectedDialogAct {
 }
 /// The `DetectedIntent` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DetectedIntent {
@@ -11746,7 +11746,7 @@ impl serde::Serialize for DetectedIntent {
 }
 /// The `DetectedNamedEntity` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DetectedNamedEntity {
@@ -11815,7 +11815,7 @@ impl serde::Serialize for DetectedNamedEntity {
 }
 /// The `DetectedNamedEntityValue` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DetectedNamedEntityValue {
@@ -11878,7 +11878,7 @@ impl serde::Serialize for DetectedNamedEntityValue {
 }
 /// The `DevelopmentActivity` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DevelopmentActivity {
@@ -12163,7 +12163,7 @@ impl crate::OpenEnum for DevelopmentActivityStatus {
 crate::__impl_open_enum!(DevelopmentActivityStatus);
 /// The `DevelopmentActivityAggregateParam` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DevelopmentActivityAggregateParam {
@@ -12241,7 +12241,7 @@ impl serde::Serialize for DevelopmentActivityAggregateParam {
 }
 /// The `DevelopmentActivityAggregateQueryRequestClause` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DevelopmentActivityAggregateQueryRequestClause {
@@ -12348,7 +12348,7 @@ impl crate::OpenEnum for DevelopmentActivityAggregateQueryRequestClauseType {
 crate::__impl_open_enum!(DevelopmentActivityAggregateQueryRequestClauseType);
 /// The `DevelopmentActivityAggregateQueryRequestFilter` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DevelopmentActivityAggregateQueryRequestFilter {
@@ -12455,7 +12455,7 @@ impl crate::OpenEnum for DevelopmentActivityAggregateQueryRequestFilterType {
 crate::__impl_open_enum!(DevelopmentActivityAggregateQueryRequestFilterType);
 /// The `DevelopmentActivityAggregateQueryRequestPredicate` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DevelopmentActivityAggregateQueryRequestPredicate {
@@ -12576,7 +12576,7 @@ impl crate::OpenEnum for DevelopmentActivityAggregateQueryRequestPredicateDimens
 crate::__impl_open_enum!(DevelopmentActivityAggregateQueryRequestPredicateDimension);
 /// The `DevelopmentActivityAggregateQueryResponseData` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DevelopmentActivityAggregateQueryResponseData {
@@ -12635,7 +12635,7 @@ impl serde::Serialize for DevelopmentActivityAggregateQueryResponseData {
 }
 /// The `DevelopmentActivityAggregateQueryResponseGroupedData` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DevelopmentActivityAggregateQueryResponseGroupedData {
@@ -12695,7 +12695,7 @@ impl serde::Serialize for DevelopmentActivityAggregateQueryResponseGroupedData {
 }
 /// The `DevelopmentActivityAggregateQueryResponseMetric` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DevelopmentActivityAggregateQueryResponseMetric {
@@ -12834,7 +12834,7 @@ impl crate::OpenEnum for DevelopmentActivityAggregateQueryResponseMetricMetric {
 crate::__impl_open_enum!(DevelopmentActivityAggregateQueryResponseMetricMetric);
 /// The `DevelopmentActivityAggregateQueryResponseStatistics` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DevelopmentActivityAggregateQueryResponseStatistics {
@@ -12902,7 +12902,7 @@ impl serde::Serialize for DevelopmentActivityAggregateQueryResponseStatistics {
 }
 /// The `DevelopmentActivityAggregateResponse` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DevelopmentActivityAggregateResponse {
@@ -12957,7 +12957,7 @@ impl serde::Serialize for DevelopmentActivityAggregateResponse {
 }
 /// The `DevelopmentActivityListing` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DevelopmentActivityListing {
@@ -13298,7 +13298,7 @@ impl serde::Serialize for DiagnosticsSettings {
 }
 /// The `DialerAction` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialerAction {
@@ -13886,7 +13886,7 @@ impl serde::Serialize for DialerCampaignScheduleConfigChangeObject {
 }
 /// The `DialerContact` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialerContact {
@@ -14126,7 +14126,7 @@ impl crate::OpenEnum for DialerContactRetentionType {
 crate::__impl_open_enum!(DialerContactRetentionType);
 /// The `DialerContactId` definition of the spec.
 ///
-/// Available with any of the features `general-data-protection-regulation`.
+/// Available with the `general-data-protection-regulation` feature.
 #[cfg(feature = "general-data-protection-regulation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialerContactId {
@@ -14332,7 +14332,7 @@ impl serde::Serialize for DialerDnclistConfigChangeObject {
 }
 /// The `DialerEventEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialerEventEntityListing {
@@ -14605,7 +14605,7 @@ impl serde::Serialize for DialerResponsesetConfigChangeObject {
 }
 /// The `DialerRule` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialerRule {
@@ -14882,7 +14882,7 @@ impl serde::Serialize for DialerSequenceScheduleConfigChangeObject {
 }
 /// The `DialogflowAgent` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialogflowAgent {
@@ -14965,7 +14965,7 @@ impl serde::Serialize for DialogflowAgent {
 }
 /// The `DialogflowAgentSummary` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialogflowAgentSummary {
@@ -15040,7 +15040,7 @@ impl serde::Serialize for DialogflowAgentSummary {
 }
 /// The `DialogflowAgentSummaryEntityListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialogflowAgentSummaryEntityListing {
@@ -15137,7 +15137,7 @@ impl serde::Serialize for DialogflowAgentSummaryEntityListing {
 }
 /// The `DialogflowCXAgent` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialogflowCXAgent {
@@ -15216,7 +15216,7 @@ impl serde::Serialize for DialogflowCXAgent {
 }
 /// The `DialogflowCXAgentSummary` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialogflowCXAgentSummary {
@@ -15291,7 +15291,7 @@ impl serde::Serialize for DialogflowCXAgentSummary {
 }
 /// The `DialogflowCXAgentSummaryEntityListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialogflowCXAgentSummaryEntityListing {
@@ -15388,7 +15388,7 @@ impl serde::Serialize for DialogflowCXAgentSummaryEntityListing {
 }
 /// The `DialogflowCXEnvironment` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialogflowCXEnvironment {
@@ -15451,7 +15451,7 @@ impl serde::Serialize for DialogflowCXEnvironment {
 }
 /// The `DialogflowCXProject` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialogflowCXProject {
@@ -15510,7 +15510,7 @@ impl serde::Serialize for DialogflowCXProject {
 }
 /// The `DialogflowIntent` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialogflowIntent {
@@ -15580,7 +15580,7 @@ impl serde::Serialize for DialogflowIntent {
 }
 /// The `DialogflowParameter` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialogflowParameter {
@@ -15650,7 +15650,7 @@ impl serde::Serialize for DialogflowParameter {
 }
 /// The `DialogflowProject` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialogflowProject {
@@ -15709,7 +15709,7 @@ impl serde::Serialize for DialogflowProject {
 }
 /// The `DictionaryFeedback` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DictionaryFeedback {
@@ -15966,7 +15966,7 @@ impl crate::OpenEnum for DictionaryFeedbackStatus {
 crate::__impl_open_enum!(DictionaryFeedbackStatus);
 /// The `DictionaryFeedbackEntityListing` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DictionaryFeedbackEntityListing {
@@ -16045,7 +16045,7 @@ impl serde::Serialize for DictionaryFeedbackEntityListing {
 }
 /// The `DictionaryFeedbackExamplePhrase` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DictionaryFeedbackExamplePhrase {
@@ -16143,7 +16143,7 @@ impl crate::OpenEnum for DictionaryFeedbackExamplePhraseSource {
 crate::__impl_open_enum!(DictionaryFeedbackExamplePhraseSource);
 /// The `DigitLength` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DigitLength {
@@ -16202,7 +16202,7 @@ impl serde::Serialize for DigitLength {
 }
 /// The `DigitalAction` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DigitalAction {
@@ -16338,7 +16338,7 @@ impl serde::Serialize for DigitalAction {
 }
 /// The `DigitalCondition` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DigitalCondition {
@@ -16485,7 +16485,7 @@ impl serde::Serialize for DigitalCondition {
 }
 /// The `DigitalDataActionConditionPredicate` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DigitalDataActionConditionPredicate {
@@ -16686,7 +16686,7 @@ impl crate::OpenEnum for DigitalDataActionConditionPredicateOutputOperator {
 crate::__impl_open_enum!(DigitalDataActionConditionPredicateOutputOperator);
 /// The `DigitalRule` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DigitalRule {
@@ -16830,7 +16830,7 @@ impl crate::OpenEnum for DigitalRuleCategory {
 crate::__impl_open_enum!(DigitalRuleCategory);
 /// The `DigitalRuleSet` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DigitalRuleSet {
@@ -16921,7 +16921,7 @@ impl serde::Serialize for DigitalRuleSet {
 }
 /// The `DigitalRuleSetEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DigitalRuleSetEntityListing {
@@ -17018,7 +17018,7 @@ impl serde::Serialize for DigitalRuleSetEntityListing {
 }
 /// The `Digits` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Digits {
@@ -17359,7 +17359,7 @@ impl serde::Serialize for DirectRoutingMediaSettings {
 }
 /// The `DirectoryUserDevicesListing` definition of the spec.
 ///
-/// Available with any of the features `mobile-devices`.
+/// Available with the `mobile-devices` feature.
 #[cfg(feature = "mobile-devices")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DirectoryUserDevicesListing {
@@ -17456,7 +17456,7 @@ impl serde::Serialize for DirectoryUserDevicesListing {
 }
 /// The `DisableSiteConnectionsRequest` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DisableSiteConnectionsRequest {
@@ -17513,7 +17513,7 @@ impl serde::Serialize for DisableSiteConnectionsRequest {
 }
 /// The `DisallowedEntityLearningAssignmentItem` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DisallowedEntityLearningAssignmentItem {
@@ -17572,7 +17572,7 @@ impl serde::Serialize for DisallowedEntityLearningAssignmentItem {
 }
 /// The `DisallowedEntityLearningAssignmentReference` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DisallowedEntityLearningAssignmentReference {
@@ -17631,7 +17631,7 @@ impl serde::Serialize for DisallowedEntityLearningAssignmentReference {
 }
 /// The `DisasterRecoveryAllRoutingRequest` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DisasterRecoveryAllRoutingRequest {
@@ -18730,7 +18730,7 @@ impl serde::Serialize for DivisionReference {
 }
 /// The `DivisionedDomainEntityRef` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DivisionedDomainEntityRef {
@@ -18902,7 +18902,7 @@ impl serde::Serialize for DivsPermittedEntityListing {
 }
 /// The `DmarcResult` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DmarcResult {
@@ -19078,7 +19078,7 @@ impl crate::OpenEnum for DmarcResultDetectedPolicy {
 crate::__impl_open_enum!(DmarcResultDetectedPolicy);
 /// The `DncList` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DncList {
@@ -19319,7 +19319,7 @@ impl crate::OpenEnum for DncListContactMethod {
 crate::__impl_open_enum!(DncListContactMethod);
 /// The `DncListCreate` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DncListCreate {
@@ -19560,7 +19560,7 @@ impl crate::OpenEnum for DncListCreateContactMethod {
 crate::__impl_open_enum!(DncListCreateContactMethod);
 /// The `DncListDivisionView` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DncListDivisionView {
@@ -19738,7 +19738,7 @@ impl crate::OpenEnum for DncListDivisionViewContactMethod {
 crate::__impl_open_enum!(DncListDivisionViewContactMethod);
 /// The `DncListDivisionViewListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DncListDivisionViewListing {
@@ -19835,7 +19835,7 @@ impl serde::Serialize for DncListDivisionViewListing {
 }
 /// The `DncListEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DncListEntityListing {
@@ -19932,7 +19932,7 @@ impl serde::Serialize for DncListEntityListing {
 }
 /// The `DncPatchCustomExclusionColumnsRequest` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DncPatchCustomExclusionColumnsRequest {
@@ -20042,7 +20042,7 @@ impl crate::OpenEnum for DncPatchCustomExclusionColumnsRequestAction {
 crate::__impl_open_enum!(DncPatchCustomExclusionColumnsRequestAction);
 /// The `DncPatchEmailsRequest` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DncPatchEmailsRequest {
@@ -20146,7 +20146,7 @@ impl crate::OpenEnum for DncPatchEmailsRequestAction {
 crate::__impl_open_enum!(DncPatchEmailsRequestAction);
 /// The `DncPatchPhoneNumbersRequest` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DncPatchPhoneNumbersRequest {
@@ -20250,7 +20250,7 @@ impl crate::OpenEnum for DncPatchPhoneNumbersRequestAction {
 crate::__impl_open_enum!(DncPatchPhoneNumbersRequestAction);
 /// The `DncPatchWhatsAppNumbersRequest` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DncPatchWhatsAppNumbersRequest {
@@ -20452,7 +20452,7 @@ impl serde::Serialize for DnclistImportStatusObject {
 }
 /// The `DnsRecordEntry` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DnsRecordEntry {
@@ -20618,7 +20618,7 @@ impl serde::Serialize for DoNotSendActionSettings {
 }
 /// The `Document` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Document {
@@ -20930,7 +20930,7 @@ impl crate::OpenEnum for DocumentSharingStatus {
 crate::__impl_open_enum!(DocumentSharingStatus);
 /// The `DocumentAttribute` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentAttribute {
@@ -20989,7 +20989,7 @@ impl serde::Serialize for DocumentAttribute {
 }
 /// The `DocumentBody` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBody {
@@ -21050,7 +21050,7 @@ impl serde::Serialize for DocumentBody {
 }
 /// The `DocumentBodyBlock` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyBlock {
@@ -21191,7 +21191,7 @@ impl crate::OpenEnum for DocumentBodyBlockType {
 crate::__impl_open_enum!(DocumentBodyBlockType);
 /// The `DocumentBodyBlockWithHighlight` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyBlockWithHighlight {
@@ -21332,7 +21332,7 @@ impl crate::OpenEnum for DocumentBodyBlockWithHighlightType {
 crate::__impl_open_enum!(DocumentBodyBlockWithHighlightType);
 /// The `DocumentBodyImage` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyImage {
@@ -21401,7 +21401,7 @@ impl serde::Serialize for DocumentBodyImage {
 }
 /// The `DocumentBodyImageProperties` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyImageProperties {
@@ -21528,7 +21528,7 @@ impl crate::OpenEnum for DocumentBodyImagePropertiesAlign {
 crate::__impl_open_enum!(DocumentBodyImagePropertiesAlign);
 /// The `DocumentBodyList` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyList {
@@ -21593,7 +21593,7 @@ impl serde::Serialize for DocumentBodyList {
 }
 /// The `DocumentBodyListBlock` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyListBlock {
@@ -21700,7 +21700,7 @@ impl crate::OpenEnum for DocumentBodyListBlockType {
 crate::__impl_open_enum!(DocumentBodyListBlockType);
 /// The `DocumentBodyListBlockProperties` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyListBlockProperties {
@@ -21874,7 +21874,7 @@ impl crate::OpenEnum for DocumentBodyListBlockPropertiesOrderedType {
 crate::__impl_open_enum!(DocumentBodyListBlockPropertiesOrderedType);
 /// The `DocumentBodyListBlockWithHighlight` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyListBlockWithHighlight {
@@ -21981,7 +21981,7 @@ impl crate::OpenEnum for DocumentBodyListBlockWithHighlightType {
 crate::__impl_open_enum!(DocumentBodyListBlockWithHighlightType);
 /// The `DocumentBodyListItemProperties` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyListItemProperties {
@@ -22371,7 +22371,7 @@ impl crate::OpenEnum for DocumentBodyListItemPropertiesOrderedType {
 crate::__impl_open_enum!(DocumentBodyListItemPropertiesOrderedType);
 /// The `DocumentBodyListWithHighlight` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyListWithHighlight {
@@ -22436,7 +22436,7 @@ impl serde::Serialize for DocumentBodyListWithHighlight {
 }
 /// The `DocumentBodyParagraph` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyParagraph {
@@ -22501,7 +22501,7 @@ impl serde::Serialize for DocumentBodyParagraph {
 }
 /// The `DocumentBodyParagraphProperties` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyParagraphProperties {
@@ -22768,7 +22768,7 @@ impl crate::OpenEnum for DocumentBodyParagraphPropertiesAlign {
 crate::__impl_open_enum!(DocumentBodyParagraphPropertiesAlign);
 /// The `DocumentBodyParagraphWithHighlight` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyParagraphWithHighlight {
@@ -22833,7 +22833,7 @@ impl serde::Serialize for DocumentBodyParagraphWithHighlight {
 }
 /// The `DocumentBodyTable` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyTable {
@@ -22898,7 +22898,7 @@ impl serde::Serialize for DocumentBodyTable {
 }
 /// The `DocumentBodyTableCaptionBlock` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyTableCaptionBlock {
@@ -22959,7 +22959,7 @@ impl serde::Serialize for DocumentBodyTableCaptionBlock {
 }
 /// The `DocumentBodyTableCaptionItem` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyTableCaptionItem {
@@ -23100,7 +23100,7 @@ impl crate::OpenEnum for DocumentBodyTableCaptionItemType {
 crate::__impl_open_enum!(DocumentBodyTableCaptionItemType);
 /// The `DocumentBodyTableCellBlock` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyTableCellBlock {
@@ -23165,7 +23165,7 @@ impl serde::Serialize for DocumentBodyTableCellBlock {
 }
 /// The `DocumentBodyTableCellBlockProperties` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyTableCellBlockProperties {
@@ -23528,7 +23528,7 @@ impl crate::OpenEnum for DocumentBodyTableCellBlockPropertiesScope {
 crate::__impl_open_enum!(DocumentBodyTableCellBlockPropertiesScope);
 /// The `DocumentBodyTableCellBlockWithHighlight` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyTableCellBlockWithHighlight {
@@ -23593,7 +23593,7 @@ impl serde::Serialize for DocumentBodyTableCellBlockWithHighlight {
 }
 /// The `DocumentBodyTableProperties` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyTableProperties {
@@ -23815,7 +23815,7 @@ impl crate::OpenEnum for DocumentBodyTablePropertiesBorderStyle {
 crate::__impl_open_enum!(DocumentBodyTablePropertiesBorderStyle);
 /// The `DocumentBodyTableRowBlock` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyTableRowBlock {
@@ -23880,7 +23880,7 @@ impl serde::Serialize for DocumentBodyTableRowBlock {
 }
 /// The `DocumentBodyTableRowBlockProperties` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyTableRowBlockProperties {
@@ -24117,7 +24117,7 @@ impl crate::OpenEnum for DocumentBodyTableRowBlockPropertiesBorderStyle {
 crate::__impl_open_enum!(DocumentBodyTableRowBlockPropertiesBorderStyle);
 /// The `DocumentBodyTableRowBlockWithHighlight` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyTableRowBlockWithHighlight {
@@ -24182,7 +24182,7 @@ impl serde::Serialize for DocumentBodyTableRowBlockWithHighlight {
 }
 /// The `DocumentBodyTableWithHighlight` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyTableWithHighlight {
@@ -24247,7 +24247,7 @@ impl serde::Serialize for DocumentBodyTableWithHighlight {
 }
 /// The `DocumentBodyVideo` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyVideo {
@@ -24312,7 +24312,7 @@ impl serde::Serialize for DocumentBodyVideo {
 }
 /// The `DocumentBodyVideoProperties` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyVideoProperties {
@@ -24435,7 +24435,7 @@ impl crate::OpenEnum for DocumentBodyVideoPropertiesAlign {
 crate::__impl_open_enum!(DocumentBodyVideoPropertiesAlign);
 /// The `DocumentBodyWithHighlight` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyWithHighlight {
@@ -24496,7 +24496,7 @@ impl serde::Serialize for DocumentBodyWithHighlight {
 }
 /// The `DocumentChunkBlock` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentChunkBlock {
@@ -24576,7 +24576,7 @@ impl serde::Serialize for DocumentChunkBlock {
 }
 /// The `DocumentChunkReference` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentChunkReference {
@@ -24645,7 +24645,7 @@ impl serde::Serialize for DocumentChunkReference {
 }
 /// The `DocumentContentBlock` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentContentBlock {
@@ -24759,7 +24759,7 @@ impl crate::OpenEnum for DocumentContentBlockType {
 crate::__impl_open_enum!(DocumentContentBlockType);
 /// The `DocumentContentBlockWithHighlight` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentContentBlockWithHighlight {
@@ -24877,7 +24877,7 @@ impl crate::OpenEnum for DocumentContentBlockWithHighlightType {
 crate::__impl_open_enum!(DocumentContentBlockWithHighlightType);
 /// The `DocumentContentHighlightIndex` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentContentHighlightIndex {
@@ -24940,7 +24940,7 @@ impl serde::Serialize for DocumentContentHighlightIndex {
 }
 /// The `DocumentElementLength` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentElementLength {
@@ -25051,7 +25051,7 @@ impl crate::OpenEnum for DocumentElementLengthUnit {
 crate::__impl_open_enum!(DocumentElementLengthUnit);
 /// The `DocumentEntityListing` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentEntityListing {
@@ -25148,7 +25148,7 @@ impl serde::Serialize for DocumentEntityListing {
 }
 /// The `DocumentListContentBlock` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentListContentBlock {
@@ -25280,7 +25280,7 @@ impl crate::OpenEnum for DocumentListContentBlockType {
 crate::__impl_open_enum!(DocumentListContentBlockType);
 /// The `DocumentListContentBlockWithHighlight` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentListContentBlockWithHighlight {
@@ -25416,7 +25416,7 @@ impl crate::OpenEnum for DocumentListContentBlockWithHighlightType {
 crate::__impl_open_enum!(DocumentListContentBlockWithHighlightType);
 /// The `DocumentQuery` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentQuery {
@@ -25523,7 +25523,7 @@ impl crate::OpenEnum for DocumentQueryOperator {
 crate::__impl_open_enum!(DocumentQueryOperator);
 /// The `DocumentQueryClause` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentQueryClause {
@@ -25630,7 +25630,7 @@ impl crate::OpenEnum for DocumentQueryClauseOperator {
 crate::__impl_open_enum!(DocumentQueryClauseOperator);
 /// The `DocumentQueryInterval` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentQueryInterval {
@@ -25734,7 +25734,7 @@ impl crate::OpenEnum for DocumentQueryIntervalField {
 crate::__impl_open_enum!(DocumentQueryIntervalField);
 /// The `DocumentQueryPredicate` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentQueryPredicate {
@@ -25868,7 +25868,7 @@ impl crate::OpenEnum for DocumentQueryPredicateType {
 crate::__impl_open_enum!(DocumentQueryPredicateType);
 /// The `DocumentReference` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentReference {
@@ -25927,7 +25927,7 @@ impl serde::Serialize for DocumentReference {
 }
 /// The `DocumentTableContentBlock` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentTableContentBlock {
@@ -26077,7 +26077,7 @@ impl crate::OpenEnum for DocumentTableContentBlockType {
 crate::__impl_open_enum!(DocumentTableContentBlockType);
 /// The `DocumentTableContentBlockWithHighlight` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentTableContentBlockWithHighlight {
@@ -26231,7 +26231,7 @@ impl crate::OpenEnum for DocumentTableContentBlockWithHighlightType {
 crate::__impl_open_enum!(DocumentTableContentBlockWithHighlightType);
 /// The `DocumentText` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentText {
@@ -26304,7 +26304,7 @@ impl serde::Serialize for DocumentText {
 }
 /// The `DocumentTextProperties` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentTextProperties {
@@ -26504,7 +26504,7 @@ impl serde::Serialize for DocumentThumbnail {
 }
 /// The `DocumentUpdate` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentUpdate {
@@ -26599,7 +26599,7 @@ impl serde::Serialize for DocumentUpdate {
 }
 /// The `DocumentUpload` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentUpload {
@@ -26677,7 +26677,7 @@ impl serde::Serialize for DocumentUpload {
 }
 /// The `DocumentVariationAnswer` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentVariationAnswer {
@@ -26776,7 +26776,7 @@ impl serde::Serialize for DocumentVariationAnswer {
 }
 /// The `DocumentVariationContext` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentVariationContext {
@@ -26846,7 +26846,7 @@ impl serde::Serialize for DocumentVariationContext {
 }
 /// The `DocumentVariationQueryChunkBlock` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentVariationQueryChunkBlock {
@@ -26916,7 +26916,7 @@ impl serde::Serialize for DocumentVariationQueryChunkBlock {
 }
 /// The `DocumentVariationRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentVariationRequest {
@@ -27015,7 +27015,7 @@ impl serde::Serialize for DocumentVariationRequest {
 }
 /// The `DocumentVariationResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentVariationResponse {
@@ -27114,7 +27114,7 @@ impl serde::Serialize for DocumentVariationResponse {
 }
 /// The `DocumentVariationResponseListing` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentVariationResponseListing {
@@ -27181,7 +27181,7 @@ impl serde::Serialize for DocumentVariationResponseListing {
 }
 /// The `DocumentVariationSearchChunkBlock` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentVariationSearchChunkBlock {
@@ -27257,7 +27257,7 @@ impl serde::Serialize for DocumentVariationSearchChunkBlock {
 }
 /// The `DocumentationResult` definition of the spec.
 ///
-/// Available with any of the features `search`.
+/// Available with the `search` feature.
 #[cfg(feature = "search")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentationResult {
@@ -27424,7 +27424,7 @@ impl serde::Serialize for DocumentationResult {
 }
 /// The `DocumentationSearchCriteria` definition of the spec.
 ///
-/// Available with any of the features `search`.
+/// Available with the `search` feature.
 #[cfg(feature = "search")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentationSearchCriteria {
@@ -27633,7 +27633,7 @@ impl crate::OpenEnum for DocumentationSearchCriteriaType {
 crate::__impl_open_enum!(DocumentationSearchCriteriaType);
 /// The `DocumentationSearchRequest` definition of the spec.
 ///
-/// Available with any of the features `search`.
+/// Available with the `search` feature.
 #[cfg(feature = "search")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentationSearchRequest {
@@ -27753,7 +27753,7 @@ impl crate::OpenEnum for DocumentationSearchRequestSortOrder {
 crate::__impl_open_enum!(DocumentationSearchRequestSortOrder);
 /// The `DocumentationSearchResponse` definition of the spec.
 ///
-/// Available with any of the features `search`.
+/// Available with the `search` feature.
 #[cfg(feature = "search")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentationSearchResponse {
@@ -27885,7 +27885,7 @@ impl serde::Serialize for DocumentationSearchResponse {
 }
 /// The `DocumentationV2SearchAggregation` definition of the spec.
 ///
-/// Available with any of the features `search`.
+/// Available with the `search` feature.
 #[cfg(feature = "search")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentationV2SearchAggregation {
@@ -27997,7 +27997,7 @@ impl crate::OpenEnum for DocumentationV2SearchAggregationType {
 crate::__impl_open_enum!(DocumentationV2SearchAggregationType);
 /// The `DocumentationV2SearchCriteria` definition of the spec.
 ///
-/// Available with any of the features `search`.
+/// Available with the `search` feature.
 #[cfg(feature = "search")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentationV2SearchCriteria {
@@ -28162,7 +28162,7 @@ impl crate::OpenEnum for DocumentationV2SearchCriteriaType {
 crate::__impl_open_enum!(DocumentationV2SearchCriteriaType);
 /// The `DocumentationV2SearchRequest` definition of the spec.
 ///
-/// Available with any of the features `search`.
+/// Available with the `search` feature.
 #[cfg(feature = "search")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentationV2SearchRequest {
@@ -28296,7 +28296,7 @@ impl crate::OpenEnum for DocumentationV2SearchRequestSortOrder {
 crate::__impl_open_enum!(DocumentationV2SearchRequestSortOrder);
 /// The `DomainCapabilities` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DomainCapabilities {
@@ -28383,7 +28383,7 @@ impl serde::Serialize for DomainCapabilities {
 }
 /// The `DomainCertificateAuthority` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DomainCertificateAuthority {
@@ -28904,7 +28904,7 @@ impl serde::Serialize for DomainEdgeSoftwareVersionDto {
 }
 /// The `DomainEdgeSoftwareVersionDtoEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DomainEdgeSoftwareVersionDtoEntityListing {
@@ -29068,7 +29068,7 @@ impl serde::Serialize for DomainEntity {
 }
 /// The `DomainEntityListing` definition of the spec.
 ///
-/// Available with any of the features `greetings`.
+/// Available with the `greetings` feature.
 #[cfg(feature = "greetings")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DomainEntityListing {
@@ -29312,7 +29312,7 @@ impl serde::Serialize for DomainEntityListingEvaluationForm {
 }
 /// The `DomainEntityListingQueryResult` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DomainEntityListingQueryResult {
@@ -29409,7 +29409,7 @@ impl serde::Serialize for DomainEntityListingQueryResult {
 }
 /// The `DomainEntityListingResponseDivisionView` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DomainEntityListingResponseDivisionView {
@@ -29506,7 +29506,7 @@ impl serde::Serialize for DomainEntityListingResponseDivisionView {
 }
 /// The `DomainEntityListingSurveyForm` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DomainEntityListingSurveyForm {
@@ -29851,7 +29851,7 @@ impl serde::Serialize for DomainEntityRef {
 }
 /// The `DomainLogicalInterface` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DomainLogicalInterface {
@@ -30336,7 +30336,7 @@ impl crate::OpenEnum for DomainLogicalInterfaceCurrentState {
 crate::__impl_open_enum!(DomainLogicalInterfaceCurrentState);
 /// The `DomainNetworkAddress` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DomainNetworkAddress {
@@ -30450,7 +30450,7 @@ impl crate::OpenEnum for DomainNetworkAddressType {
 crate::__impl_open_enum!(DomainNetworkAddressType);
 /// The `DomainNetworkCommandResponse` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DomainNetworkCommandResponse {
@@ -30519,7 +30519,7 @@ impl serde::Serialize for DomainNetworkCommandResponse {
 }
 /// The `DomainNetworkRoute` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DomainNetworkRoute {
@@ -30592,7 +30592,7 @@ impl serde::Serialize for DomainNetworkRoute {
 }
 /// The `DomainOrgRoleDifference` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DomainOrgRoleDifference {
@@ -30871,7 +30871,7 @@ impl serde::Serialize for DomainOrganizationRole {
 }
 /// The `DomainOrganizationRoleCreate` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DomainOrganizationRoleCreate {
@@ -31014,7 +31014,7 @@ impl serde::Serialize for DomainOrganizationRoleCreate {
 }
 /// The `DomainOrganizationRoleUpdate` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DomainOrganizationRoleUpdate {
@@ -31103,7 +31103,7 @@ impl serde::Serialize for DomainOrganizationRoleUpdate {
 }
 /// The `DomainPermission` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DomainPermission {
@@ -31184,7 +31184,7 @@ impl serde::Serialize for DomainPermission {
 }
 /// The `DomainPermissionCollection` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DomainPermissionCollection {
@@ -31356,7 +31356,7 @@ impl serde::Serialize for DomainPermissionPolicy {
 }
 /// The `DomainPhysicalCapabilities` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DomainPhysicalCapabilities {
@@ -31415,7 +31415,7 @@ impl serde::Serialize for DomainPhysicalCapabilities {
 }
 /// The `DomainPhysicalInterface` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DomainPhysicalInterface {
@@ -32053,7 +32053,7 @@ impl serde::Serialize for DomainRole {
 }
 /// The `Domains` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Domains {
@@ -32256,7 +32256,7 @@ impl crate::OpenEnum for DownloadResponseState {
 crate::__impl_open_enum!(DownloadResponseState);
 /// The `DownloadServiceRequest` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DownloadServiceRequest {
@@ -32317,7 +32317,7 @@ impl serde::Serialize for DownloadServiceRequest {
 }
 /// The `Draft` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Draft {
@@ -32406,7 +32406,7 @@ impl serde::Serialize for Draft {
 }
 /// The `DraftIntents` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DraftIntents {
@@ -32489,7 +32489,7 @@ impl serde::Serialize for DraftIntents {
 }
 /// The `DraftListing` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DraftListing {
@@ -32556,7 +32556,7 @@ impl serde::Serialize for DraftListing {
 }
 /// The `DraftManipulationRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DraftManipulationRequest {
@@ -32656,7 +32656,7 @@ impl crate::OpenEnum for DraftManipulationRequestDraftType {
 crate::__impl_open_enum!(DraftManipulationRequestDraftType);
 /// The `DraftRequest` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DraftRequest {
@@ -32715,7 +32715,7 @@ impl serde::Serialize for DraftRequest {
 }
 /// The `DraftTopicRequest` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DraftTopicRequest {
@@ -32798,7 +32798,7 @@ impl serde::Serialize for DraftTopicRequest {
 }
 /// The `DraftTopics` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DraftTopics {
@@ -32918,7 +32918,7 @@ impl serde::Serialize for DraftTopics {
 }
 /// The `DraftValidationResult` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DraftValidationResult {
@@ -33058,7 +33058,7 @@ impl serde::Serialize for Duration {
 }
 /// The `DurationCondition` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DurationCondition {
@@ -33262,7 +33262,7 @@ impl serde::Serialize for DynamicContactQueueingSettings {
 }
 /// The `DynamicGroupDefinition` definition of the spec.
 ///
-/// Available with any of the features `groups`.
+/// Available with the `groups` feature.
 #[cfg(feature = "groups")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DynamicGroupDefinition {
@@ -33347,7 +33347,7 @@ impl serde::Serialize for DynamicGroupDefinition {
 }
 /// The `DynamicGroupLanguageSkillCondition` definition of the spec.
 ///
-/// Available with any of the features `groups`.
+/// Available with the `groups` feature.
 #[cfg(feature = "groups")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DynamicGroupLanguageSkillCondition {
@@ -33499,7 +33499,7 @@ impl crate::OpenEnum for DynamicGroupLanguageSkillConditionComparator {
 crate::__impl_open_enum!(DynamicGroupLanguageSkillConditionComparator);
 /// The `DynamicGroupQuery` definition of the spec.
 ///
-/// Available with any of the features `groups`.
+/// Available with the `groups` feature.
 #[cfg(feature = "groups")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DynamicGroupQuery {
@@ -33562,7 +33562,7 @@ impl serde::Serialize for DynamicGroupQuery {
 }
 /// The `DynamicGroupQueryPreview` definition of the spec.
 ///
-/// Available with any of the features `groups`.
+/// Available with the `groups` feature.
 #[cfg(feature = "groups")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DynamicGroupQueryPreview {
@@ -33619,7 +33619,7 @@ impl serde::Serialize for DynamicGroupQueryPreview {
 }
 /// The `DynamicGroupRoutingSkillCondition` definition of the spec.
 ///
-/// Available with any of the features `groups`.
+/// Available with the `groups` feature.
 #[cfg(feature = "groups")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DynamicGroupRoutingSkillCondition {
@@ -33771,7 +33771,7 @@ impl crate::OpenEnum for DynamicGroupRoutingSkillConditionComparator {
 crate::__impl_open_enum!(DynamicGroupRoutingSkillConditionComparator);
 /// The `DynamicGroupSkillCondition` definition of the spec.
 ///
-/// Available with any of the features `groups`.
+/// Available with the `groups` feature.
 #[cfg(feature = "groups")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DynamicGroupSkillCondition {
@@ -33974,7 +33974,7 @@ impl serde::Serialize for DynamicLineBalancingSettings {
 }
 /// The `DynamicLineBalancingSettingsPatchRequest` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DynamicLineBalancingSettingsPatchRequest {

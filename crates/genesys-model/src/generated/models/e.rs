@@ -795,7 +795,7 @@ impl serde::Serialize for EdgeConnectionInfo {
 }
 /// The `EdgeEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeEntityListing {
@@ -1104,7 +1104,7 @@ impl crate::OpenEnum for EdgeGroupState {
 crate::__impl_open_enum!(EdgeGroupState);
 /// The `EdgeGroupEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeGroupEntityListing {
@@ -1296,7 +1296,7 @@ impl serde::Serialize for EdgeInterface {
 }
 /// The `EdgeLogsJob` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeLogsJob {
@@ -1458,7 +1458,7 @@ impl crate::OpenEnum for EdgeLogsJobState {
 crate::__impl_open_enum!(EdgeLogsJobState);
 /// The `EdgeLogsJobFile` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeLogsJobFile {
@@ -1692,7 +1692,7 @@ impl crate::OpenEnum for EdgeLogsJobFileUploadStatus {
 crate::__impl_open_enum!(EdgeLogsJobFileUploadStatus);
 /// The `EdgeLogsJobRequest` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeLogsJobRequest {
@@ -1757,7 +1757,7 @@ impl serde::Serialize for EdgeLogsJobRequest {
 }
 /// The `EdgeLogsJobResponse` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeLogsJobResponse {
@@ -1913,7 +1913,7 @@ impl crate::OpenEnum for EdgeLogsJobResponseState {
 crate::__impl_open_enum!(EdgeLogsJobResponseState);
 /// The `EdgeLogsJobUploadRequest` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeLogsJobUploadRequest {
@@ -1974,7 +1974,7 @@ impl serde::Serialize for EdgeLogsJobUploadRequest {
 }
 /// The `EdgeMetrics` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeMetrics {
@@ -2059,7 +2059,7 @@ impl serde::Serialize for EdgeMetrics {
 }
 /// The `EdgeMetricsDisk` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeMetricsDisk {
@@ -2128,7 +2128,7 @@ impl serde::Serialize for EdgeMetricsDisk {
 }
 /// The `EdgeMetricsMemory` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeMetricsMemory {
@@ -2197,7 +2197,7 @@ impl serde::Serialize for EdgeMetricsMemory {
 }
 /// The `EdgeMetricsNetwork` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeMetricsNetwork {
@@ -2292,7 +2292,7 @@ impl serde::Serialize for EdgeMetricsNetwork {
 }
 /// The `EdgeMetricsProcessor` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeMetricsProcessor {
@@ -2379,7 +2379,7 @@ impl serde::Serialize for EdgeMetricsProcessor {
 }
 /// The `EdgeMetricsSubsystem` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeMetricsSubsystem {
@@ -2444,7 +2444,7 @@ impl serde::Serialize for EdgeMetricsSubsystem {
 }
 /// The `EdgeNetworkDiagnostic` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeNetworkDiagnostic {
@@ -2503,7 +2503,7 @@ impl serde::Serialize for EdgeNetworkDiagnostic {
 }
 /// The `EdgeNetworkDiagnosticRequest` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeNetworkDiagnosticRequest {
@@ -2564,7 +2564,7 @@ impl serde::Serialize for EdgeNetworkDiagnosticRequest {
 }
 /// The `EdgeNetworkDiagnosticResponse` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeNetworkDiagnosticResponse {
@@ -2627,7 +2627,7 @@ impl serde::Serialize for EdgeNetworkDiagnosticResponse {
 }
 /// The `EdgeOfflineConfiguration` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeOfflineConfiguration {
@@ -2771,7 +2771,7 @@ impl crate::OpenEnum for EdgeOfflineConfigurationCertType {
 crate::__impl_open_enum!(EdgeOfflineConfigurationCertType);
 /// The `EdgeOfflineConfigurationInterface` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeOfflineConfigurationInterface {
@@ -2838,7 +2838,7 @@ impl serde::Serialize for EdgeOfflineConfigurationInterface {
 }
 /// The `EdgeOfflineConfigurationNetwork` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeOfflineConfigurationNetwork {
@@ -2893,7 +2893,7 @@ impl serde::Serialize for EdgeOfflineConfigurationNetwork {
 }
 /// The `EdgeOfflineConfigurationResponse` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeOfflineConfigurationResponse {
@@ -2948,7 +2948,7 @@ impl serde::Serialize for EdgeOfflineConfigurationResponse {
 }
 /// The `EdgeRebootParameters` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeRebootParameters {
@@ -3011,7 +3011,7 @@ impl serde::Serialize for EdgeRebootParameters {
 }
 /// The `EdgeServiceStateRequest` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeServiceStateRequest {
@@ -3086,7 +3086,7 @@ impl serde::Serialize for EdgeServiceStateRequest {
 }
 /// The `EdgeTrunkBase` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeTrunkBase {
@@ -3317,7 +3317,7 @@ impl crate::OpenEnum for EdgeTrunkBaseTrunkType {
 crate::__impl_open_enum!(EdgeTrunkBaseTrunkType);
 /// The `EdgeVersionInformation` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeVersionInformation {
@@ -3372,7 +3372,7 @@ impl serde::Serialize for EdgeVersionInformation {
 }
 /// The `EdgeVersionReport` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeVersionReport {
@@ -3612,7 +3612,7 @@ impl serde::Serialize for Education {
 }
 /// The `EffectiveConfiguration` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EffectiveConfiguration {
@@ -4422,7 +4422,7 @@ impl serde::Serialize for EmailAddress {
 }
 /// The `EmailAttachment` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailAttachment {
@@ -4495,7 +4495,7 @@ impl serde::Serialize for EmailAttachment {
 }
 /// The `EmailBeginTransmittingEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailBeginTransmittingEvent {
@@ -4594,7 +4594,7 @@ impl serde::Serialize for EmailBeginTransmittingEvent {
 }
 /// The `EmailCampaignSchedule` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailCampaignSchedule {
@@ -4749,7 +4749,7 @@ impl serde::Serialize for EmailCampaignScheduleConfigChangeObject {
 }
 /// The `EmailCampaignScheduleEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailCampaignScheduleEntityListing {
@@ -4846,7 +4846,7 @@ impl serde::Serialize for EmailCampaignScheduleEntityListing {
 }
 /// The `EmailColumn` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailColumn {
@@ -4935,7 +4935,7 @@ impl serde::Serialize for EmailColumn {
 }
 /// The `EmailCommunicationAnsweredEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailCommunicationAnsweredEvent {
@@ -5034,7 +5034,7 @@ impl serde::Serialize for EmailCommunicationAnsweredEvent {
 }
 /// The `EmailCommunicationDispositionAppliedEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailCommunicationDispositionAppliedEvent {
@@ -5145,7 +5145,7 @@ impl serde::Serialize for EmailCommunicationDispositionAppliedEvent {
 }
 /// The `EmailCommunicationEndedEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailCommunicationEndedEvent {
@@ -5331,7 +5331,7 @@ impl crate::OpenEnum for EmailCommunicationEndedEventDisconnectType {
 crate::__impl_open_enum!(EmailCommunicationEndedEventDisconnectType);
 /// The `EmailCommunicationSentMessageEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailCommunicationSentMessageEvent {
@@ -5430,7 +5430,7 @@ impl serde::Serialize for EmailCommunicationSentMessageEvent {
 }
 /// The `EmailConfig` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailConfig {
@@ -5512,7 +5512,7 @@ impl serde::Serialize for EmailConfig {
 }
 /// The `EmailConversation` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailConversation {
@@ -5611,7 +5611,7 @@ impl serde::Serialize for EmailConversation {
 }
 /// The `EmailConversationEntityListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailConversationEntityListing {
@@ -5708,7 +5708,7 @@ impl serde::Serialize for EmailConversationEntityListing {
 }
 /// The `EmailEndTransferEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailEndTransferEvent {
@@ -5873,7 +5873,7 @@ impl crate::OpenEnum for EmailEndTransferEventFinalState {
 crate::__impl_open_enum!(EmailEndTransferEventFinalState);
 /// The `EmailErrorInfo` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailErrorInfo {
@@ -5932,7 +5932,7 @@ impl serde::Serialize for EmailErrorInfo {
 }
 /// The `EmailExternalEstablishedEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailExternalEstablishedEvent {
@@ -6075,7 +6075,7 @@ impl serde::Serialize for EmailExternalEstablishedEvent {
 }
 /// The `EmailFlowEstablishedEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailFlowEstablishedEvent {
@@ -6206,7 +6206,7 @@ impl serde::Serialize for EmailFlowEstablishedEvent {
 }
 /// The `EmailHoldUpdatedEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailHoldUpdatedEvent {
@@ -6315,7 +6315,7 @@ impl serde::Serialize for EmailHoldUpdatedEvent {
 }
 /// The `EmailInitialConfiguration` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailInitialConfiguration {
@@ -6425,7 +6425,7 @@ impl serde::Serialize for EmailInitialConfiguration {
 }
 /// The `EmailMediaParticipant` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailMediaParticipant {
@@ -6979,7 +6979,7 @@ impl crate::OpenEnum for EmailMediaParticipantFlaggedReason {
 crate::__impl_open_enum!(EmailMediaParticipantFlaggedReason);
 /// The `EmailMediaPolicy` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailMediaPolicy {
@@ -7038,7 +7038,7 @@ impl serde::Serialize for EmailMediaPolicy {
 }
 /// The `EmailMediaPolicyConditions` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailMediaPolicyConditions {
@@ -7336,7 +7336,7 @@ impl serde::Serialize for EmailMediaSettings {
 }
 /// The `EmailMessage` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailMessage {
@@ -7577,7 +7577,7 @@ impl crate::OpenEnum for EmailMessageDraftType {
 crate::__impl_open_enum!(EmailMessageDraftType);
 /// The `EmailMessagePreview` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailMessagePreview {
@@ -7805,7 +7805,7 @@ impl crate::OpenEnum for EmailMessagePreviewDraftType {
 crate::__impl_open_enum!(EmailMessagePreviewDraftType);
 /// The `EmailMessagePreviewListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailMessagePreviewListing {
@@ -7902,7 +7902,7 @@ impl serde::Serialize for EmailMessagePreviewListing {
 }
 /// The `EmailMessageReply` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailMessageReply {
@@ -8037,7 +8037,7 @@ impl serde::Serialize for EmailMessageReply {
 }
 /// The `EmailOutboundDomainResult` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailOutboundDomainResult {
@@ -8235,7 +8235,7 @@ impl crate::OpenEnum for EmailOutboundDomainResultSenderType {
 crate::__impl_open_enum!(EmailOutboundDomainResultSenderType);
 /// The `EmailProgressTransferEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailProgressTransferEvent {
@@ -8437,7 +8437,7 @@ impl serde::Serialize for EmailRefinementConfig {
 }
 /// The `EmailRoutingEstablishedEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailRoutingEstablishedEvent {
@@ -8590,7 +8590,7 @@ impl serde::Serialize for EmailRoutingEstablishedEvent {
 }
 /// The `EmailRoutingTransferEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailRoutingTransferEvent {
@@ -8810,7 +8810,7 @@ impl crate::OpenEnum for EmailRoutingTransferEventTransferType {
 crate::__impl_open_enum!(EmailRoutingTransferEventTransferType);
 /// The `EmailSetting` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailSetting {
@@ -8888,7 +8888,7 @@ impl serde::Serialize for EmailSetting {
 }
 /// The `EmailSettingEntityListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailSettingEntityListing {
@@ -8985,7 +8985,7 @@ impl serde::Serialize for EmailSettingEntityListing {
 }
 /// The `EmailSettingReference` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailSettingReference {
@@ -9117,7 +9117,7 @@ impl serde::Serialize for EmailSettings {
 }
 /// The `EmailSetup` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailSetup {
@@ -9369,7 +9369,7 @@ impl serde::Serialize for EmailThreadingSettings {
 }
 /// The `EmailUserEstablishedEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailUserEstablishedEvent {
@@ -9526,7 +9526,7 @@ impl serde::Serialize for EmailUserEstablishedEvent {
 }
 /// The `EmailUserTransferEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailUserTransferEvent {
@@ -9738,7 +9738,7 @@ impl crate::OpenEnum for EmailUserTransferEventTransferType {
 crate::__impl_open_enum!(EmailUserTransferEventTransferType);
 /// The `EmailsSettings` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailsSettings {
@@ -9797,7 +9797,7 @@ impl serde::Serialize for EmailsSettings {
 }
 /// The `EmbeddedIntegration` definition of the spec.
 ///
-/// Available with any of the features `organization`.
+/// Available with the `organization` feature.
 #[cfg(feature = "organization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmbeddedIntegration {
@@ -9860,7 +9860,7 @@ impl serde::Serialize for EmbeddedIntegration {
 }
 /// The `EmergencyCallFlow` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmergencyCallFlow {
@@ -9919,7 +9919,7 @@ impl serde::Serialize for EmergencyCallFlow {
 }
 /// The `EmergencyGroup` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmergencyGroup {
@@ -10085,7 +10085,7 @@ impl crate::OpenEnum for EmergencyGroupState {
 crate::__impl_open_enum!(EmergencyGroupState);
 /// The `EmergencyGroupDivisionView` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmergencyGroupDivisionView {
@@ -10158,7 +10158,7 @@ impl serde::Serialize for EmergencyGroupDivisionView {
 }
 /// The `EmergencyGroupDivisionViewEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmergencyGroupDivisionViewEntityListing {
@@ -10267,7 +10267,7 @@ impl serde::Serialize for EmergencyGroupDivisionViewEntityListing {
 }
 /// The `EmergencyGroupListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmergencyGroupListing {
@@ -10364,7 +10364,7 @@ impl serde::Serialize for EmergencyGroupListing {
 }
 /// The `EmergencyLocation` definition of the spec.
 ///
-/// Available with any of the features `carrier-services`.
+/// Available with the `carrier-services` feature.
 #[cfg(feature = "carrier-services")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmergencyLocation {
@@ -10492,7 +10492,7 @@ impl crate::OpenEnum for EmergencyLocationSource {
 crate::__impl_open_enum!(EmergencyLocationSource);
 /// The `EmpathyScore` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmpathyScore {
@@ -10728,7 +10728,7 @@ impl serde::Serialize for EmployerInfo {
 }
 /// The `Empty` definition of the spec.
 ///
-/// Available with any of the features `uploads`.
+/// Available with the `uploads` feature.
 #[cfg(feature = "uploads")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Empty {
@@ -10777,7 +10777,7 @@ impl serde::Serialize for Empty {
 }
 /// The `EncryptionKey` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EncryptionKey {
@@ -10928,7 +10928,7 @@ impl crate::OpenEnum for EncryptionKeyKeyConfigurationType {
 crate::__impl_open_enum!(EncryptionKeyKeyConfigurationType);
 /// The `EncryptionKeyEntityListing` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EncryptionKeyEntityListing {
@@ -11025,7 +11025,7 @@ impl serde::Serialize for EncryptionKeyEntityListing {
 }
 /// The `EndConsultTransferEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EndConsultTransferEvent {
@@ -11112,7 +11112,7 @@ impl serde::Serialize for EndConsultTransferEvent {
 }
 /// The `EndTransferEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EndTransferEvent {
@@ -11277,7 +11277,7 @@ impl crate::OpenEnum for EndTransferEventFinalState {
 crate::__impl_open_enum!(EndTransferEventFinalState);
 /// The `Endpoint` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Endpoint {
@@ -11599,7 +11599,7 @@ impl crate::OpenEnum for EngagementFilterOperator {
 crate::__impl_open_enum!(EngagementFilterOperator);
 /// The `EngagementRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EngagementRequest {
@@ -11744,7 +11744,7 @@ impl crate::OpenEnum for EngagementRequestStatus {
 crate::__impl_open_enum!(EngagementRequestStatus);
 /// The `EngineIntegration` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EngineIntegration {
@@ -11803,7 +11803,7 @@ impl serde::Serialize for EngineIntegration {
 }
 /// The `EnrichFieldRule` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnrichFieldRule {
@@ -11952,7 +11952,7 @@ impl crate::OpenEnum for EnrichFieldRuleArrayAction {
 crate::__impl_open_enum!(EnrichFieldRuleArrayAction);
 /// The `EnrichFieldRules` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnrichFieldRules {
@@ -12210,7 +12210,7 @@ impl serde::Serialize for Entity {
 }
 /// The `EntityChange` definition of the spec.
 ///
-/// Available with any of the features `audit`.
+/// Available with the `audit` feature.
 #[cfg(feature = "audit")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EntityChange {
@@ -12371,7 +12371,7 @@ impl serde::Serialize for EntityListing {
 }
 /// The `EntityReference` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EntityReference {
@@ -12432,7 +12432,7 @@ impl serde::Serialize for EntityReference {
 }
 /// The `EntityTypeCriteria` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EntityTypeCriteria {
@@ -12759,7 +12759,7 @@ impl serde::Serialize for ErrorBody {
 }
 /// The `ErrorDetails` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ErrorDetails {
@@ -12955,7 +12955,7 @@ impl serde::Serialize for ErrorInfo {
 }
 /// The `EscalationRuleRequest` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EscalationRuleRequest {
@@ -13136,7 +13136,7 @@ impl crate::OpenEnum for EscalationRuleRequestStatus {
 crate::__impl_open_enum!(EscalationRuleRequestStatus);
 /// The `EscalationRuleResponse` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EscalationRuleResponse {
@@ -13318,7 +13318,7 @@ impl crate::OpenEnum for EscalationRuleResponseStatus {
 crate::__impl_open_enum!(EscalationRuleResponseStatus);
 /// The `EscalationTarget` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EscalationTarget {
@@ -13467,7 +13467,7 @@ impl crate::OpenEnum for EscalationTargetDestination {
 crate::__impl_open_enum!(EscalationTargetDestination);
 /// The `EstimateAvailableFullDayTimeOffRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EstimateAvailableFullDayTimeOffRequest {
@@ -13540,7 +13540,7 @@ impl serde::Serialize for EstimateAvailableFullDayTimeOffRequest {
 }
 /// The `EstimateAvailableFullDayTimeOffResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EstimateAvailableFullDayTimeOffResponse {
@@ -13714,7 +13714,7 @@ impl crate::OpenEnum for EstimateAvailableFullDayTimeOffResponseOverrideDateType
 crate::__impl_open_enum!(EstimateAvailableFullDayTimeOffResponseOverrideDateType);
 /// The `EstimateAvailablePartialDayTimeOffRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EstimateAvailablePartialDayTimeOffRequest {
@@ -13787,7 +13787,7 @@ impl serde::Serialize for EstimateAvailablePartialDayTimeOffRequest {
 }
 /// The `EstimateAvailablePartialDayTimeOffResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EstimateAvailablePartialDayTimeOffResponse {
@@ -13937,7 +13937,7 @@ impl crate::OpenEnum for EstimateAvailablePartialDayTimeOffResponseOverrideDateT
 crate::__impl_open_enum!(EstimateAvailablePartialDayTimeOffResponseOverrideDateType);
 /// The `EstimateAvailableTimeOffRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EstimateAvailableTimeOffRequest {
@@ -14017,7 +14017,7 @@ impl serde::Serialize for EstimateAvailableTimeOffRequest {
 }
 /// The `EstimateAvailableTimeOffResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EstimateAvailableTimeOffResponse {
@@ -14106,7 +14106,7 @@ impl serde::Serialize for EstimateAvailableTimeOffResponse {
 }
 /// The `EstimateJobAsyncResponse` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EstimateJobAsyncResponse {
@@ -14165,7 +14165,7 @@ impl serde::Serialize for EstimateJobAsyncResponse {
 }
 /// The `EstimatedWaitTimePredictions` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EstimatedWaitTimePredictions {
@@ -14226,7 +14226,7 @@ impl serde::Serialize for EstimatedWaitTimePredictions {
 }
 /// The `EvaluateShiftTradeListJobRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluateShiftTradeListJobRequest {
@@ -14302,7 +14302,7 @@ impl serde::Serialize for EvaluateShiftTradeListJobRequest {
 }
 /// The `EvaluateShiftTradeListJobResponseItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluateShiftTradeListJobResponseItem {
@@ -14357,7 +14357,7 @@ impl serde::Serialize for EvaluateShiftTradeListJobResponseItem {
 }
 /// The `EvaluatedShiftTradeResponseItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluatedShiftTradeResponseItem {
@@ -15670,7 +15670,7 @@ impl crate::OpenEnum for EvaluationAggregationQueryAlternateTimeDimension {
 crate::__impl_open_enum!(EvaluationAggregationQueryAlternateTimeDimension);
 /// The `EvaluationAggregationQueryMe` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationAggregationQueryMe {
@@ -15983,7 +15983,7 @@ impl crate::OpenEnum for EvaluationAggregationViewFunction {
 crate::__impl_open_enum!(EvaluationAggregationViewFunction);
 /// The `EvaluationAssignment` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationAssignment {
@@ -16269,7 +16269,7 @@ impl crate::OpenEnum for EvaluationAsyncAggregationQueryAlternateTimeDimension {
 crate::__impl_open_enum!(EvaluationAsyncAggregationQueryAlternateTimeDimension);
 /// The `EvaluationCreateBody` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationCreateBody {
@@ -16498,7 +16498,7 @@ impl crate::OpenEnum for EvaluationCreateBodyStatus {
 crate::__impl_open_enum!(EvaluationCreateBodyStatus);
 /// The `EvaluationCreateCalibration` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationCreateCalibration {
@@ -16557,7 +16557,7 @@ impl serde::Serialize for EvaluationCreateCalibration {
 }
 /// The `EvaluationCreateConversation` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationCreateConversation {
@@ -16616,7 +16616,7 @@ impl serde::Serialize for EvaluationCreateConversation {
 }
 /// The `EvaluationCreateEvalForm` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationCreateEvalForm {
@@ -16675,7 +16675,7 @@ impl serde::Serialize for EvaluationCreateEvalForm {
 }
 /// The `EvaluationCreateQueue` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationCreateQueue {
@@ -16734,7 +16734,7 @@ impl serde::Serialize for EvaluationCreateQueue {
 }
 /// The `EvaluationCreateUser` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationCreateUser {
@@ -17319,7 +17319,7 @@ impl crate::OpenEnum for EvaluationDetailQueryPredicateOperator {
 crate::__impl_open_enum!(EvaluationDetailQueryPredicateOperator);
 /// The `EvaluationEntityListing` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationEntityListing {
@@ -17606,7 +17606,7 @@ impl serde::Serialize for EvaluationForm {
 }
 /// The `EvaluationFormAndScoringSet` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationFormAndScoringSet {
@@ -17665,7 +17665,7 @@ impl serde::Serialize for EvaluationFormAndScoringSet {
 }
 /// The `EvaluationFormDivisionView` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationFormDivisionView {
@@ -17750,7 +17750,7 @@ impl serde::Serialize for EvaluationFormDivisionView {
 }
 /// The `EvaluationFormDivisionViewListing` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationFormDivisionViewListing {
@@ -17847,7 +17847,7 @@ impl serde::Serialize for EvaluationFormDivisionViewListing {
 }
 /// The `EvaluationFormResponse` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationFormResponse {
@@ -18011,7 +18011,7 @@ impl crate::OpenEnum for EvaluationFormResponseWeightMode {
 crate::__impl_open_enum!(EvaluationFormResponseWeightMode);
 /// The `EvaluationFormResponseEntityListing` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationFormResponseEntityListing {
@@ -18108,7 +18108,7 @@ impl serde::Serialize for EvaluationFormResponseEntityListing {
 }
 /// The `EvaluationFormSearchResponse` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationFormSearchResponse {
@@ -19280,7 +19280,7 @@ impl serde::Serialize for EvaluationReference {
 }
 /// The `EvaluationResponse` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationResponse {
@@ -19835,7 +19835,7 @@ impl serde::Serialize for EvaluationScoringSet {
 }
 /// The `EvaluationSearchAggregationBucket` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationSearchAggregationBucket {
@@ -19950,7 +19950,7 @@ impl serde::Serialize for EvaluationSearchAggregationBucket {
 }
 /// The `EvaluationSearchAggregationDTO` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationSearchAggregationDTO {
@@ -20313,7 +20313,7 @@ impl crate::OpenEnum for EvaluationSearchAggregationDTOType {
 crate::__impl_open_enum!(EvaluationSearchAggregationDTOType);
 /// The `EvaluationSearchAggregationResponse` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationSearchAggregationResponse {
@@ -20422,7 +20422,7 @@ impl serde::Serialize for EvaluationSearchAggregationResponse {
 }
 /// The `EvaluationSearchCriteriaDTO` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationSearchCriteriaDTO {
@@ -20803,7 +20803,7 @@ impl crate::OpenEnum for EvaluationSearchCriteriaDTOOperator {
 crate::__impl_open_enum!(EvaluationSearchCriteriaDTOOperator);
 /// The `EvaluationSearchItemResponse` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationSearchItemResponse {
@@ -21172,7 +21172,7 @@ impl crate::OpenEnum for EvaluationSearchItemResponseResourceType {
 crate::__impl_open_enum!(EvaluationSearchItemResponseResourceType);
 /// The `EvaluationSearchRequestDTO` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationSearchRequestDTO {
@@ -21358,7 +21358,7 @@ impl crate::OpenEnum for EvaluationSearchRequestDTOSortBy {
 crate::__impl_open_enum!(EvaluationSearchRequestDTOSortBy);
 /// The `EvaluationSearchResponse` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationSearchResponse {
@@ -21431,7 +21431,7 @@ impl serde::Serialize for EvaluationSearchResponse {
 }
 /// The `EvaluationSearchSubAggregationDTO` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationSearchSubAggregationDTO {
@@ -22408,7 +22408,7 @@ impl serde::Serialize for EvaluationVersion {
 }
 /// The `EvaluatorActivity` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluatorActivity {
@@ -22563,7 +22563,7 @@ impl serde::Serialize for EvaluatorActivity {
 }
 /// The `EvaluatorActivityEntityListing` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluatorActivityEntityListing {
@@ -22660,7 +22660,7 @@ impl serde::Serialize for EvaluatorActivityEntityListing {
 }
 /// The `Event` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Event {
@@ -22803,7 +22803,7 @@ impl serde::Serialize for Event {
 }
 /// The `EventAction` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventAction {
@@ -23063,7 +23063,7 @@ impl crate::OpenEnum for EventActionMediaType {
 crate::__impl_open_enum!(EventActionMediaType);
 /// The `EventAggregatesQueryRequest` definition of the spec.
 ///
-/// Available with any of the features `operational-events`.
+/// Available with the `operational-events` feature.
 #[cfg(feature = "operational-events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventAggregatesQueryRequest {
@@ -23124,7 +23124,7 @@ impl serde::Serialize for EventAggregatesQueryRequest {
 }
 /// The `EventAggregatesResponse` definition of the spec.
 ///
-/// Available with any of the features `operational-events`.
+/// Available with the `operational-events` feature.
 #[cfg(feature = "operational-events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventAggregatesResponse {
@@ -23189,7 +23189,7 @@ impl serde::Serialize for EventAggregatesResponse {
 }
 /// The `EventCondition` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventCondition {
@@ -23433,7 +23433,7 @@ impl crate::OpenEnum for EventConditionStreamType {
 crate::__impl_open_enum!(EventConditionStreamType);
 /// The `EventDefinition` definition of the spec.
 ///
-/// Available with any of the features `operational-events`.
+/// Available with the `operational-events` feature.
 #[cfg(feature = "operational-events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventDefinition {
@@ -23496,7 +23496,7 @@ impl serde::Serialize for EventDefinition {
 }
 /// The `EventDefinitionAggregates` definition of the spec.
 ///
-/// Available with any of the features `operational-events`.
+/// Available with the `operational-events` feature.
 #[cfg(feature = "operational-events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventDefinitionAggregates {
@@ -23557,7 +23557,7 @@ impl serde::Serialize for EventDefinitionAggregates {
 }
 /// The `EventDefinitionListing` definition of the spec.
 ///
-/// Available with any of the features `operational-events`.
+/// Available with the `operational-events` feature.
 #[cfg(feature = "operational-events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventDefinitionListing {
@@ -23612,7 +23612,7 @@ impl serde::Serialize for EventDefinitionListing {
 }
 /// The `EventError` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventError {
@@ -23677,7 +23677,7 @@ impl serde::Serialize for EventError {
 }
 /// The `EventListing` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventListing {
@@ -23744,7 +23744,7 @@ impl serde::Serialize for EventListing {
 }
 /// The `EventLog` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventLog {
@@ -24010,7 +24010,7 @@ impl crate::OpenEnum for EventLogCategory {
 crate::__impl_open_enum!(EventLogCategory);
 /// The `EventMessage` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventMessage {
@@ -24885,7 +24885,7 @@ impl crate::OpenEnum for EventMessageCode {
 crate::__impl_open_enum!(EventMessageCode);
 /// The `EventQueryRequest` definition of the spec.
 ///
-/// Available with any of the features `operational-events`.
+/// Available with the `operational-events` feature.
 #[cfg(feature = "operational-events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventQueryRequest {
@@ -24999,7 +24999,7 @@ impl crate::OpenEnum for EventQueryRequestSortOrder {
 crate::__impl_open_enum!(EventQueryRequestSortOrder);
 /// The `EventQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `operational-events`.
+/// Available with the `operational-events` feature.
 #[cfg(feature = "operational-events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventQueryResponse {
@@ -25066,7 +25066,7 @@ impl serde::Serialize for EventQueryResponse {
 }
 /// The `EventSession` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventSession {
@@ -25195,7 +25195,7 @@ impl serde::Serialize for EventSetting {
 }
 /// The `ExecuteRecordingJobsQuery` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExecuteRecordingJobsQuery {
@@ -25289,7 +25289,7 @@ impl crate::OpenEnum for ExecuteRecordingJobsQueryState {
 crate::__impl_open_enum!(ExecuteRecordingJobsQueryState);
 /// The `ExecutionDataEntity` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExecutionDataEntity {
@@ -25356,7 +25356,7 @@ impl serde::Serialize for ExecutionDataEntity {
 }
 /// The `ExecutionDataFlowSettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExecutionDataFlowSettingsResponse {
@@ -25437,7 +25437,7 @@ impl serde::Serialize for ExecutionDataFlowSettingsResponse {
 }
 /// The `ExecutionDataGlobalSettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `settings`.
+/// Available with the `settings` feature.
 #[cfg(feature = "settings")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExecutionDataGlobalSettingsResponse {
@@ -25518,7 +25518,7 @@ impl serde::Serialize for ExecutionDataGlobalSettingsResponse {
 }
 /// The `ExecutionDataRequest` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExecutionDataRequest {
@@ -25642,7 +25642,7 @@ impl serde::Serialize for ExecutionDataSettingsRequest {
 }
 /// The `ExpandableWebDeployment` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExpandableWebDeployment {
@@ -25825,7 +25825,7 @@ impl crate::OpenEnum for ExpandableWebDeploymentStatus {
 crate::__impl_open_enum!(ExpandableWebDeploymentStatus);
 /// The `ExpandableWebDeploymentEntityListing` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExpandableWebDeploymentEntityListing {
@@ -26094,7 +26094,7 @@ impl crate::OpenEnum for ExpansionCriteriumType {
 crate::__impl_open_enum!(ExpansionCriteriumType);
 /// The `ExpiredEdgeListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExpiredEdgeListing {
@@ -26149,7 +26149,7 @@ impl serde::Serialize for ExpiredEdgeListing {
 }
 /// The `ExportDetails` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExportDetails {
@@ -26255,7 +26255,7 @@ impl crate::OpenEnum for ExportDetailsExportType {
 crate::__impl_open_enum!(ExportDetailsExportType);
 /// The `ExportScriptRequest` definition of the spec.
 ///
-/// Available with any of the features `scripts`.
+/// Available with the `scripts` feature.
 #[cfg(feature = "scripts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExportScriptRequest {
@@ -26314,7 +26314,7 @@ impl serde::Serialize for ExportScriptRequest {
 }
 /// The `ExportScriptResponse` definition of the spec.
 ///
-/// Available with any of the features `scripts`.
+/// Available with the `scripts` feature.
 #[cfg(feature = "scripts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExportScriptResponse {
@@ -26369,7 +26369,7 @@ impl serde::Serialize for ExportScriptResponse {
 }
 /// The `ExportUri` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExportUri {
@@ -26428,7 +26428,7 @@ impl serde::Serialize for ExportUri {
 }
 /// The `Extension` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Extension {
@@ -26652,7 +26652,7 @@ impl crate::OpenEnum for ExtensionOwnerType {
 crate::__impl_open_enum!(ExtensionOwnerType);
 /// The `ExtensionEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExtensionEntityListing {
@@ -26761,7 +26761,7 @@ impl serde::Serialize for ExtensionEntityListing {
 }
 /// The `ExtensionPool` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExtensionPool {
@@ -26927,7 +26927,7 @@ impl crate::OpenEnum for ExtensionPoolState {
 crate::__impl_open_enum!(ExtensionPoolState);
 /// The `ExtensionPoolDivisionView` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExtensionPoolDivisionView {
@@ -27000,7 +27000,7 @@ impl serde::Serialize for ExtensionPoolDivisionView {
 }
 /// The `ExtensionPoolDivisionViewEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExtensionPoolDivisionViewEntityListing {
@@ -27109,7 +27109,7 @@ impl serde::Serialize for ExtensionPoolDivisionViewEntityListing {
 }
 /// The `ExtensionPoolEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExtensionPoolEntityListing {
@@ -27502,7 +27502,7 @@ impl crate::OpenEnum for ExternalContactType {
 crate::__impl_open_enum!(ExternalContactType);
 /// The `ExternalContactReference` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalContactReference {
@@ -27618,7 +27618,7 @@ impl serde::Serialize for ExternalContactsContactChangedTopicObject {
 }
 /// The `ExternalContactsEntity` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalContactsEntity {
@@ -27722,7 +27722,7 @@ impl serde::Serialize for ExternalContactsOrganizationChangedTopicObject {
 }
 /// The `ExternalContactsPatchRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalContactsPatchRequest {
@@ -27826,7 +27826,7 @@ impl serde::Serialize for ExternalContactsRelationshipChangedTopicObject {
 }
 /// The `ExternalContactsSettings` definition of the spec.
 ///
-/// Available with any of the features `settings`.
+/// Available with the `settings` feature.
 #[cfg(feature = "settings")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalContactsSettings {
@@ -28059,7 +28059,7 @@ impl crate::OpenEnum for ExternalDataSourcePlatform {
 crate::__impl_open_enum!(ExternalDataSourcePlatform);
 /// The `ExternalEstablishedEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalEstablishedEvent {
@@ -28206,7 +28206,7 @@ impl serde::Serialize for ExternalEstablishedEvent {
 }
 /// The `ExternalEvent` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalEvent {
@@ -28302,7 +28302,7 @@ impl serde::Serialize for ExternalEvent {
 }
 /// The `ExternalEventChange` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalEventChange {
@@ -28477,7 +28477,7 @@ impl crate::OpenEnum for ExternalEventChangeSystemStatus {
 crate::__impl_open_enum!(ExternalEventChangeSystemStatus);
 /// The `ExternalEventChangesResponse` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalEventChangesResponse {
@@ -28532,7 +28532,7 @@ impl serde::Serialize for ExternalEventChangesResponse {
 }
 /// The `ExternalEventExternalId` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalEventExternalId {
@@ -28604,7 +28604,7 @@ impl serde::Serialize for ExternalEventExternalId {
 }
 /// The `ExternalEventIdentifiers` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalEventIdentifiers {
@@ -28667,7 +28667,7 @@ impl serde::Serialize for ExternalEventIdentifiers {
 }
 /// The `ExternalEventSummary` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalEventSummary {
@@ -28850,7 +28850,7 @@ impl crate::OpenEnum for ExternalEventSummarySystemStatus {
 crate::__impl_open_enum!(ExternalEventSummarySystemStatus);
 /// The `ExternalEventsConfiguration` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalEventsConfiguration {
@@ -29005,7 +29005,7 @@ impl serde::Serialize for ExternalEventsConfiguration {
 }
 /// The `ExternalEventsConfigurationListing` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalEventsConfigurationListing {
@@ -29102,7 +29102,7 @@ impl serde::Serialize for ExternalEventsConfigurationListing {
 }
 /// The `ExternalEventsRequest` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalEventsRequest {
@@ -29163,7 +29163,7 @@ impl serde::Serialize for ExternalEventsRequest {
 }
 /// The `ExternalEventsResponse` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalEventsResponse {
@@ -29312,7 +29312,7 @@ impl serde::Serialize for ExternalId {
 }
 /// The `ExternalMetricDataItem` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalMetricDataItem {
@@ -29446,7 +29446,7 @@ impl crate::OpenEnum for ExternalMetricDataItemType {
 crate::__impl_open_enum!(ExternalMetricDataItemType);
 /// The `ExternalMetricDataProcessedItem` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalMetricDataProcessedItem {
@@ -29592,7 +29592,7 @@ impl crate::OpenEnum for ExternalMetricDataProcessedItemType {
 crate::__impl_open_enum!(ExternalMetricDataProcessedItemType);
 /// The `ExternalMetricDataUnprocessedItem` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalMetricDataUnprocessedItem {
@@ -29734,7 +29734,7 @@ impl crate::OpenEnum for ExternalMetricDataUnprocessedItemType {
 crate::__impl_open_enum!(ExternalMetricDataUnprocessedItemType);
 /// The `ExternalMetricDataWriteRequest` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalMetricDataWriteRequest {
@@ -29795,7 +29795,7 @@ impl serde::Serialize for ExternalMetricDataWriteRequest {
 }
 /// The `ExternalMetricDataWriteResponse` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalMetricDataWriteResponse {
@@ -29862,7 +29862,7 @@ impl serde::Serialize for ExternalMetricDataWriteResponse {
 }
 /// The `ExternalMetricDefinition` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalMetricDefinition {
@@ -30068,7 +30068,7 @@ impl crate::OpenEnum for ExternalMetricDefinitionDefaultObjectiveType {
 crate::__impl_open_enum!(ExternalMetricDefinitionDefaultObjectiveType);
 /// The `ExternalMetricDefinitionCreateRequest` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalMetricDefinitionCreateRequest {
@@ -30282,7 +30282,7 @@ impl crate::OpenEnum for ExternalMetricDefinitionCreateRequestDefaultObjectiveTy
 crate::__impl_open_enum!(ExternalMetricDefinitionCreateRequestDefaultObjectiveType);
 /// The `ExternalMetricDefinitionListing` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalMetricDefinitionListing {
@@ -30379,7 +30379,7 @@ impl serde::Serialize for ExternalMetricDefinitionListing {
 }
 /// The `ExternalMetricDefinitionUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalMetricDefinitionUpdateRequest {
@@ -30680,7 +30680,7 @@ impl serde::Serialize for ExternalOrganization {
 }
 /// The `ExternalOrganizationEnrichRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalOrganizationEnrichRequest {
@@ -30935,7 +30935,7 @@ impl crate::OpenEnum for ExternalOrganizationIdentifierType {
 crate::__impl_open_enum!(ExternalOrganizationIdentifierType);
 /// The `ExternalOrganizationIdentifierClaimRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalOrganizationIdentifierClaimRequest {
@@ -31042,7 +31042,7 @@ impl crate::OpenEnum for ExternalOrganizationIdentifierClaimRequestOperation {
 crate::__impl_open_enum!(ExternalOrganizationIdentifierClaimRequestOperation);
 /// The `ExternalOrganizationIdentifierListing` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalOrganizationIdentifierListing {
@@ -31097,7 +31097,7 @@ impl serde::Serialize for ExternalOrganizationIdentifierListing {
 }
 /// The `ExternalOrganizationListing` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalOrganizationListing {
@@ -31202,7 +31202,7 @@ impl serde::Serialize for ExternalOrganizationListing {
 }
 /// The `ExternalOrganizationTrustorLink` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalOrganizationTrustorLink {
@@ -31346,7 +31346,7 @@ impl serde::Serialize for ExternalPageMetadata {
 }
 /// The `ExternalSegment` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalSegment {

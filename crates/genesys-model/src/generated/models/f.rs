@@ -5,7 +5,7 @@
 use super::*;
 /// The `FabricTag` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FabricTag {
@@ -60,7 +60,7 @@ impl serde::Serialize for FabricTag {
 }
 /// The `FacebookAppCredentials` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FacebookAppCredentials {
@@ -121,7 +121,7 @@ impl serde::Serialize for FacebookAppCredentials {
 }
 /// The `FacebookDataIngestionRuleRequest` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FacebookDataIngestionRuleRequest {
@@ -190,7 +190,7 @@ impl serde::Serialize for FacebookDataIngestionRuleRequest {
 }
 /// The `FacebookDataIngestionRuleResponse` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FacebookDataIngestionRuleResponse {
@@ -351,7 +351,7 @@ impl crate::OpenEnum for FacebookDataIngestionRuleResponseStatus {
 crate::__impl_open_enum!(FacebookDataIngestionRuleResponseStatus);
 /// The `FacebookDataIngestionRuleVersionResponse` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FacebookDataIngestionRuleVersionResponse {
@@ -512,7 +512,7 @@ impl crate::OpenEnum for FacebookDataIngestionRuleVersionResponseStatus {
 crate::__impl_open_enum!(FacebookDataIngestionRuleVersionResponseStatus);
 /// The `FacebookDataIngestionRuleVersionResponseEntityListing` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FacebookDataIngestionRuleVersionResponseEntityListing {
@@ -685,7 +685,7 @@ impl serde::Serialize for FacebookId {
 }
 /// The `FacebookIdentityResolutionConfig` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FacebookIdentityResolutionConfig {
@@ -764,7 +764,7 @@ impl serde::Serialize for FacebookIdentityResolutionConfig {
 }
 /// The `FacebookIntegration` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FacebookIntegration {
@@ -955,7 +955,7 @@ impl crate::OpenEnum for FacebookIntegrationCreateStatus {
 crate::__impl_open_enum!(FacebookIntegrationCreateStatus);
 /// The `FacebookIntegrationEntityListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FacebookIntegrationEntityListing {
@@ -1052,7 +1052,7 @@ impl serde::Serialize for FacebookIntegrationEntityListing {
 }
 /// The `FacebookIntegrationRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FacebookIntegrationRequest {
@@ -1149,7 +1149,7 @@ impl serde::Serialize for FacebookIntegrationRequest {
 }
 /// The `FacebookIntegrationUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FacebookIntegrationUpdateRequest {
@@ -1228,7 +1228,7 @@ impl serde::Serialize for FacebookIntegrationUpdateRequest {
 }
 /// The `FacebookPermission` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FacebookPermission {
@@ -1342,7 +1342,7 @@ impl crate::OpenEnum for FacebookPermissionType {
 crate::__impl_open_enum!(FacebookPermissionType);
 /// The `FacebookPermissionEntityListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FacebookPermissionEntityListing {
@@ -1468,7 +1468,7 @@ impl serde::Serialize for FacebookScopedId {
 }
 /// The `Facet` definition of the spec.
 ///
-/// Available with any of the features `organization-authorization`.
+/// Available with the `organization-authorization` feature.
 #[cfg(feature = "organization-authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Facet {
@@ -1538,7 +1538,7 @@ impl serde::Serialize for Facet {
 }
 /// The `FacetEntry` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FacetEntry {
@@ -1685,7 +1685,7 @@ impl crate::OpenEnum for FacetEntryTermType {
 crate::__impl_open_enum!(FacetEntryTermType);
 /// The `FacetKeyAttribute` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FacetKeyAttribute {
@@ -1748,7 +1748,7 @@ impl serde::Serialize for FacetKeyAttribute {
 }
 /// The `FacetStatistics` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FacetStatistics {
@@ -1829,7 +1829,7 @@ impl serde::Serialize for FacetStatistics {
 }
 /// The `FacetTerm` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FacetTerm {
@@ -1904,7 +1904,7 @@ impl serde::Serialize for FacetTerm {
 }
 /// The `FailedDeleteProtectionUpdate` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FailedDeleteProtectionUpdate {
@@ -1967,7 +1967,7 @@ impl serde::Serialize for FailedDeleteProtectionUpdate {
 }
 /// The `FailedObject` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FailedObject {
@@ -2034,7 +2034,7 @@ impl serde::Serialize for FailedObject {
 }
 /// The `FailedRecordingEntityListing` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FailedRecordingEntityListing {
@@ -2131,7 +2131,7 @@ impl serde::Serialize for FailedRecordingEntityListing {
 }
 /// The `FailureReason` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FailureReason {
@@ -2286,7 +2286,7 @@ impl serde::Serialize for Fallback {
 }
 /// The `Faq` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Faq {
@@ -2367,7 +2367,7 @@ impl serde::Serialize for Faq {
 }
 /// The `FaxConfig` definition of the spec.
 ///
-/// Available with any of the features `fax`.
+/// Available with the `fax` feature.
 #[cfg(feature = "fax")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FaxConfig {
@@ -2456,7 +2456,7 @@ impl serde::Serialize for FaxConfig {
 }
 /// The `FaxDocument` definition of the spec.
 ///
-/// Available with any of the features `fax`.
+/// Available with the `fax` feature.
 #[cfg(feature = "fax")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FaxDocument {
@@ -2591,7 +2591,7 @@ impl serde::Serialize for FaxDocument {
 }
 /// The `FaxDocumentEntityListing` definition of the spec.
 ///
-/// Available with any of the features `fax`.
+/// Available with the `fax` feature.
 #[cfg(feature = "fax")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FaxDocumentEntityListing {
@@ -2688,7 +2688,7 @@ impl serde::Serialize for FaxDocumentEntityListing {
 }
 /// The `FaxSendRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FaxSendRequest {
@@ -2856,7 +2856,7 @@ impl crate::OpenEnum for FaxSendRequestContentType {
 crate::__impl_open_enum!(FaxSendRequestContentType);
 /// The `FaxSendResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FaxSendResponse {
@@ -3186,7 +3186,7 @@ impl serde::Serialize for FaxSummary {
 }
 /// The `FeatureState` definition of the spec.
 ///
-/// Available with any of the features `organization`.
+/// Available with the `organization` feature.
 #[cfg(feature = "organization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FeatureState {
@@ -3243,7 +3243,7 @@ impl serde::Serialize for FeatureState {
 }
 /// The `FeatureSupport` definition of the spec.
 ///
-/// Available with any of the features `agent-copilot`.
+/// Available with the `agent-copilot` feature.
 #[cfg(feature = "agent-copilot")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FeatureSupport {
@@ -3343,7 +3343,7 @@ impl crate::OpenEnum for FeatureSupportSupportLevel {
 crate::__impl_open_enum!(FeatureSupportSupportLevel);
 /// The `Feedback` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Feedback {
@@ -3462,7 +3462,7 @@ impl crate::OpenEnum for FeedbackRelevance {
 crate::__impl_open_enum!(FeedbackRelevance);
 /// The `FeedbackAddRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FeedbackAddRequest {
@@ -3568,7 +3568,7 @@ impl crate::OpenEnum for FeedbackAddRequestRating {
 crate::__impl_open_enum!(FeedbackAddRequestRating);
 /// The `FeedbackUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FeedbackUpdateRequest {
@@ -3796,7 +3796,7 @@ impl crate::OpenEnum for FieldConfigEntityType {
 crate::__impl_open_enum!(FieldConfigEntityType);
 /// The `FieldConfigs` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FieldConfigs {
@@ -4023,7 +4023,7 @@ impl serde::Serialize for FieldMapping {
 }
 /// The `FileSpecificationTemplate` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileSpecificationTemplate {
@@ -4268,7 +4268,7 @@ impl crate::OpenEnum for FileSpecificationTemplateDelimiter {
 crate::__impl_open_enum!(FileSpecificationTemplateDelimiter);
 /// The `FileSpecificationTemplateEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileSpecificationTemplateEntityListing {
@@ -4365,7 +4365,7 @@ impl serde::Serialize for FileSpecificationTemplateEntityListing {
 }
 /// The `FileUploadMode` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileUploadMode {
@@ -4428,7 +4428,7 @@ impl serde::Serialize for FileUploadMode {
 }
 /// The `FileUploadSettings` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileUploadSettings {
@@ -4495,7 +4495,7 @@ impl serde::Serialize for FileUploadSettings {
 }
 /// The `Filter` definition of the spec.
 ///
-/// Available with any of the features `organization-authorization`.
+/// Available with the `organization-authorization` feature.
 #[cfg(feature = "organization-authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filter {
@@ -4583,7 +4583,7 @@ impl serde::Serialize for Filter {
 }
 /// The `FilterPreviewResponse` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FilterPreviewResponse {
@@ -4652,7 +4652,7 @@ impl serde::Serialize for FilterPreviewResponse {
 }
 /// The `FinishWebAuthnRegistrationRequest` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FinishWebAuthnRegistrationRequest {
@@ -4728,7 +4728,7 @@ impl serde::Serialize for FinishWebAuthnRegistrationRequest {
 }
 /// The `FixedAvailability` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FixedAvailability {
@@ -4795,7 +4795,7 @@ impl serde::Serialize for FixedAvailability {
 }
 /// The `FlattenedJsonSchemaDocument` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlattenedJsonSchemaDocument {
@@ -8714,7 +8714,7 @@ impl crate::OpenEnum for FlowAsyncAggregationQueryAlternateTimeDimension {
 crate::__impl_open_enum!(FlowAsyncAggregationQueryAlternateTimeDimension);
 /// The `FlowCharacteristics` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowCharacteristics {
@@ -8819,7 +8819,7 @@ impl serde::Serialize for FlowCharacteristics {
 }
 /// The `FlowDiagnosticInfo` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowDiagnosticInfo {
@@ -8876,7 +8876,7 @@ impl serde::Serialize for FlowDiagnosticInfo {
 }
 /// The `FlowDivisionView` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowDivisionView {
@@ -9116,7 +9116,7 @@ impl crate::OpenEnum for FlowDivisionViewType {
 crate::__impl_open_enum!(FlowDivisionViewType);
 /// The `FlowDivisionViewEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowDivisionViewEntityListing {
@@ -9213,7 +9213,7 @@ impl serde::Serialize for FlowDivisionViewEntityListing {
 }
 /// The `FlowEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowEntityListing {
@@ -9310,7 +9310,7 @@ impl serde::Serialize for FlowEntityListing {
 }
 /// The `FlowExecutionAggregateDataContainer` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowExecutionAggregateDataContainer {
@@ -9369,7 +9369,7 @@ impl serde::Serialize for FlowExecutionAggregateDataContainer {
 }
 /// The `FlowExecutionAggregateQueryClause` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowExecutionAggregateQueryClause {
@@ -9476,7 +9476,7 @@ impl crate::OpenEnum for FlowExecutionAggregateQueryClauseType {
 crate::__impl_open_enum!(FlowExecutionAggregateQueryClauseType);
 /// The `FlowExecutionAggregateQueryFilter` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowExecutionAggregateQueryFilter {
@@ -9582,7 +9582,7 @@ impl crate::OpenEnum for FlowExecutionAggregateQueryFilterType {
 crate::__impl_open_enum!(FlowExecutionAggregateQueryFilterType);
 /// The `FlowExecutionAggregateQueryPredicate` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowExecutionAggregateQueryPredicate {
@@ -9785,7 +9785,7 @@ impl crate::OpenEnum for FlowExecutionAggregateQueryPredicateOperator {
 crate::__impl_open_enum!(FlowExecutionAggregateQueryPredicateOperator);
 /// The `FlowExecutionAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowExecutionAggregateQueryResponse {
@@ -9840,7 +9840,7 @@ impl serde::Serialize for FlowExecutionAggregateQueryResponse {
 }
 /// The `FlowExecutionAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowExecutionAggregationQuery {
@@ -10143,7 +10143,7 @@ impl crate::OpenEnum for FlowExecutionAggregationSortFunction {
 crate::__impl_open_enum!(FlowExecutionAggregationSortFunction);
 /// The `FlowExecutionAggregationView` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowExecutionAggregationView {
@@ -10292,7 +10292,7 @@ impl crate::OpenEnum for FlowExecutionAggregationViewFunction {
 crate::__impl_open_enum!(FlowExecutionAggregationViewFunction);
 /// The `FlowExecutionAsyncAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowExecutionAsyncAggregateQueryResponse {
@@ -10351,7 +10351,7 @@ impl serde::Serialize for FlowExecutionAsyncAggregateQueryResponse {
 }
 /// The `FlowExecutionAsyncAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowExecutionAsyncAggregationQuery {
@@ -10502,7 +10502,7 @@ impl crate::OpenEnum for FlowExecutionAsyncAggregationQueryAlternateTimeDimensio
 crate::__impl_open_enum!(FlowExecutionAsyncAggregationQueryAlternateTimeDimension);
 /// The `FlowExecutionDataQueryResult` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowExecutionDataQueryResult {
@@ -10739,7 +10739,7 @@ impl crate::OpenEnum for FlowExecutionDataQueryResultFlowType {
 crate::__impl_open_enum!(FlowExecutionDataQueryResultFlowType);
 /// The `FlowExecutionLaunchRequest` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowExecutionLaunchRequest {
@@ -10812,7 +10812,7 @@ impl serde::Serialize for FlowExecutionLaunchRequest {
 }
 /// The `FlowExecutionLaunchResponse` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowExecutionLaunchResponse {
@@ -10879,7 +10879,7 @@ impl serde::Serialize for FlowExecutionLaunchResponse {
 }
 /// The `FlowHealth` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowHealth {
@@ -10946,7 +10946,7 @@ impl serde::Serialize for FlowHealth {
 }
 /// The `FlowHealthErrorInfo` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowHealthErrorInfo {
@@ -11017,7 +11017,7 @@ impl serde::Serialize for FlowHealthErrorInfo {
 }
 /// The `FlowHealthIntent` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowHealthIntent {
@@ -11202,7 +11202,7 @@ impl crate::OpenEnum for FlowHealthIntentLanguage {
 crate::__impl_open_enum!(FlowHealthIntentLanguage);
 /// The `FlowHealthIntentInfo` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowHealthIntentInfo {
@@ -11269,7 +11269,7 @@ impl serde::Serialize for FlowHealthIntentInfo {
 }
 /// The `FlowHealthIntentUtterance` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowHealthIntentUtterance {
@@ -11352,7 +11352,7 @@ impl serde::Serialize for FlowHealthIntentUtterance {
 }
 /// The `FlowHealthIntentVersionInfo` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowHealthIntentVersionInfo {
@@ -11415,7 +11415,7 @@ impl serde::Serialize for FlowHealthIntentVersionInfo {
 }
 /// The `FlowHealthUtterance` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowHealthUtterance {
@@ -11616,7 +11616,7 @@ impl crate::OpenEnum for FlowHealthUtteranceLanguage {
 crate::__impl_open_enum!(FlowHealthUtteranceLanguage);
 /// The `FlowHealthVersionInfo` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowHealthVersionInfo {
@@ -11675,7 +11675,7 @@ impl serde::Serialize for FlowHealthVersionInfo {
 }
 /// The `FlowLogLevel` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowLogLevel {
@@ -11794,7 +11794,7 @@ impl crate::OpenEnum for FlowLogLevelLevel {
 crate::__impl_open_enum!(FlowLogLevelLevel);
 /// The `FlowLogLevelCharacteristicsDefinition` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowLogLevelCharacteristicsDefinition {
@@ -11917,7 +11917,7 @@ impl crate::OpenEnum for FlowLogLevelCharacteristicsDefinitionMinimumLevel {
 crate::__impl_open_enum!(FlowLogLevelCharacteristicsDefinitionMinimumLevel);
 /// The `FlowLogLevelCharacteristicsDefinitions` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowLogLevelCharacteristicsDefinitions {
@@ -11976,7 +11976,7 @@ impl serde::Serialize for FlowLogLevelCharacteristicsDefinitions {
 }
 /// The `FlowLogLevelRequest` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowLogLevelRequest {
@@ -12045,7 +12045,7 @@ impl serde::Serialize for FlowLogLevelRequest {
 }
 /// The `FlowMilestone` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowMilestone {
@@ -12122,7 +12122,7 @@ impl serde::Serialize for FlowMilestone {
 }
 /// The `FlowMilestoneDivisionView` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowMilestoneDivisionView {
@@ -12195,7 +12195,7 @@ impl serde::Serialize for FlowMilestoneDivisionView {
 }
 /// The `FlowMilestoneDivisionViewEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowMilestoneDivisionViewEntityListing {
@@ -12292,7 +12292,7 @@ impl serde::Serialize for FlowMilestoneDivisionViewEntityListing {
 }
 /// The `FlowMilestoneListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowMilestoneListing {
@@ -12980,7 +12980,7 @@ impl serde::Serialize for FlowObservationQueryResponse {
 }
 /// The `FlowOutcome` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowOutcome {
@@ -13061,7 +13061,7 @@ impl serde::Serialize for FlowOutcome {
 }
 /// The `FlowOutcomeDivisionView` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowOutcomeDivisionView {
@@ -13134,7 +13134,7 @@ impl serde::Serialize for FlowOutcomeDivisionView {
 }
 /// The `FlowOutcomeDivisionViewEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowOutcomeDivisionViewEntityListing {
@@ -13231,7 +13231,7 @@ impl serde::Serialize for FlowOutcomeDivisionViewEntityListing {
 }
 /// The `FlowOutcomeListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowOutcomeListing {
@@ -13328,7 +13328,7 @@ impl serde::Serialize for FlowOutcomeListing {
 }
 /// The `FlowPaths` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowPaths {
@@ -13476,7 +13476,7 @@ impl crate::OpenEnum for FlowPathsCategory {
 crate::__impl_open_enum!(FlowPathsCategory);
 /// The `FlowPathsElement` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowPathsElement {
@@ -13737,7 +13737,7 @@ impl crate::OpenEnum for FlowPathsElementFlowOutcomeValue {
 crate::__impl_open_enum!(FlowPathsElementFlowOutcomeValue);
 /// The `FlowPathsFlowDetails` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowPathsFlowDetails {
@@ -13890,7 +13890,7 @@ impl crate::OpenEnum for FlowPathsFlowDetailsType {
 crate::__impl_open_enum!(FlowPathsFlowDetailsType);
 /// The `FlowPathsFlowFilter` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowPathsFlowFilter {
@@ -13951,7 +13951,7 @@ impl serde::Serialize for FlowPathsFlowFilter {
 }
 /// The `FlowPathsQuery` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowPathsQuery {
@@ -14091,7 +14091,7 @@ impl crate::OpenEnum for FlowPathsQueryCategory {
 crate::__impl_open_enum!(FlowPathsQueryCategory);
 /// The `FlowResultEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowResultEntityListing {
@@ -14188,7 +14188,7 @@ impl serde::Serialize for FlowResultEntityListing {
 }
 /// The `FlowRuntimeExecution` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowRuntimeExecution {
@@ -14363,7 +14363,7 @@ impl crate::OpenEnum for FlowRuntimeExecutionStatus {
 crate::__impl_open_enum!(FlowRuntimeExecutionStatus);
 /// The `FlowSettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowSettingsResponse {
@@ -14582,7 +14582,7 @@ impl crate::OpenEnum for FlowSettingsResponseType {
 crate::__impl_open_enum!(FlowSettingsResponseType);
 /// The `FlowSettingsResponseEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowSettingsResponseEntityListing {
@@ -14899,7 +14899,7 @@ impl crate::OpenEnum for FlowVersionType {
 crate::__impl_open_enum!(FlowVersionType);
 /// The `FlowVersionEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowVersionEntityListing {
@@ -14996,7 +14996,7 @@ impl serde::Serialize for FlowVersionEntityListing {
 }
 /// The `FlowsQueryCriteriaResponse` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowsQueryCriteriaResponse {
@@ -15200,7 +15200,7 @@ impl crate::OpenEnum for FollowersFilterOperator {
 crate::__impl_open_enum!(FollowersFilterOperator);
 /// The `FooterTemplate` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FooterTemplate {
@@ -15296,7 +15296,7 @@ impl crate::OpenEnum for FooterTemplateType {
 crate::__impl_open_enum!(FooterTemplateType);
 /// The `ForecastAbandonRateResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ForecastAbandonRateResponse {
@@ -15353,7 +15353,7 @@ impl serde::Serialize for ForecastAbandonRateResponse {
 }
 /// The `ForecastAverageSpeedOfAnswerResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ForecastAverageSpeedOfAnswerResponse {
@@ -15410,7 +15410,7 @@ impl serde::Serialize for ForecastAverageSpeedOfAnswerResponse {
 }
 /// The `ForecastInputPlanningGroupData` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ForecastInputPlanningGroupData {
@@ -15493,7 +15493,7 @@ impl serde::Serialize for ForecastInputPlanningGroupData {
 }
 /// The `ForecastMetadata` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ForecastMetadata {
@@ -15614,7 +15614,7 @@ impl crate::OpenEnum for ForecastMetadataSource {
 crate::__impl_open_enum!(ForecastMetadataSource);
 /// The `ForecastPlanningGroupData` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ForecastPlanningGroupData {
@@ -15719,7 +15719,7 @@ impl serde::Serialize for ForecastPlanningGroupData {
 }
 /// The `ForecastPlanningGroupResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ForecastPlanningGroupResponse {
@@ -15790,7 +15790,7 @@ impl serde::Serialize for ForecastPlanningGroupResponse {
 }
 /// The `ForecastPlanningGroupsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ForecastPlanningGroupsResponse {
@@ -15855,7 +15855,7 @@ impl serde::Serialize for ForecastPlanningGroupsResponse {
 }
 /// The `ForecastServiceGoalTemplateImpactOverrideResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ForecastServiceGoalTemplateImpactOverrideResponse {
@@ -15923,7 +15923,7 @@ impl serde::Serialize for ForecastServiceGoalTemplateImpactOverrideResponse {
 }
 /// The `ForecastServiceGoalTemplateResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ForecastServiceGoalTemplateResponse {
@@ -15994,7 +15994,7 @@ impl serde::Serialize for ForecastServiceGoalTemplateResponse {
 }
 /// The `ForecastServiceLevelResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ForecastServiceLevelResponse {
@@ -16057,7 +16057,7 @@ impl serde::Serialize for ForecastServiceLevelResponse {
 }
 /// The `ForecastSourceDayPointer` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ForecastSourceDayPointer {
@@ -16198,7 +16198,7 @@ impl crate::OpenEnum for ForecastSourceDayPointerDayOfWeek {
 crate::__impl_open_enum!(ForecastSourceDayPointerDayOfWeek);
 /// The `Form` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Form {
@@ -16315,7 +16315,7 @@ impl serde::Serialize for Form {
 }
 /// The `FormDatePicker` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FormDatePicker {
@@ -16394,7 +16394,7 @@ impl serde::Serialize for FormDatePicker {
 }
 /// The `FormIntroduction` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FormIntroduction {
@@ -16478,7 +16478,7 @@ impl serde::Serialize for FormIntroduction {
 }
 /// The `FormListPicker` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FormListPicker {
@@ -16543,7 +16543,7 @@ impl serde::Serialize for FormListPicker {
 }
 /// The `FormListPickerItem` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FormListPickerItem {
@@ -16612,7 +16612,7 @@ impl serde::Serialize for FormListPickerItem {
 }
 /// The `FormListPickerSection` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FormListPickerSection {
@@ -16696,7 +16696,7 @@ impl serde::Serialize for FormListPickerSection {
 }
 /// The `FormMessage` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FormMessage {
@@ -16765,7 +16765,7 @@ impl serde::Serialize for FormMessage {
 }
 /// The `FormPage` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FormPage {
@@ -16846,7 +16846,7 @@ impl serde::Serialize for FormPage {
 }
 /// The `FormPageComponent` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FormPageComponent {
@@ -16979,7 +16979,7 @@ impl crate::OpenEnum for FormPageComponentFormComponentType {
 crate::__impl_open_enum!(FormPageComponentFormComponentType);
 /// The `Format` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Format {
@@ -17034,7 +17034,7 @@ impl serde::Serialize for Format {
 }
 /// The `FormsTrackTrigger` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FormsTrackTrigger {
@@ -17147,7 +17147,7 @@ impl serde::Serialize for FormsTrackTrigger {
 }
 /// The `FreeTrialLimit` definition of the spec.
 ///
-/// Available with any of the features `organization`.
+/// Available with the `organization` feature.
 #[cfg(feature = "organization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FreeTrialLimit {
@@ -17216,7 +17216,7 @@ impl serde::Serialize for FreeTrialLimit {
 }
 /// The `FreeTrialLimitDocs` definition of the spec.
 ///
-/// Available with any of the features `organization`.
+/// Available with the `organization` feature.
 #[cfg(feature = "organization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FreeTrialLimitDocs {
@@ -17271,7 +17271,7 @@ impl serde::Serialize for FreeTrialLimitDocs {
 }
 /// The `FreeTrialNamespace` definition of the spec.
 ///
-/// Available with any of the features `organization`.
+/// Available with the `organization` feature.
 #[cfg(feature = "organization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FreeTrialNamespace {
@@ -17334,7 +17334,7 @@ impl serde::Serialize for FreeTrialNamespace {
 }
 /// The `FromEmailAddress` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FromEmailAddress {
@@ -17403,7 +17403,7 @@ impl serde::Serialize for FromEmailAddress {
 }
 /// The `FullDayTimeOffMarker` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FullDayTimeOffMarker {
@@ -17484,7 +17484,7 @@ impl serde::Serialize for FullDayTimeOffMarker {
 }
 /// The `Function` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Function {
@@ -17588,7 +17588,7 @@ impl serde::Serialize for Function {
 }
 /// The `FunctionConfig` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FunctionConfig {
@@ -17663,7 +17663,7 @@ impl serde::Serialize for FunctionConfig {
 }
 /// The `FunctionRuntime` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FunctionRuntime {
@@ -17919,7 +17919,7 @@ impl serde::Serialize for FunctionUploadResponse {
 }
 /// The `FunctionZipConfig` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FunctionZipConfig {

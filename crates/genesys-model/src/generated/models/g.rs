@@ -5,7 +5,7 @@
 use super::*;
 /// The `GDPRJourneyCustomer` definition of the spec.
 ///
-/// Available with any of the features `general-data-protection-regulation`.
+/// Available with the `general-data-protection-regulation` feature.
 #[cfg(feature = "general-data-protection-regulation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GDPRJourneyCustomer {
@@ -64,7 +64,7 @@ impl serde::Serialize for GDPRJourneyCustomer {
 }
 /// The `GDPRRequest` definition of the spec.
 ///
-/// Available with any of the features `general-data-protection-regulation`.
+/// Available with the `general-data-protection-regulation` feature.
 #[cfg(feature = "general-data-protection-regulation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GDPRRequest {
@@ -305,7 +305,7 @@ impl crate::OpenEnum for GDPRRequestStatus {
 crate::__impl_open_enum!(GDPRRequestStatus);
 /// The `GDPRRequestEntityListing` definition of the spec.
 ///
-/// Available with any of the features `general-data-protection-regulation`.
+/// Available with the `general-data-protection-regulation` feature.
 #[cfg(feature = "general-data-protection-regulation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GDPRRequestEntityListing {
@@ -402,7 +402,7 @@ impl serde::Serialize for GDPRRequestEntityListing {
 }
 /// The `GDPRSubject` definition of the spec.
 ///
-/// Available with any of the features `general-data-protection-regulation`.
+/// Available with the `general-data-protection-regulation` feature.
 #[cfg(feature = "general-data-protection-regulation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GDPRSubject {
@@ -497,7 +497,7 @@ impl serde::Serialize for GDPRSubject {
 }
 /// The `GDPRSubjectEntityListing` definition of the spec.
 ///
-/// Available with any of the features `general-data-protection-regulation`.
+/// Available with the `general-data-protection-regulation` feature.
 #[cfg(feature = "general-data-protection-regulation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GDPRSubjectEntityListing {
@@ -594,7 +594,7 @@ impl serde::Serialize for GDPRSubjectEntityListing {
 }
 /// The `GKNDocumentationResult` definition of the spec.
 ///
-/// Available with any of the features `search`.
+/// Available with the `search` feature.
 #[cfg(feature = "search")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GKNDocumentationResult {
@@ -667,7 +667,7 @@ impl serde::Serialize for GKNDocumentationResult {
 }
 /// The `GKNDocumentationSearchCriteria` definition of the spec.
 ///
-/// Available with any of the features `search`.
+/// Available with the `search` feature.
 #[cfg(feature = "search")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GKNDocumentationSearchCriteria {
@@ -834,7 +834,7 @@ impl crate::OpenEnum for GKNDocumentationSearchCriteriaType {
 crate::__impl_open_enum!(GKNDocumentationSearchCriteriaType);
 /// The `GKNDocumentationSearchRequest` definition of the spec.
 ///
-/// Available with any of the features `search`.
+/// Available with the `search` feature.
 #[cfg(feature = "search")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GKNDocumentationSearchRequest {
@@ -954,7 +954,7 @@ impl crate::OpenEnum for GKNDocumentationSearchRequestSortOrder {
 crate::__impl_open_enum!(GKNDocumentationSearchRequestSortOrder);
 /// The `GKNDocumentationSearchResponse` definition of the spec.
 ///
-/// Available with any of the features `search`.
+/// Available with the `search` feature.
 #[cfg(feature = "search")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GKNDocumentationSearchResponse {
@@ -1086,7 +1086,7 @@ impl serde::Serialize for GKNDocumentationSearchResponse {
 }
 /// The `GSuite` definition of the spec.
 ///
-/// Available with any of the features `identity-provider`.
+/// Available with the `identity-provider` feature.
 #[cfg(feature = "identity-provider")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GSuite {
@@ -1578,7 +1578,7 @@ crate::__impl_open_enum!(
 );
 /// The `GamificationStatus` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GamificationStatus {
@@ -1659,7 +1659,7 @@ impl serde::Serialize for GamificationStatus {
 }
 /// The `GenAIPhrasesJob` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenAIPhrasesJob {
@@ -1783,7 +1783,7 @@ impl crate::OpenEnum for GenAIPhrasesJobState {
 crate::__impl_open_enum!(GenAIPhrasesJobState);
 /// The `GenAIPhrasesJobRequest` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenAIPhrasesJobRequest {
@@ -1844,7 +1844,7 @@ impl serde::Serialize for GenAIPhrasesJobRequest {
 }
 /// The `GenAIPhrasesJobTopic` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenAIPhrasesJobTopic {
@@ -1922,7 +1922,7 @@ impl serde::Serialize for GenAIPhrasesJobTopic {
 }
 /// The `GenAIPhrasesJobs` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenAIPhrasesJobs {
@@ -2096,7 +2096,7 @@ impl crate::OpenEnum for GenAIPhrasesJobsEntityType {
 crate::__impl_open_enum!(GenAIPhrasesJobsEntityType);
 /// The `GeneralProgramJob` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GeneralProgramJob {
@@ -2212,7 +2212,7 @@ impl crate::OpenEnum for GeneralProgramJobState {
 crate::__impl_open_enum!(GeneralProgramJobState);
 /// The `GeneralProgramJobRequest` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GeneralProgramJobRequest {
@@ -2548,7 +2548,7 @@ impl crate::OpenEnum for GeneralProgramJobRequestMode {
 crate::__impl_open_enum!(GeneralProgramJobRequestMode);
 /// The `GeneralTopic` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GeneralTopic {
@@ -2603,7 +2603,7 @@ impl serde::Serialize for GeneralTopic {
 }
 /// The `GeneralTopicsEntityListing` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GeneralTopicsEntityListing {
@@ -2658,7 +2658,7 @@ impl serde::Serialize for GeneralTopicsEntityListing {
 }
 /// The `GenerateBuForecastRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenerateBuForecastRequest {
@@ -2738,7 +2738,7 @@ impl serde::Serialize for GenerateBuForecastRequest {
 }
 /// The `GenerateGuideContentRequest` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenerateGuideContentRequest {
@@ -2797,7 +2797,7 @@ impl serde::Serialize for GenerateGuideContentRequest {
 }
 /// The `GenerateMeetingIdRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenerateMeetingIdRequest {
@@ -2872,7 +2872,7 @@ impl serde::Serialize for GenerateMeetingIdRequest {
 }
 /// The `GeneratedGuideContent` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GeneratedGuideContent {
@@ -2935,7 +2935,7 @@ impl serde::Serialize for GeneratedGuideContent {
 }
 /// The `GenericDataIngestionRuleResponse` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenericDataIngestionRuleResponse {
@@ -3096,7 +3096,7 @@ impl crate::OpenEnum for GenericDataIngestionRuleResponseStatus {
 crate::__impl_open_enum!(GenericDataIngestionRuleResponseStatus);
 /// The `GenericDataIngestionRuleResponseEntityListing` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenericDataIngestionRuleResponseEntityListing {
@@ -3193,7 +3193,7 @@ impl serde::Serialize for GenericDataIngestionRuleResponseEntityListing {
 }
 /// The `GenericSAML` definition of the spec.
 ///
-/// Available with any of the features `identity-provider`.
+/// Available with the `identity-provider` feature.
 #[cfg(feature = "identity-provider")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenericSAML {
@@ -3577,7 +3577,7 @@ impl serde::Serialize for GenericTemplate {
 }
 /// The `GenesysBotConnector` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenesysBotConnector {
@@ -3929,7 +3929,7 @@ impl serde::Serialize for GeolocationSettings {
 }
 /// The `GetAgentsWorkPlansRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAgentsWorkPlansRequest {
@@ -4010,7 +4010,7 @@ impl serde::Serialize for GetAgentsWorkPlansRequest {
 }
 /// The `GetAlertQuery` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAlertQuery {
@@ -4361,7 +4361,7 @@ impl crate::OpenEnum for GetAlertQuerySortOrder {
 crate::__impl_open_enum!(GetAlertQuerySortOrder);
 /// The `GetCelebrationListing` definition of the spec.
 ///
-/// Available with any of the features `employee-engagement`.
+/// Available with the `employee-engagement` feature.
 #[cfg(feature = "employee-engagement")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetCelebrationListing {
@@ -4458,7 +4458,7 @@ impl serde::Serialize for GetCelebrationListing {
 }
 /// The `GetContestsEssentialsListing` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetContestsEssentialsListing {
@@ -4555,7 +4555,7 @@ impl serde::Serialize for GetContestsEssentialsListing {
 }
 /// The `GetExternalEventsResponse` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetExternalEventsResponse {
@@ -4610,7 +4610,7 @@ impl serde::Serialize for GetExternalEventsResponse {
 }
 /// The `GetFlowExecutionDataJobResult` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetFlowExecutionDataJobResult {
@@ -4731,7 +4731,7 @@ impl crate::OpenEnum for GetFlowExecutionDataJobResultJobState {
 crate::__impl_open_enum!(GetFlowExecutionDataJobResultJobState);
 /// The `GetMetricDefinitionsResponse` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetMetricDefinitionsResponse {
@@ -4794,7 +4794,7 @@ impl serde::Serialize for GetMetricDefinitionsResponse {
 }
 /// The `GetMetricResponse` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetMetricResponse {
@@ -4857,7 +4857,7 @@ impl serde::Serialize for GetMetricResponse {
 }
 /// The `GetMetricsResponse` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetMetricsResponse {
@@ -4920,7 +4920,7 @@ impl serde::Serialize for GetMetricsResponse {
 }
 /// The `GetProfilesResponse` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetProfilesResponse {
@@ -4983,7 +4983,7 @@ impl serde::Serialize for GetProfilesResponse {
 }
 /// The `GetRulesQuery` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetRulesQuery {
@@ -5338,7 +5338,7 @@ impl crate::OpenEnum for GetRulesQueryNameSearchType {
 crate::__impl_open_enum!(GetRulesQueryNameSearchType);
 /// The `GetTemplatesResponse` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetTemplatesResponse {
@@ -5522,7 +5522,7 @@ impl crate::OpenEnum for GetUploadSourceUrlJobStatusResponseStatus {
 crate::__impl_open_enum!(GetUploadSourceUrlJobStatusResponseStatus);
 /// The `GoogleAuthToken` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GoogleAuthToken {
@@ -5627,7 +5627,7 @@ impl serde::Serialize for GoogleAuthToken {
 }
 /// The `GoogleAuthTokenReference` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GoogleAuthTokenReference {
@@ -5688,7 +5688,7 @@ impl serde::Serialize for GoogleAuthTokenReference {
 }
 /// The `GoogleAuthTokenRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GoogleAuthTokenRequest {
@@ -5760,7 +5760,7 @@ impl serde::Serialize for GoogleAuthTokenRequest {
 }
 /// The `GoogleBusinessProfileAccount` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GoogleBusinessProfileAccount {
@@ -5830,7 +5830,7 @@ impl serde::Serialize for GoogleBusinessProfileAccount {
 }
 /// The `GoogleBusinessProfileAccountListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GoogleBusinessProfileAccountListing {
@@ -5885,7 +5885,7 @@ impl serde::Serialize for GoogleBusinessProfileAccountListing {
 }
 /// The `GoogleBusinessProfileAccountReference` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GoogleBusinessProfileAccountReference {
@@ -5946,7 +5946,7 @@ impl serde::Serialize for GoogleBusinessProfileAccountReference {
 }
 /// The `GoogleBusinessProfileDataIngestionRuleRequest` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GoogleBusinessProfileDataIngestionRuleRequest {
@@ -6037,7 +6037,7 @@ impl serde::Serialize for GoogleBusinessProfileDataIngestionRuleRequest {
 }
 /// The `GoogleBusinessProfileDataIngestionRuleResponse` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GoogleBusinessProfileDataIngestionRuleResponse {
@@ -6202,7 +6202,7 @@ impl crate::OpenEnum for GoogleBusinessProfileDataIngestionRuleResponseStatus {
 crate::__impl_open_enum!(GoogleBusinessProfileDataIngestionRuleResponseStatus);
 /// The `GoogleBusinessProfileDataIngestionRuleVersionResponse` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GoogleBusinessProfileDataIngestionRuleVersionResponse {
@@ -6368,7 +6368,7 @@ impl crate::OpenEnum for GoogleBusinessProfileDataIngestionRuleVersionResponseSt
 crate::__impl_open_enum!(GoogleBusinessProfileDataIngestionRuleVersionResponseStatus);
 /// The `GoogleBusinessProfileDataIngestionRuleVersionResponseEntityListing` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GoogleBusinessProfileDataIngestionRuleVersionResponseEntityListing {
@@ -6470,7 +6470,7 @@ for GoogleBusinessProfileDataIngestionRuleVersionResponseEntityListing {
 }
 /// The `GoogleBusinessProfileOpenIntegration` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GoogleBusinessProfileOpenIntegration {
@@ -6643,7 +6643,7 @@ impl crate::OpenEnum for GoogleBusinessProfileOpenIntegrationCreateStatus {
 crate::__impl_open_enum!(GoogleBusinessProfileOpenIntegrationCreateStatus);
 /// The `GoogleBusinessProfileOpenIntegrationRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GoogleBusinessProfileOpenIntegrationRequest {
@@ -6738,7 +6738,7 @@ impl serde::Serialize for GoogleBusinessProfileOpenIntegrationRequest {
 }
 /// The `GoogleBusinessProfileOpenIntegrationUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GoogleBusinessProfileOpenIntegrationUpdateRequest {
@@ -6919,7 +6919,7 @@ impl serde::Serialize for GoogleDialogflowConfig {
 }
 /// The `GoogleDialogflowCustomSettings` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GoogleDialogflowCustomSettings {
@@ -6994,7 +6994,7 @@ impl serde::Serialize for GoogleDialogflowCustomSettings {
 }
 /// The `GoogleOAuthSettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GoogleOAuthSettingsResponse {
@@ -7064,7 +7064,7 @@ impl serde::Serialize for GoogleOAuthSettingsResponse {
 }
 /// The `Grammar` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Grammar {
@@ -7135,7 +7135,7 @@ impl serde::Serialize for Grammar {
 }
 /// The `GrammarFileUploadRequest` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GrammarFileUploadRequest {
@@ -7227,7 +7227,7 @@ impl crate::OpenEnum for GrammarFileUploadRequestFileType {
 crate::__impl_open_enum!(GrammarFileUploadRequestFileType);
 /// The `GrammarLanguage` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GrammarLanguage {
@@ -7314,7 +7314,7 @@ impl serde::Serialize for GrammarLanguage {
 }
 /// The `GrammarLanguageFileMetadata` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GrammarLanguageFileMetadata {
@@ -7422,7 +7422,7 @@ impl crate::OpenEnum for GrammarLanguageFileMetadataFileType {
 crate::__impl_open_enum!(GrammarLanguageFileMetadataFileType);
 /// The `GrammarLanguageUpdate` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GrammarLanguageUpdate {
@@ -7485,7 +7485,7 @@ impl serde::Serialize for GrammarLanguageUpdate {
 }
 /// The `GrammarListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GrammarListing {
@@ -7582,7 +7582,7 @@ impl serde::Serialize for GrammarListing {
 }
 /// The `Graph` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Graph {
@@ -7641,7 +7641,7 @@ impl serde::Serialize for Graph {
 }
 /// The `GraphApiSettings` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GraphApiSettings {
@@ -7759,7 +7759,7 @@ impl crate::OpenEnum for GraphApiSettingsStatus {
 crate::__impl_open_enum!(GraphApiSettingsStatus);
 /// The `GraphEdge` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GraphEdge {
@@ -7818,7 +7818,7 @@ impl serde::Serialize for GraphEdge {
 }
 /// The `GraphSettings` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GraphSettings {
@@ -7889,7 +7889,7 @@ impl serde::Serialize for GraphSettings {
 }
 /// The `GraphVertices` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GraphVertices {
@@ -7948,7 +7948,7 @@ impl serde::Serialize for GraphVertices {
 }
 /// The `Greeting` definition of the spec.
 ///
-/// Available with any of the features `greetings`.
+/// Available with the `greetings` feature.
 #[cfg(feature = "greetings")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Greeting {
@@ -8149,7 +8149,7 @@ impl crate::OpenEnum for GreetingOwnerType {
 crate::__impl_open_enum!(GreetingOwnerType);
 /// The `GreetingAudioFile` definition of the spec.
 ///
-/// Available with any of the features `greetings`.
+/// Available with the `greetings` feature.
 #[cfg(feature = "greetings")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GreetingAudioFile {
@@ -8222,7 +8222,7 @@ impl serde::Serialize for GreetingAudioFile {
 }
 /// The `GreetingListing` definition of the spec.
 ///
-/// Available with any of the features `greetings`.
+/// Available with the `greetings` feature.
 #[cfg(feature = "greetings")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GreetingListing {
@@ -8319,7 +8319,7 @@ impl serde::Serialize for GreetingListing {
 }
 /// The `GreetingMediaInfo` definition of the spec.
 ///
-/// Available with any of the features `greetings`.
+/// Available with the `greetings` feature.
 #[cfg(feature = "greetings")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GreetingMediaInfo {
@@ -8384,7 +8384,7 @@ impl serde::Serialize for GreetingMediaInfo {
 }
 /// The `GreetingOwner` definition of the spec.
 ///
-/// Available with any of the features `greetings`.
+/// Available with the `greetings` feature.
 #[cfg(feature = "greetings")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GreetingOwner {
@@ -9053,7 +9053,7 @@ impl crate::OpenEnum for GroupVisibility {
 crate::__impl_open_enum!(GroupVisibility);
 /// The `GroupByAttribute` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupByAttribute {
@@ -9513,7 +9513,7 @@ impl crate::OpenEnum for GroupContactMediaType {
 crate::__impl_open_enum!(GroupContactMediaType);
 /// The `GroupCreate` definition of the spec.
 ///
-/// Available with any of the features `groups`.
+/// Available with the `groups` feature.
 #[cfg(feature = "groups")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupCreate {
@@ -9807,7 +9807,7 @@ impl crate::OpenEnum for GroupCreateVisibility {
 crate::__impl_open_enum!(GroupCreateVisibility);
 /// The `GroupEmailPolicy` definition of the spec.
 ///
-/// Available with any of the features `voicemail`.
+/// Available with the `voicemail` feature.
 #[cfg(feature = "voicemail")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupEmailPolicy {
@@ -9870,7 +9870,7 @@ impl serde::Serialize for GroupEmailPolicy {
 }
 /// The `GroupEntityListing` definition of the spec.
 ///
-/// Available with any of the features `groups`.
+/// Available with the `groups` feature.
 #[cfg(feature = "groups")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupEntityListing {
@@ -9967,7 +9967,7 @@ impl serde::Serialize for GroupEntityListing {
 }
 /// The `GroupMembersUpdate` definition of the spec.
 ///
-/// Available with any of the features `groups`.
+/// Available with the `groups` feature.
 #[cfg(feature = "groups")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupMembersUpdate {
@@ -10034,7 +10034,7 @@ impl serde::Serialize for GroupMembersUpdate {
 }
 /// The `GroupProfile` definition of the spec.
 ///
-/// Available with any of the features `groups`.
+/// Available with the `groups` feature.
 #[cfg(feature = "groups")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupProfile {
@@ -10164,7 +10164,7 @@ impl crate::OpenEnum for GroupProfileState {
 crate::__impl_open_enum!(GroupProfileState);
 /// The `GroupProfileEntityListing` definition of the spec.
 ///
-/// Available with any of the features `groups`.
+/// Available with the `groups` feature.
 #[cfg(feature = "groups")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupProfileEntityListing {
@@ -10585,7 +10585,7 @@ impl crate::OpenEnum for GroupSearchRequestSortOrder {
 crate::__impl_open_enum!(GroupSearchRequestSortOrder);
 /// The `GroupSettings` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupSettings {
@@ -10676,7 +10676,7 @@ impl serde::Serialize for GroupSettings {
 }
 /// The `GroupUpdate` definition of the spec.
 ///
-/// Available with any of the features `groups`.
+/// Available with the `groups` feature.
 #[cfg(feature = "groups")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupUpdate {
@@ -11021,7 +11021,7 @@ impl serde::Serialize for GroupsSearchResponse {
 }
 /// The `GuestCategoryReference` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuestCategoryReference {
@@ -11080,7 +11080,7 @@ impl serde::Serialize for GuestCategoryReference {
 }
 /// The `GuestCategoryResponseListing` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuestCategoryResponseListing {
@@ -11151,7 +11151,7 @@ impl serde::Serialize for GuestCategoryResponseListing {
 }
 /// The `GuestResponseCategory` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuestResponseCategory {
@@ -11234,7 +11234,7 @@ impl serde::Serialize for GuestResponseCategory {
 }
 /// The `Guide` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Guide {
@@ -11418,7 +11418,7 @@ impl crate::OpenEnum for GuideSource {
 crate::__impl_open_enum!(GuideSource);
 /// The `GuideContentGenerationJob` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuideContentGenerationJob {
@@ -11534,7 +11534,7 @@ impl crate::OpenEnum for GuideContentGenerationJobStatus {
 crate::__impl_open_enum!(GuideContentGenerationJobStatus);
 /// The `GuideEntityListing` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuideEntityListing {
@@ -11631,7 +11631,7 @@ impl serde::Serialize for GuideEntityListing {
 }
 /// The `GuideJob` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuideJob {
@@ -11743,7 +11743,7 @@ impl crate::OpenEnum for GuideJobStatus {
 crate::__impl_open_enum!(GuideJobStatus);
 /// The `GuideSessionInputEvent` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuideSessionInputEvent {
@@ -11903,7 +11903,7 @@ impl crate::OpenEnum for GuideSessionInputEventMode {
 crate::__impl_open_enum!(GuideSessionInputEventMode);
 /// The `GuideSessionMessage` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuideSessionMessage {
@@ -11999,7 +11999,7 @@ impl crate::OpenEnum for GuideSessionMessageRole {
 crate::__impl_open_enum!(GuideSessionMessageRole);
 /// The `GuideSessionTurnInvocationData` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuideSessionTurnInvocationData {
@@ -12079,7 +12079,7 @@ impl serde::Serialize for GuideSessionTurnInvocationData {
 }
 /// The `GuideSessionTurnInvocationParameters` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuideSessionTurnInvocationParameters {
@@ -12202,7 +12202,7 @@ impl crate::OpenEnum for GuideSessionTurnInvocationParametersType {
 crate::__impl_open_enum!(GuideSessionTurnInvocationParametersType);
 /// The `GuideSessionTurnInvocationResponse` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuideSessionTurnInvocationResponse {
@@ -12281,7 +12281,7 @@ impl serde::Serialize for GuideSessionTurnInvocationResponse {
 }
 /// The `GuideSessionTurnRequest` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuideSessionTurnRequest {
@@ -12379,7 +12379,7 @@ impl serde::Serialize for GuideSessionTurnRequest {
 }
 /// The `GuideSessionTurnRequestContext` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuideSessionTurnRequestContext {
@@ -12456,7 +12456,7 @@ impl serde::Serialize for GuideSessionTurnRequestContext {
 }
 /// The `GuideSessionTurnResponse` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuideSessionTurnResponse {
@@ -12631,7 +12631,7 @@ impl crate::OpenEnum for GuideSessionTurnResponseResult {
 crate::__impl_open_enum!(GuideSessionTurnResponseResult);
 /// The `GuideSessionTurnResponseContext` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuideSessionTurnResponseContext {
@@ -12692,7 +12692,7 @@ impl serde::Serialize for GuideSessionTurnResponseContext {
 }
 /// The `GuideSessionTurnResponseData` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuideSessionTurnResponseData {
@@ -12747,7 +12747,7 @@ impl serde::Serialize for GuideSessionTurnResponseData {
 }
 /// The `GuideSessionVariable` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuideSessionVariable {
@@ -12806,7 +12806,7 @@ impl serde::Serialize for GuideSessionVariable {
 }
 /// The `GuideVersion` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuideVersion {
@@ -12946,7 +12946,7 @@ impl crate::OpenEnum for GuideVersionState {
 crate::__impl_open_enum!(GuideVersionState);
 /// The `GuideVersionPublish` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuideVersionPublish {
@@ -13038,7 +13038,7 @@ impl crate::OpenEnum for GuideVersionPublishState {
 crate::__impl_open_enum!(GuideVersionPublishState);
 /// The `GuideVersionPublishJob` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuideVersionPublishJob {
@@ -13154,7 +13154,7 @@ impl crate::OpenEnum for GuideVersionPublishJobStatus {
 crate::__impl_open_enum!(GuideVersionPublishJobStatus);
 /// The `GuideVersionPublishJobRequest` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuideVersionPublishJobRequest {
@@ -13217,7 +13217,7 @@ impl serde::Serialize for GuideVersionPublishJobRequest {
 }
 /// The `GuideVersionRef` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuideVersionRef {
@@ -13276,7 +13276,7 @@ impl serde::Serialize for GuideVersionRef {
 }
 /// The `GuideVersionResources` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuideVersionResources {

@@ -5,7 +5,7 @@
 use super::*;
 /// The `HeadcountForecast` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HeadcountForecast {
@@ -83,7 +83,7 @@ impl serde::Serialize for HeadcountForecast {
 }
 /// The `HeadcountInterval` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HeadcountInterval {
@@ -153,7 +153,7 @@ impl serde::Serialize for HeadcountInterval {
 }
 /// The `Header` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Header {
@@ -271,7 +271,7 @@ impl serde::Serialize for HeaderEntry {
 }
 /// The `HealthInfo` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HealthInfo {
@@ -397,7 +397,7 @@ impl crate::OpenEnum for HealthInfoStatus {
 crate::__impl_open_enum!(HealthInfoStatus);
 /// The `HelpLink` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HelpLink {
@@ -460,7 +460,7 @@ impl serde::Serialize for HelpLink {
 }
 /// The `HelpSettings` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HelpSettings {
@@ -530,7 +530,7 @@ impl serde::Serialize for HelpSettings {
 }
 /// The `HistoricalAdherenceActuals` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoricalAdherenceActuals {
@@ -696,7 +696,7 @@ impl crate::OpenEnum for HistoricalAdherenceActualsActualActivityCategory {
 crate::__impl_open_enum!(HistoricalAdherenceActualsActualActivityCategory);
 /// The `HistoricalAdherenceDayMetrics` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoricalAdherenceDayMetrics {
@@ -865,7 +865,7 @@ impl serde::Serialize for HistoricalAdherenceDayMetrics {
 }
 /// The `HistoricalAdherenceExceptionInfo` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoricalAdherenceExceptionInfo {
@@ -1343,7 +1343,7 @@ impl crate::OpenEnum for HistoricalAdherenceExceptionInfoImpact {
 crate::__impl_open_enum!(HistoricalAdherenceExceptionInfoImpact);
 /// The `HistoricalAdherenceQueryResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoricalAdherenceQueryResult {
@@ -1504,7 +1504,7 @@ impl crate::OpenEnum for HistoricalAdherenceQueryResultImpact {
 crate::__impl_open_enum!(HistoricalAdherenceQueryResultImpact);
 /// The `HistoricalData` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoricalData {
@@ -1563,7 +1563,7 @@ impl serde::Serialize for HistoricalData {
 }
 /// The `HistoricalDataDeleteEntity` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoricalDataDeleteEntity {
@@ -1659,7 +1659,7 @@ impl crate::OpenEnum for HistoricalDataDeleteEntityStatus {
 crate::__impl_open_enum!(HistoricalDataDeleteEntityStatus);
 /// The `HistoricalDataDisallowedDeleteEntity` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoricalDataDisallowedDeleteEntity {
@@ -1768,7 +1768,7 @@ impl crate::OpenEnum for HistoricalDataDisallowedDeleteEntityReason {
 crate::__impl_open_enum!(HistoricalDataDisallowedDeleteEntityReason);
 /// The `HistoricalDataJobEntityStatus` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoricalDataJobEntityStatus {
@@ -1872,7 +1872,7 @@ impl crate::OpenEnum for HistoricalDataJobEntityStatusState {
 crate::__impl_open_enum!(HistoricalDataJobEntityStatusState);
 /// The `HistoricalImportDeleteFilesJobRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoricalImportDeleteFilesJobRequest {
@@ -1934,7 +1934,7 @@ impl serde::Serialize for HistoricalImportDeleteFilesJobRequest {
 }
 /// The `HistoricalImportDeleteFilesJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoricalImportDeleteFilesJobResponse {
@@ -2050,7 +2050,7 @@ impl crate::OpenEnum for HistoricalImportDeleteFilesJobResponseState {
 crate::__impl_open_enum!(HistoricalImportDeleteFilesJobResponseState);
 /// The `HistoricalImportOverallDeleteStatusResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoricalImportOverallDeleteStatusResponse {
@@ -2146,7 +2146,7 @@ impl crate::OpenEnum for HistoricalImportOverallDeleteStatusResponseStatus {
 crate::__impl_open_enum!(HistoricalImportOverallDeleteStatusResponseStatus);
 /// The `HistoricalImportStatus` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoricalImportStatus {
@@ -2354,7 +2354,7 @@ impl crate::OpenEnum for HistoricalImportStatusType {
 crate::__impl_open_enum!(HistoricalImportStatusType);
 /// The `HistoricalImportStatusJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoricalImportStatusJobResponse {
@@ -2421,7 +2421,7 @@ impl serde::Serialize for HistoricalImportStatusJobResponse {
 }
 /// The `HistoricalImportStatusListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoricalImportStatusListing {
@@ -2480,7 +2480,7 @@ impl serde::Serialize for HistoricalImportStatusListing {
 }
 /// The `HistoricalShrinkageActivityCategoryResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoricalShrinkageActivityCategoryResponse {
@@ -2634,7 +2634,7 @@ impl crate::OpenEnum for HistoricalShrinkageActivityCategoryResponseActivityCate
 crate::__impl_open_enum!(HistoricalShrinkageActivityCategoryResponseActivityCategory);
 /// The `HistoricalShrinkageActivityCodeResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoricalShrinkageActivityCodeResponse {
@@ -2699,7 +2699,7 @@ impl serde::Serialize for HistoricalShrinkageActivityCodeResponse {
 }
 /// The `HistoricalShrinkageAggregateResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoricalShrinkageAggregateResponse {
@@ -2846,7 +2846,7 @@ impl serde::Serialize for HistoricalShrinkageAggregateResponse {
 }
 /// The `HistoricalShrinkageResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoricalShrinkageResult {
@@ -2953,7 +2953,7 @@ impl serde::Serialize for HistoricalShrinkageResult {
 }
 /// The `HistoricalShrinkageResultListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoricalShrinkageResultListing {
@@ -3008,7 +3008,7 @@ impl serde::Serialize for HistoricalShrinkageResultListing {
 }
 /// The `HistoryEntry` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoryEntry {
@@ -3201,7 +3201,7 @@ impl crate::OpenEnum for HistoryEntryAction {
 crate::__impl_open_enum!(HistoryEntryAction);
 /// The `HistoryHeadersTranslation` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoryHeadersTranslation {
@@ -3342,7 +3342,7 @@ impl serde::Serialize for HistoryHeadersTranslation {
 }
 /// The `HistoryListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoryListing {
@@ -3640,7 +3640,7 @@ impl crate::OpenEnum for HistoryListingActionStatus {
 crate::__impl_open_enum!(HistoryListingActionStatus);
 /// The `HoldUpdatedEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HoldUpdatedEvent {
@@ -3749,7 +3749,7 @@ impl serde::Serialize for HoldUpdatedEvent {
 }
 /// The `HomerRecord` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HomerRecord {
@@ -4004,7 +4004,7 @@ impl serde::Serialize for HomerRecord {
 }
 /// The `HrisTimeOffType` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HrisTimeOffType {
@@ -4093,7 +4093,7 @@ impl serde::Serialize for HrisTimeOffType {
 }
 /// The `HrisTimeOffTypeResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HrisTimeOffTypeResponse {
@@ -4167,7 +4167,7 @@ impl serde::Serialize for HrisTimeOffTypeResponse {
 }
 /// The `HrisTimeOffTypesJobReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HrisTimeOffTypesJobReference {
@@ -4271,7 +4271,7 @@ impl crate::OpenEnum for HrisTimeOffTypesJobReferenceStatus {
 crate::__impl_open_enum!(HrisTimeOffTypesJobReferenceStatus);
 /// The `HrisTimeOffTypesJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HrisTimeOffTypesJobResponse {
@@ -4371,7 +4371,7 @@ impl crate::OpenEnum for HrisTimeOffTypesJobResponseStatus {
 crate::__impl_open_enum!(HrisTimeOffTypesJobResponseStatus);
 /// The `HrisTimeOffTypesResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HrisTimeOffTypesResponse {
@@ -4430,7 +4430,7 @@ impl serde::Serialize for HrisTimeOffTypesResponse {
 }
 /// The `Humanize` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Humanize {

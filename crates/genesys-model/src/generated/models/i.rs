@@ -5,7 +5,7 @@
 use super::*;
 /// The `IVR` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IVR {
@@ -183,7 +183,7 @@ impl crate::OpenEnum for IVRState {
 crate::__impl_open_enum!(IVRState);
 /// The `IVRDivisionView` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IVRDivisionView {
@@ -256,7 +256,7 @@ impl serde::Serialize for IVRDivisionView {
 }
 /// The `IVRDivisionViewEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IVRDivisionViewEntityListing {
@@ -365,7 +365,7 @@ impl serde::Serialize for IVRDivisionViewEntityListing {
 }
 /// The `IVREntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IVREntityListing {
@@ -474,7 +474,7 @@ impl serde::Serialize for IVREntityListing {
 }
 /// The `IVRIdentityResolutionConfig` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IVRIdentityResolutionConfig {
@@ -553,7 +553,7 @@ impl serde::Serialize for IVRIdentityResolutionConfig {
 }
 /// The `Icon` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Icon {
@@ -608,7 +608,7 @@ impl serde::Serialize for Icon {
 }
 /// The `IdentifierClaimRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IdentifierClaimRequest {
@@ -715,7 +715,7 @@ impl crate::OpenEnum for IdentifierClaimRequestOperation {
 crate::__impl_open_enum!(IdentifierClaimRequestOperation);
 /// The `IdentifierVertex` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IdentifierVertex {
@@ -848,7 +848,7 @@ impl crate::OpenEnum for IdentifierVertexNormalizedType {
 crate::__impl_open_enum!(IdentifierVertexNormalizedType);
 /// The `IdentityNow` definition of the spec.
 ///
-/// Available with any of the features `identity-provider`.
+/// Available with the `identity-provider` feature.
 #[cfg(feature = "identity-provider")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IdentityNow {
@@ -1153,7 +1153,7 @@ impl crate::OpenEnum for IdentityNowSsoBinding {
 crate::__impl_open_enum!(IdentityNowSsoBinding);
 /// The `IdentityProvider` definition of the spec.
 ///
-/// Available with any of the features `identity-provider`.
+/// Available with the `identity-provider` feature.
 #[cfg(feature = "identity-provider")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IdentityProvider {
@@ -1222,7 +1222,7 @@ impl serde::Serialize for IdentityProvider {
 }
 /// The `IdentityProviderEntityListing` definition of the spec.
 ///
-/// Available with any of the features `identity-provider`.
+/// Available with the `identity-provider` feature.
 #[cfg(feature = "identity-provider")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IdentityProviderEntityListing {
@@ -1319,7 +1319,7 @@ impl serde::Serialize for IdentityProviderEntityListing {
 }
 /// The `IdentityResolutionAutomergeConfig` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IdentityResolutionAutomergeConfig {
@@ -1447,7 +1447,7 @@ impl serde::Serialize for IdentityResolutionExternalSource {
 }
 /// The `IdentityResolutionQueueConfig` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IdentityResolutionQueueConfig {
@@ -1506,7 +1506,7 @@ impl serde::Serialize for IdentityResolutionQueueConfig {
 }
 /// The `IdleEventTrigger` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IdleEventTrigger {
@@ -1575,7 +1575,7 @@ impl serde::Serialize for IdleEventTrigger {
 }
 /// The `IdleTokenTimeout` definition of the spec.
 ///
-/// Available with any of the features `tokens`.
+/// Available with the `tokens` feature.
 #[cfg(feature = "tokens")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IdleTokenTimeout {
@@ -1717,7 +1717,7 @@ impl crate::OpenEnum for IdleTokenTimeoutInactivityTimeoutUnit {
 crate::__impl_open_enum!(IdleTokenTimeoutInactivityTimeoutUnit);
 /// The `IgnorePhrase` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IgnorePhrase {
@@ -1878,7 +1878,7 @@ impl crate::OpenEnum for IgnorePhraseMediaType {
 crate::__impl_open_enum!(IgnorePhraseMediaType);
 /// The `IgnorePhrasesRequest` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IgnorePhrasesRequest {
@@ -1939,7 +1939,7 @@ impl serde::Serialize for IgnorePhrasesRequest {
 }
 /// The `IgnorePhrasesResponse` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IgnorePhrasesResponse {
@@ -2036,7 +2036,7 @@ impl serde::Serialize for IgnorePhrasesResponse {
 }
 /// The `IgnoreTopic` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IgnoreTopic {
@@ -2197,7 +2197,7 @@ impl crate::OpenEnum for IgnoreTopicMediaType {
 crate::__impl_open_enum!(IgnoreTopicMediaType);
 /// The `IgnoreTopicsRequest` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IgnoreTopicsRequest {
@@ -2258,7 +2258,7 @@ impl serde::Serialize for IgnoreTopicsRequest {
 }
 /// The `IgnoreTopicsResponse` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IgnoreTopicsResponse {
@@ -2353,7 +2353,7 @@ impl serde::Serialize for IgnoreTopicsResponse {
 }
 /// The `IgnoredActivityCategories` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IgnoredActivityCategories {
@@ -2408,7 +2408,7 @@ impl serde::Serialize for IgnoredActivityCategories {
 }
 /// The `IgnoredActivityCodeIds` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IgnoredActivityCodeIds {
@@ -2463,7 +2463,7 @@ impl serde::Serialize for IgnoredActivityCodeIds {
 }
 /// The `IgnoredMinedEntity` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IgnoredMinedEntity {
@@ -2661,7 +2661,7 @@ impl crate::OpenEnum for IgnoredMinedEntityMediaType {
 crate::__impl_open_enum!(IgnoredMinedEntityMediaType);
 /// The `IgnoredMinedPhraseListing` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IgnoredMinedPhraseListing {
@@ -2758,7 +2758,7 @@ impl serde::Serialize for IgnoredMinedPhraseListing {
 }
 /// The `IgnoredMinedTopicListing` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IgnoredMinedTopicListing {
@@ -3034,7 +3034,7 @@ impl serde::Serialize for Image {
 }
 /// The `ImapSettings` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImapSettings {
@@ -3157,7 +3157,7 @@ impl crate::OpenEnum for ImapSettingsStatus {
 crate::__impl_open_enum!(ImapSettingsStatus);
 /// The `ImportForecastResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportForecastResponse {
@@ -3270,7 +3270,7 @@ impl crate::OpenEnum for ImportForecastResponseStatus {
 crate::__impl_open_enum!(ImportForecastResponseStatus);
 /// The `ImportForecastUploadResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportForecastUploadResponse {
@@ -3337,7 +3337,7 @@ impl serde::Serialize for ImportForecastUploadResponse {
 }
 /// The `ImportScheduleUploadResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportScheduleUploadResponse {
@@ -3404,7 +3404,7 @@ impl serde::Serialize for ImportScheduleUploadResponse {
 }
 /// The `ImportScheduleUploadSchema` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportScheduleUploadSchema {
@@ -3505,7 +3505,7 @@ impl serde::Serialize for ImportScheduleUploadSchema {
 }
 /// The `ImportScriptStatusResponse` definition of the spec.
 ///
-/// Available with any of the features `scripts`.
+/// Available with the `scripts` feature.
 #[cfg(feature = "scripts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportScriptStatusResponse {
@@ -3570,7 +3570,7 @@ impl serde::Serialize for ImportScriptStatusResponse {
 }
 /// The `ImportStatus` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportStatus {
@@ -3734,7 +3734,7 @@ impl crate::OpenEnum for ImportStatusState {
 crate::__impl_open_enum!(ImportStatusState);
 /// The `ImportStatusRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportStatusRequest {
@@ -3795,7 +3795,7 @@ impl serde::Serialize for ImportStatusRequest {
 }
 /// The `ImportTemplate` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportTemplate {
@@ -4007,7 +4007,7 @@ impl crate::OpenEnum for ImportTemplateListNameFormat {
 crate::__impl_open_enum!(ImportTemplateListNameFormat);
 /// The `ImportTemplateEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportTemplateEntityListing {
@@ -4153,7 +4153,7 @@ impl serde::Serialize for ImportTemplateImportStatusObject {
 }
 /// The `InactivityTimeoutGroupBundle` definition of the spec.
 ///
-/// Available with any of the features `tokens`.
+/// Available with the `tokens` feature.
 #[cfg(feature = "tokens")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InactivityTimeoutGroupBundle {
@@ -4480,7 +4480,7 @@ impl crate::OpenEnum for InactivityTimeoutSettingsActionType {
 crate::__impl_open_enum!(InactivityTimeoutSettingsActionType);
 /// The `InboundDomain` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InboundDomain {
@@ -4626,7 +4626,7 @@ impl crate::OpenEnum for InboundDomainMxRecordStatus {
 crate::__impl_open_enum!(InboundDomainMxRecordStatus);
 /// The `InboundDomainCreateRequest` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InboundDomainCreateRequest {
@@ -4713,7 +4713,7 @@ impl serde::Serialize for InboundDomainCreateRequest {
 }
 /// The `InboundDomainEntityListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InboundDomainEntityListing {
@@ -4810,7 +4810,7 @@ impl serde::Serialize for InboundDomainEntityListing {
 }
 /// The `InboundDomainPatchRequest` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InboundDomainPatchRequest {
@@ -4881,7 +4881,7 @@ impl serde::Serialize for InboundDomainPatchRequest {
 }
 /// The `InboundMessageRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InboundMessageRequest {
@@ -5470,7 +5470,7 @@ impl crate::OpenEnum for InboundRouteStatus {
 crate::__impl_open_enum!(InboundRouteStatus);
 /// The `InboundRouteEntityListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InboundRouteEntityListing {
@@ -5567,7 +5567,7 @@ impl serde::Serialize for InboundRouteEntityListing {
 }
 /// The `IncomingMessageRequest` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IncomingMessageRequest {
@@ -5889,7 +5889,7 @@ impl crate::OpenEnum for IncomingMessageRequestMessagingPlatformType {
 crate::__impl_open_enum!(IncomingMessageRequestMessagingPlatformType);
 /// The `IncomingMessageResponse` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IncomingMessageResponse {
@@ -5944,7 +5944,7 @@ impl serde::Serialize for IncomingMessageResponse {
 }
 /// The `InfixOperator` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InfixOperator {
@@ -6052,7 +6052,7 @@ impl crate::OpenEnum for InfixOperatorOperatorType {
 crate::__impl_open_enum!(InfixOperatorOperatorType);
 /// The `InfrastructureascodeJob` definition of the spec.
 ///
-/// Available with any of the features `infrastructure-as-code`.
+/// Available with the `infrastructure-as-code` feature.
 #[cfg(feature = "infrastructure-as-code")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InfrastructureascodeJob {
@@ -6226,7 +6226,7 @@ impl crate::OpenEnum for InfrastructureascodeJobStatus {
 crate::__impl_open_enum!(InfrastructureascodeJobStatus);
 /// The `InitialConfiguration` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InitialConfiguration {
@@ -6309,7 +6309,7 @@ impl serde::Serialize for InitialConfiguration {
 }
 /// The `InitiateScreenRecording` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InitiateScreenRecording {
@@ -6374,7 +6374,7 @@ impl serde::Serialize for InitiateScreenRecording {
 }
 /// The `InitiatingAction` definition of the spec.
 ///
-/// Available with any of the features `audit`.
+/// Available with the `audit` feature.
 #[cfg(feature = "audit")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InitiatingAction {
@@ -6433,7 +6433,7 @@ impl serde::Serialize for InitiatingAction {
 }
 /// The `InitiatingAlternativeShift` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InitiatingAlternativeShift {
@@ -6503,7 +6503,7 @@ impl serde::Serialize for InitiatingAlternativeShift {
 }
 /// The `InitiatingShiftRequestItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InitiatingShiftRequestItem {
@@ -6582,7 +6582,7 @@ impl serde::Serialize for InitiatingShiftRequestItem {
 }
 /// The `Input` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Input {
@@ -6975,7 +6975,7 @@ impl crate::OpenEnum for InputAutoCompleteType {
 crate::__impl_open_enum!(InputAutoCompleteType);
 /// The `InputMessage` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InputMessage {
@@ -7104,7 +7104,7 @@ impl crate::OpenEnum for InputMessageType {
 crate::__impl_open_enum!(InputMessageType);
 /// The `InsightsAgentItem` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsAgentItem {
@@ -7171,7 +7171,7 @@ impl serde::Serialize for InsightsAgentItem {
 }
 /// The `InsightsAgents` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsAgents {
@@ -7291,7 +7291,7 @@ impl crate::OpenEnum for InsightsAgentsGranularity {
 crate::__impl_open_enum!(InsightsAgentsGranularity);
 /// The `InsightsDetails` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsDetails {
@@ -7423,7 +7423,7 @@ impl crate::OpenEnum for InsightsDetailsGranularity {
 crate::__impl_open_enum!(InsightsDetailsGranularity);
 /// The `InsightsDetailsMetricItem` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsDetailsMetricItem {
@@ -7508,7 +7508,7 @@ impl serde::Serialize for InsightsDetailsMetricItem {
 }
 /// The `InsightsDetailsMetricPeriodPoints` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsDetailsMetricPeriodPoints {
@@ -7609,7 +7609,7 @@ impl serde::Serialize for InsightsDetailsMetricPeriodPoints {
 }
 /// The `InsightsDetailsOverallItem` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsDetailsOverallItem {
@@ -7684,7 +7684,7 @@ impl serde::Serialize for InsightsDetailsOverallItem {
 }
 /// The `InsightsDetailsOverallPeriodPoints` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsDetailsOverallPeriodPoints {
@@ -7781,7 +7781,7 @@ impl serde::Serialize for InsightsDetailsOverallPeriodPoints {
 }
 /// The `InsightsRankings` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsRankings {
@@ -7909,7 +7909,7 @@ impl crate::OpenEnum for InsightsRankingsGranularity {
 crate::__impl_open_enum!(InsightsRankingsGranularity);
 /// The `InsightsSettingsRequest` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsSettingsRequest {
@@ -7972,7 +7972,7 @@ impl serde::Serialize for InsightsSettingsRequest {
 }
 /// The `InsightsSummary` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsSummary {
@@ -8118,7 +8118,7 @@ impl crate::OpenEnum for InsightsSummaryGranularity {
 crate::__impl_open_enum!(InsightsSummaryGranularity);
 /// The `InsightsSummaryMetricItem` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsSummaryMetricItem {
@@ -8203,7 +8203,7 @@ impl serde::Serialize for InsightsSummaryMetricItem {
 }
 /// The `InsightsSummaryMetricPeriodPoints` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsSummaryMetricPeriodPoints {
@@ -8284,7 +8284,7 @@ impl serde::Serialize for InsightsSummaryMetricPeriodPoints {
 }
 /// The `InsightsSummaryOverallItem` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsSummaryOverallItem {
@@ -8359,7 +8359,7 @@ impl serde::Serialize for InsightsSummaryOverallItem {
 }
 /// The `InsightsSummaryOverallPeriodPoints` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsSummaryOverallPeriodPoints {
@@ -8436,7 +8436,7 @@ impl serde::Serialize for InsightsSummaryOverallPeriodPoints {
 }
 /// The `InsightsSummaryUserItem` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsSummaryUserItem {
@@ -8505,7 +8505,7 @@ impl serde::Serialize for InsightsSummaryUserItem {
 }
 /// The `InsightsTrend` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsTrend {
@@ -8633,7 +8633,7 @@ impl crate::OpenEnum for InsightsTrendGranularity {
 crate::__impl_open_enum!(InsightsTrendGranularity);
 /// The `InsightsTrendMetricItem` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsTrendMetricItem {
@@ -8692,7 +8692,7 @@ impl serde::Serialize for InsightsTrendMetricItem {
 }
 /// The `InsightsTrendTotalItem` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsTrendTotalItem {
@@ -8747,7 +8747,7 @@ impl serde::Serialize for InsightsTrendTotalItem {
 }
 /// The `InsightsTrends` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsTrends {
@@ -8810,7 +8810,7 @@ impl serde::Serialize for InsightsTrends {
 }
 /// The `InstagramDataIngestionRuleRequest` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InstagramDataIngestionRuleRequest {
@@ -8886,7 +8886,7 @@ impl serde::Serialize for InstagramDataIngestionRuleRequest {
 }
 /// The `InstagramDataIngestionRuleResponse` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InstagramDataIngestionRuleResponse {
@@ -9047,7 +9047,7 @@ impl crate::OpenEnum for InstagramDataIngestionRuleResponseStatus {
 crate::__impl_open_enum!(InstagramDataIngestionRuleResponseStatus);
 /// The `InstagramDataIngestionRuleVersionResponse` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InstagramDataIngestionRuleVersionResponse {
@@ -9208,7 +9208,7 @@ impl crate::OpenEnum for InstagramDataIngestionRuleVersionResponseStatus {
 crate::__impl_open_enum!(InstagramDataIngestionRuleVersionResponseStatus);
 /// The `InstagramDataIngestionRuleVersionResponseEntityListing` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InstagramDataIngestionRuleVersionResponseEntityListing {
@@ -9434,7 +9434,7 @@ impl serde::Serialize for InstagramId {
 }
 /// The `InstagramIdentityResolutionConfig` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InstagramIdentityResolutionConfig {
@@ -9513,7 +9513,7 @@ impl serde::Serialize for InstagramIdentityResolutionConfig {
 }
 /// The `InstagramIntegration` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InstagramIntegration {
@@ -9718,7 +9718,7 @@ impl crate::OpenEnum for InstagramIntegrationCreateStatus {
 crate::__impl_open_enum!(InstagramIntegrationCreateStatus);
 /// The `InstagramIntegrationEntityListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InstagramIntegrationEntityListing {
@@ -9815,7 +9815,7 @@ impl serde::Serialize for InstagramIntegrationEntityListing {
 }
 /// The `InstagramIntegrationRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InstagramIntegrationRequest {
@@ -9912,7 +9912,7 @@ impl serde::Serialize for InstagramIntegrationRequest {
 }
 /// The `InstagramIntegrationUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InstagramIntegrationUpdateRequest {
@@ -10111,7 +10111,7 @@ impl serde::Serialize for InstagramScopedId {
 }
 /// The `Intake` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Intake {
@@ -10166,7 +10166,7 @@ impl serde::Serialize for Intake {
 }
 /// The `IntakeSetting` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntakeSetting {
@@ -10251,7 +10251,7 @@ impl serde::Serialize for IntakeSetting {
 }
 /// The `IntakeSettingsListing` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntakeSettingsListing {
@@ -10306,7 +10306,7 @@ impl serde::Serialize for IntakeSettingsListing {
 }
 /// The `IntakeSettingsUpdate` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntakeSettingsUpdate {
@@ -10361,7 +10361,7 @@ impl serde::Serialize for IntakeSettingsUpdate {
 }
 /// The `Integration` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Integration {
@@ -10628,7 +10628,7 @@ impl serde::Serialize for IntegrationActionFields {
 }
 /// The `IntegrationConfiguration` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntegrationConfiguration {
@@ -10752,7 +10752,7 @@ impl serde::Serialize for IntegrationConfiguration {
 }
 /// The `IntegrationConfigurationInfo` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntegrationConfigurationInfo {
@@ -10807,7 +10807,7 @@ impl serde::Serialize for IntegrationConfigurationInfo {
 }
 /// The `IntegrationEntityListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntegrationEntityListing {
@@ -10904,7 +10904,7 @@ impl serde::Serialize for IntegrationEntityListing {
 }
 /// The `IntegrationExport` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntegrationExport {
@@ -10978,7 +10978,7 @@ impl serde::Serialize for IntegrationExport {
 }
 /// The `IntegrationStatusInfo` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntegrationStatusInfo {
@@ -11100,7 +11100,7 @@ impl crate::OpenEnum for IntegrationStatusInfoCode {
 crate::__impl_open_enum!(IntegrationStatusInfoCode);
 /// The `IntegrationType` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntegrationType {
@@ -11283,7 +11283,7 @@ impl serde::Serialize for IntegrationType {
 }
 /// The `IntegrationTypeEntityListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntegrationTypeEntityListing {
@@ -11686,7 +11686,7 @@ impl serde::Serialize for IntentDefinition {
 }
 /// The `IntentFeedback` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntentFeedback {
@@ -11905,7 +11905,7 @@ impl serde::Serialize for IntentReference {
 }
 /// The `IntentsCategory` definition of the spec.
 ///
-/// Available with any of the features `intents`.
+/// Available with the `intents` feature.
 #[cfg(feature = "intents")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntentsCategory {
@@ -11988,7 +11988,7 @@ impl serde::Serialize for IntentsCategory {
 }
 /// The `IntentsCategoryListing` definition of the spec.
 ///
-/// Available with any of the features `intents`.
+/// Available with the `intents` feature.
 #[cfg(feature = "intents")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntentsCategoryListing {
@@ -12085,7 +12085,7 @@ impl serde::Serialize for IntentsCategoryListing {
 }
 /// The `IntentsCategoryPatch` definition of the spec.
 ///
-/// Available with any of the features `intents`.
+/// Available with the `intents` feature.
 #[cfg(feature = "intents")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntentsCategoryPatch {
@@ -12152,7 +12152,7 @@ impl serde::Serialize for IntentsCategoryPatch {
 }
 /// The `InteractiveApplication` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InteractiveApplication {
@@ -12578,7 +12578,7 @@ impl crate::OpenEnum for InternalMessageDisconnectType {
 crate::__impl_open_enum!(InternalMessageDisconnectType);
 /// The `InternalMessageConversation` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InternalMessageConversation {
@@ -12673,7 +12673,7 @@ impl serde::Serialize for InternalMessageConversation {
 }
 /// The `InternalMessageConversationEntityListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InternalMessageConversationEntityListing {
@@ -12770,7 +12770,7 @@ impl serde::Serialize for InternalMessageConversationEntityListing {
 }
 /// The `InternalMessageData` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InternalMessageData {
@@ -12867,7 +12867,7 @@ impl serde::Serialize for InternalMessageData {
 }
 /// The `InternalMessageDataEntityListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InternalMessageDataEntityListing {
@@ -13063,7 +13063,7 @@ impl serde::Serialize for InternalMessageDetails {
 }
 /// The `InternalMessageMediaParticipant` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InternalMessageMediaParticipant {
@@ -13617,7 +13617,7 @@ impl crate::OpenEnum for InternalMessageMediaParticipantFlaggedReason {
 crate::__impl_open_enum!(InternalMessageMediaParticipantFlaggedReason);
 /// The `InternalMessageRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InternalMessageRequest {
@@ -13678,7 +13678,7 @@ impl serde::Serialize for InternalMessageRequest {
 }
 /// The `IntradayPerformancePredictionData` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntradayPerformancePredictionData {
@@ -13761,7 +13761,7 @@ impl serde::Serialize for IntradayPerformancePredictionData {
 }
 /// The `IntradayPlanningGroupRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntradayPlanningGroupRequest {
@@ -13849,7 +13849,7 @@ impl serde::Serialize for IntradayPlanningGroupRequest {
 }
 /// The `InvalidAssignment` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InvalidAssignment {
@@ -13908,7 +13908,7 @@ impl serde::Serialize for InvalidAssignment {
 }
 /// The `InvoiceAddress` definition of the spec.
 ///
-/// Available with any of the features `billing`.
+/// Available with the `billing` feature.
 #[cfg(feature = "billing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InvoiceAddress {
@@ -14073,7 +14073,7 @@ impl crate::OpenEnum for InvoiceAddressAddressType {
 crate::__impl_open_enum!(InvoiceAddressAddressType);
 /// The `IpAddressAuthentication` definition of the spec.
 ///
-/// Available with any of the features `organization`.
+/// Available with the `organization` feature.
 #[cfg(feature = "organization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IpAddressAuthentication {
@@ -14128,7 +14128,7 @@ impl serde::Serialize for IpAddressAuthentication {
 }
 /// The `IpAddressRange` definition of the spec.
 ///
-/// Available with any of the features `utilities`.
+/// Available with the `utilities` feature.
 #[cfg(feature = "utilities")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IpAddressRange {
@@ -14331,7 +14331,7 @@ impl crate::OpenEnum for IpAddressRangeDirection {
 crate::__impl_open_enum!(IpAddressRangeDirection);
 /// The `IpAddressRangeListing` definition of the spec.
 ///
-/// Available with any of the features `utilities`.
+/// Available with the `utilities` feature.
 #[cfg(feature = "utilities")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IpAddressRangeListing {
@@ -14386,7 +14386,7 @@ impl serde::Serialize for IpAddressRangeListing {
 }
 /// The `IpFilter` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IpFilter {
@@ -14674,7 +14674,7 @@ impl serde::Serialize for Items {
 }
 /// The `IvrEstablishedEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IvrEstablishedEvent {

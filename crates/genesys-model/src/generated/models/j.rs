@@ -5,7 +5,7 @@
 use super::*;
 /// The `Journey` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Journey {
@@ -2487,7 +2487,7 @@ impl serde::Serialize for JourneyCustomerSession {
 }
 /// The `JourneyEventDefinition` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyEventDefinition {
@@ -2635,7 +2635,7 @@ impl crate::OpenEnum for JourneyEventDefinitionSource {
 crate::__impl_open_enum!(JourneyEventDefinitionSource);
 /// The `JourneyEventDefinitionListing` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyEventDefinitionListing {
@@ -2698,7 +2698,7 @@ impl serde::Serialize for JourneyEventDefinitionListing {
 }
 /// The `JourneyEventsSettings` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyEventsSettings {
@@ -2858,7 +2858,7 @@ impl crate::OpenEnum for JourneyEventsSettingsPageviewConfig {
 crate::__impl_open_enum!(JourneyEventsSettingsPageviewConfig);
 /// The `JourneyExternalEventsSchema` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyExternalEventsSchema {
@@ -2941,7 +2941,7 @@ impl serde::Serialize for JourneyExternalEventsSchema {
 }
 /// The `JourneyExternalEventsSchemaListing` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyExternalEventsSchemaListing {
@@ -3099,7 +3099,7 @@ impl serde::Serialize for JourneyGeolocation {
 }
 /// The `JourneyJsonSchemaDocument` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyJsonSchemaDocument {
@@ -3181,7 +3181,7 @@ impl serde::Serialize for JourneyJsonSchemaDocument {
 }
 /// The `JourneyJsonSchemaRequest` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyJsonSchemaRequest {
@@ -3391,7 +3391,7 @@ impl serde::Serialize for JourneyPage {
 }
 /// The `JourneyPattern` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyPattern {
@@ -3541,7 +3541,7 @@ impl crate::OpenEnum for JourneyPatternStreamType {
 crate::__impl_open_enum!(JourneyPatternStreamType);
 /// The `JourneySchemaUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneySchemaUpdateRequest {
@@ -3625,7 +3625,7 @@ impl serde::Serialize for JourneySchemaUpdateRequest {
 }
 /// The `JourneySegment` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneySegment {
@@ -3869,7 +3869,7 @@ impl crate::OpenEnum for JourneySegmentScope {
 crate::__impl_open_enum!(JourneySegmentScope);
 /// The `JourneySegmentRequest` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneySegmentRequest {
@@ -3988,7 +3988,7 @@ impl serde::Serialize for JourneySegmentRequest {
 }
 /// The `JourneyView` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyView {
@@ -4099,7 +4099,7 @@ impl serde::Serialize for JourneyView {
 }
 /// The `JourneyViewChart` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewChart {
@@ -4253,7 +4253,7 @@ impl crate::OpenEnum for JourneyViewChartGroupByTime {
 crate::__impl_open_enum!(JourneyViewChartGroupByTime);
 /// The `JourneyViewChartDisplayAttributes` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewChartDisplayAttributes {
@@ -4371,7 +4371,7 @@ impl crate::OpenEnum for JourneyViewChartDisplayAttributesType {
 crate::__impl_open_enum!(JourneyViewChartDisplayAttributesType);
 /// The `JourneyViewChartGroupByAttribute` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewChartGroupByAttribute {
@@ -4441,7 +4441,7 @@ impl serde::Serialize for JourneyViewChartGroupByAttribute {
 }
 /// The `JourneyViewChartMetric` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewChartMetric {
@@ -4583,7 +4583,7 @@ impl crate::OpenEnum for JourneyViewChartMetricAggregate {
 crate::__impl_open_enum!(JourneyViewChartMetricAggregate);
 /// The `JourneyViewChartMetricResult` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewChartMetricResult {
@@ -4642,7 +4642,7 @@ impl serde::Serialize for JourneyViewChartMetricResult {
 }
 /// The `JourneyViewChartMetricResultValue` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewChartMetricResultValue {
@@ -4705,7 +4705,7 @@ impl serde::Serialize for JourneyViewChartMetricResultValue {
 }
 /// The `JourneyViewChartResult` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewChartResult {
@@ -4774,7 +4774,7 @@ impl serde::Serialize for JourneyViewChartResult {
 }
 /// The `JourneyViewElement` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewElement {
@@ -4869,7 +4869,7 @@ impl serde::Serialize for JourneyViewElement {
 }
 /// The `JourneyViewElementAttributes` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewElementAttributes {
@@ -4971,7 +4971,7 @@ impl crate::OpenEnum for JourneyViewElementAttributesType {
 crate::__impl_open_enum!(JourneyViewElementAttributesType);
 /// The `JourneyViewElementDisplayAttributes` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewElementDisplayAttributes {
@@ -5050,7 +5050,7 @@ impl serde::Serialize for JourneyViewElementDisplayAttributes {
 }
 /// The `JourneyViewElementFilter` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewElementFilter {
@@ -5152,7 +5152,7 @@ impl crate::OpenEnum for JourneyViewElementFilterType {
 crate::__impl_open_enum!(JourneyViewElementFilterType);
 /// The `JourneyViewElementFilterNumberPredicate` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewElementFilterNumberPredicate {
@@ -5269,7 +5269,7 @@ impl crate::OpenEnum for JourneyViewElementFilterNumberPredicateOperator {
 crate::__impl_open_enum!(JourneyViewElementFilterNumberPredicateOperator);
 /// The `JourneyViewElementFilterPredicate` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewElementFilterPredicate {
@@ -5386,7 +5386,7 @@ impl crate::OpenEnum for JourneyViewElementFilterPredicateOperator {
 crate::__impl_open_enum!(JourneyViewElementFilterPredicateOperator);
 /// The `JourneyViewElementFilterRange` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewElementFilterRange {
@@ -5461,7 +5461,7 @@ impl serde::Serialize for JourneyViewElementFilterRange {
 }
 /// The `JourneyViewElementFilterRangeData` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewElementFilterRangeData {
@@ -5520,7 +5520,7 @@ impl serde::Serialize for JourneyViewElementFilterRangeData {
 }
 /// The `JourneyViewJob` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewJob {
@@ -5735,7 +5735,7 @@ impl crate::OpenEnum for JourneyViewJobStatus {
 crate::__impl_open_enum!(JourneyViewJobStatus);
 /// The `JourneyViewJobListing` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewJobListing {
@@ -5832,7 +5832,7 @@ impl serde::Serialize for JourneyViewJobListing {
 }
 /// The `JourneyViewLink` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewLink {
@@ -5950,7 +5950,7 @@ impl crate::OpenEnum for JourneyViewLinkEventCountType {
 crate::__impl_open_enum!(JourneyViewLinkEventCountType);
 /// The `JourneyViewLinkTimeConstraint` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewLinkTimeConstraint {
@@ -6069,7 +6069,7 @@ impl crate::OpenEnum for JourneyViewLinkTimeConstraintUnit {
 crate::__impl_open_enum!(JourneyViewLinkTimeConstraintUnit);
 /// The `JourneyViewListing` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewListing {
@@ -6166,7 +6166,7 @@ impl serde::Serialize for JourneyViewListing {
 }
 /// The `JourneyViewResult` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewResult {
@@ -6225,7 +6225,7 @@ impl serde::Serialize for JourneyViewResult {
 }
 /// The `JourneyViewResultElement` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewResultElement {
@@ -6292,7 +6292,7 @@ impl serde::Serialize for JourneyViewResultElement {
 }
 /// The `JourneyViewResultLink` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewResultLink {
@@ -6359,7 +6359,7 @@ impl serde::Serialize for JourneyViewResultLink {
 }
 /// The `JourneyViewResultMetrics` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewResultMetrics {
@@ -6444,7 +6444,7 @@ impl serde::Serialize for JourneyViewResultMetrics {
 }
 /// The `JourneyViewSchedule` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewSchedule {
@@ -6574,7 +6574,7 @@ impl crate::OpenEnum for JourneyViewScheduleFrequency {
 crate::__impl_open_enum!(JourneyViewScheduleFrequency);
 /// The `JourneyViewScheduleListing` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewScheduleListing {
@@ -6671,7 +6671,7 @@ impl serde::Serialize for JourneyViewScheduleListing {
 }
 /// The `JourneyViewUser` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewUser {
@@ -7120,7 +7120,7 @@ impl serde::Serialize for JsonSchemaDocument {
 }
 /// The `JsonSchemaWithDefinitions` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JsonSchemaWithDefinitions {

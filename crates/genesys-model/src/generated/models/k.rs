@@ -5,7 +5,7 @@
 use super::*;
 /// The `KeyPerformanceIndicator` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KeyPerformanceIndicator {
@@ -369,7 +369,7 @@ impl crate::OpenEnum for KeyPerformanceIndicatorKpiGroup {
 crate::__impl_open_enum!(KeyPerformanceIndicatorKpiGroup);
 /// The `KeyPerformanceIndicatorAssessment` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KeyPerformanceIndicatorAssessment {
@@ -487,7 +487,7 @@ impl crate::OpenEnum for KeyPerformanceIndicatorAssessmentAssessmentResult {
 crate::__impl_open_enum!(KeyPerformanceIndicatorAssessmentAssessmentResult);
 /// The `KeyPerformanceIndicatorEntityListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KeyPerformanceIndicatorEntityListing {
@@ -542,7 +542,7 @@ impl serde::Serialize for KeyPerformanceIndicatorEntityListing {
 }
 /// The `KeyPerformanceIndicatorType` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KeyPerformanceIndicatorType {
@@ -661,7 +661,7 @@ impl crate::OpenEnum for KeyPerformanceIndicatorTypeId {
 crate::__impl_open_enum!(KeyPerformanceIndicatorTypeId);
 /// The `KeyRotationSchedule` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KeyRotationSchedule {
@@ -793,7 +793,7 @@ impl crate::OpenEnum for KeyRotationSchedulePeriod {
 crate::__impl_open_enum!(KeyRotationSchedulePeriod);
 /// The `KeyValue` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KeyValue {
@@ -863,7 +863,7 @@ impl serde::Serialize for KeyValue {
 }
 /// The `Knowledge` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Knowledge {
@@ -924,7 +924,7 @@ impl serde::Serialize for Knowledge {
 }
 /// The `KnowledgeAggregateDataContainer` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeAggregateDataContainer {
@@ -983,7 +983,7 @@ impl serde::Serialize for KnowledgeAggregateDataContainer {
 }
 /// The `KnowledgeAggregateQueryClause` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeAggregateQueryClause {
@@ -1090,7 +1090,7 @@ impl crate::OpenEnum for KnowledgeAggregateQueryClauseType {
 crate::__impl_open_enum!(KnowledgeAggregateQueryClauseType);
 /// The `KnowledgeAggregateQueryFilter` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeAggregateQueryFilter {
@@ -1196,7 +1196,7 @@ impl crate::OpenEnum for KnowledgeAggregateQueryFilterType {
 crate::__impl_open_enum!(KnowledgeAggregateQueryFilterType);
 /// The `KnowledgeAggregateQueryPredicate` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeAggregateQueryPredicate {
@@ -1564,7 +1564,7 @@ impl crate::OpenEnum for KnowledgeAggregateQueryPredicateOperator {
 crate::__impl_open_enum!(KnowledgeAggregateQueryPredicateOperator);
 /// The `KnowledgeAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeAggregateQueryResponse {
@@ -1619,7 +1619,7 @@ impl serde::Serialize for KnowledgeAggregateQueryResponse {
 }
 /// The `KnowledgeAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeAggregationQuery {
@@ -1817,7 +1817,7 @@ impl crate::OpenEnum for KnowledgeAggregationQueryQueryType {
 crate::__impl_open_enum!(KnowledgeAggregationQueryQueryType);
 /// The `KnowledgeAggregationSort` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeAggregationSort {
@@ -2051,7 +2051,7 @@ impl crate::OpenEnum for KnowledgeAggregationSortFunction {
 crate::__impl_open_enum!(KnowledgeAggregationSortFunction);
 /// The `KnowledgeAggregationView` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeAggregationView {
@@ -2374,7 +2374,7 @@ impl serde::Serialize for KnowledgeAnswerConfig {
 }
 /// The `KnowledgeAnswerDocumentResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeAnswerDocumentResponse {
@@ -2441,7 +2441,7 @@ impl serde::Serialize for KnowledgeAnswerDocumentResponse {
 }
 /// The `KnowledgeAnswerDocumentsResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeAnswerDocumentsResponse {
@@ -2500,7 +2500,7 @@ impl serde::Serialize for KnowledgeAnswerDocumentsResponse {
 }
 /// The `KnowledgeAnswerGenerationResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeAnswerGenerationResponse {
@@ -2559,7 +2559,7 @@ impl serde::Serialize for KnowledgeAnswerGenerationResponse {
 }
 /// The `KnowledgeAsyncAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeAsyncAggregateQueryResponse {
@@ -2618,7 +2618,7 @@ impl serde::Serialize for KnowledgeAsyncAggregateQueryResponse {
 }
 /// The `KnowledgeAsyncAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeAsyncAggregationQuery {
@@ -2822,7 +2822,7 @@ impl crate::OpenEnum for KnowledgeAsyncAggregationQueryQueryType {
 crate::__impl_open_enum!(KnowledgeAsyncAggregationQueryQueryType);
 /// The `KnowledgeBase` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeBase {
@@ -3239,7 +3239,7 @@ impl crate::OpenEnum for KnowledgeBaseCoreLanguage {
 crate::__impl_open_enum!(KnowledgeBaseCoreLanguage);
 /// The `KnowledgeBaseCreateRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeBaseCreateRequest {
@@ -3617,7 +3617,7 @@ impl crate::OpenEnum for KnowledgeBaseCreateRequestCoreLanguage {
 crate::__impl_open_enum!(KnowledgeBaseCreateRequestCoreLanguage);
 /// The `KnowledgeBaseListing` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeBaseListing {
@@ -4111,7 +4111,7 @@ impl crate::OpenEnum for KnowledgeBaseReferenceLanguageCode {
 crate::__impl_open_enum!(KnowledgeBaseReferenceLanguageCode);
 /// The `KnowledgeBaseUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeBaseUpdateRequest {
@@ -4524,7 +4524,7 @@ impl crate::OpenEnum for KnowledgeBaseWithDialectReferenceLanguageCode {
 crate::__impl_open_enum!(KnowledgeBaseWithDialectReferenceLanguageCode);
 /// The `KnowledgeContextReference` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeContextReference {
@@ -4589,7 +4589,7 @@ impl serde::Serialize for KnowledgeContextReference {
 }
 /// The `KnowledgeContextValueReference` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeContextValueReference {
@@ -4654,7 +4654,7 @@ impl serde::Serialize for KnowledgeContextValueReference {
 }
 /// The `KnowledgeConversationContext` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeConversationContext {
@@ -4932,7 +4932,7 @@ impl crate::OpenEnum for KnowledgeConversationContextMessageType {
 crate::__impl_open_enum!(KnowledgeConversationContextMessageType);
 /// The `KnowledgeConversationContextResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeConversationContextResponse {
@@ -5082,7 +5082,7 @@ impl crate::OpenEnum for KnowledgeConversationContextResponseMediaType {
 crate::__impl_open_enum!(KnowledgeConversationContextResponseMediaType);
 /// The `KnowledgeConversationTurn` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeConversationTurn {
@@ -5178,7 +5178,7 @@ impl crate::OpenEnum for KnowledgeConversationTurnParticipant {
 crate::__impl_open_enum!(KnowledgeConversationTurnParticipant);
 /// The `KnowledgeDocumentAlternative` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentAlternative {
@@ -5252,7 +5252,7 @@ impl serde::Serialize for KnowledgeDocumentAlternative {
 }
 /// The `KnowledgeDocumentBulkRemoveRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentBulkRemoveRequest {
@@ -5313,7 +5313,7 @@ impl serde::Serialize for KnowledgeDocumentBulkRemoveRequest {
 }
 /// The `KnowledgeDocumentBulkUpdateEntity` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentBulkUpdateEntity {
@@ -5376,7 +5376,7 @@ impl serde::Serialize for KnowledgeDocumentBulkUpdateEntity {
 }
 /// The `KnowledgeDocumentBulkUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentBulkUpdateRequest {
@@ -5437,7 +5437,7 @@ impl serde::Serialize for KnowledgeDocumentBulkUpdateRequest {
 }
 /// The `KnowledgeDocumentBulkVersionAddEntity` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentBulkVersionAddEntity {
@@ -5508,7 +5508,7 @@ impl serde::Serialize for KnowledgeDocumentBulkVersionAddEntity {
 }
 /// The `KnowledgeDocumentBulkVersionAddRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentBulkVersionAddRequest {
@@ -5569,7 +5569,7 @@ impl serde::Serialize for KnowledgeDocumentBulkVersionAddRequest {
 }
 /// The `KnowledgeDocumentChunkRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentChunkRequest {
@@ -5739,7 +5739,7 @@ impl crate::OpenEnum for KnowledgeDocumentChunkRequestQueryType {
 crate::__impl_open_enum!(KnowledgeDocumentChunkRequestQueryType);
 /// The `KnowledgeDocumentChunkResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentChunkResponse {
@@ -5905,7 +5905,7 @@ impl crate::OpenEnum for KnowledgeDocumentChunkResponseQueryType {
 crate::__impl_open_enum!(KnowledgeDocumentChunkResponseQueryType);
 /// The `KnowledgeDocumentCopy` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentCopy {
@@ -6150,7 +6150,7 @@ impl crate::OpenEnum for KnowledgeDocumentCopySurfacingMethod {
 crate::__impl_open_enum!(KnowledgeDocumentCopySurfacingMethod);
 /// The `KnowledgeDocumentFeedback` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentFeedback {
@@ -6538,7 +6538,7 @@ impl crate::OpenEnum for KnowledgeDocumentFeedbackState {
 crate::__impl_open_enum!(KnowledgeDocumentFeedbackState);
 /// The `KnowledgeDocumentFeedbackResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentFeedbackResponse {
@@ -6910,7 +6910,7 @@ impl crate::OpenEnum for KnowledgeDocumentFeedbackResponseState {
 crate::__impl_open_enum!(KnowledgeDocumentFeedbackResponseState);
 /// The `KnowledgeDocumentFeedbackResponseListing` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentFeedbackResponseListing {
@@ -6977,7 +6977,7 @@ impl serde::Serialize for KnowledgeDocumentFeedbackResponseListing {
 }
 /// The `KnowledgeDocumentFeedbackUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentFeedbackUpdateRequest {
@@ -7161,7 +7161,7 @@ impl crate::OpenEnum for KnowledgeDocumentFeedbackUpdateRequestState {
 crate::__impl_open_enum!(KnowledgeDocumentFeedbackUpdateRequestState);
 /// The `KnowledgeDocumentGuestSearch` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentGuestSearch {
@@ -7305,7 +7305,7 @@ impl crate::OpenEnum for KnowledgeDocumentGuestSearchQueryType {
 crate::__impl_open_enum!(KnowledgeDocumentGuestSearchQueryType);
 /// The `KnowledgeDocumentGuestSearchRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentGuestSearchRequest {
@@ -7469,7 +7469,7 @@ impl crate::OpenEnum for KnowledgeDocumentGuestSearchRequestQueryType {
 crate::__impl_open_enum!(KnowledgeDocumentGuestSearchRequestQueryType);
 /// The `KnowledgeDocumentGuestSearchResult` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentGuestSearchResult {
@@ -7530,7 +7530,7 @@ impl serde::Serialize for KnowledgeDocumentGuestSearchResult {
 }
 /// The `KnowledgeDocumentPresentation` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentPresentation {
@@ -7750,7 +7750,7 @@ impl crate::OpenEnum for KnowledgeDocumentPresentationSurfacingMethod {
 crate::__impl_open_enum!(KnowledgeDocumentPresentationSurfacingMethod);
 /// The `KnowledgeDocumentQuery` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentQuery {
@@ -7992,7 +7992,7 @@ impl crate::OpenEnum for KnowledgeDocumentQuerySortBy {
 crate::__impl_open_enum!(KnowledgeDocumentQuerySortBy);
 /// The `KnowledgeDocumentQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentQueryResponse {
@@ -8069,7 +8069,7 @@ impl serde::Serialize for KnowledgeDocumentQueryResponse {
 }
 /// The `KnowledgeDocumentQueryResult` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentQueryResult {
@@ -8261,7 +8261,7 @@ impl crate::OpenEnum for KnowledgeDocumentQueryResultState {
 crate::__impl_open_enum!(KnowledgeDocumentQueryResultState);
 /// The `KnowledgeDocumentQueryVariation` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentQueryVariation {
@@ -8364,7 +8364,7 @@ impl serde::Serialize for KnowledgeDocumentQueryVariation {
 }
 /// The `KnowledgeDocumentReference` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentReference {
@@ -8440,7 +8440,7 @@ impl serde::Serialize for KnowledgeDocumentReference {
 }
 /// The `KnowledgeDocumentReq` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentReq {
@@ -8535,7 +8535,7 @@ impl serde::Serialize for KnowledgeDocumentReq {
 }
 /// The `KnowledgeDocumentResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentResponse {
@@ -8727,7 +8727,7 @@ impl crate::OpenEnum for KnowledgeDocumentResponseState {
 crate::__impl_open_enum!(KnowledgeDocumentResponseState);
 /// The `KnowledgeDocumentResponseListing` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentResponseListing {
@@ -8794,7 +8794,7 @@ impl serde::Serialize for KnowledgeDocumentResponseListing {
 }
 /// The `KnowledgeDocumentSearch` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentSearch {
@@ -8970,7 +8970,7 @@ impl crate::OpenEnum for KnowledgeDocumentSearchQueryType {
 crate::__impl_open_enum!(KnowledgeDocumentSearchQueryType);
 /// The `KnowledgeDocumentSearchRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentSearchRequest {
@@ -9274,7 +9274,7 @@ impl crate::OpenEnum for KnowledgeDocumentSearchRequestSortBy {
 crate::__impl_open_enum!(KnowledgeDocumentSearchRequestSortBy);
 /// The `KnowledgeDocumentSearchResult` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentSearchResult {
@@ -9335,7 +9335,7 @@ impl serde::Serialize for KnowledgeDocumentSearchResult {
 }
 /// The `KnowledgeDocumentSearchVariation` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentSearchVariation {
@@ -9438,7 +9438,7 @@ impl serde::Serialize for KnowledgeDocumentSearchVariation {
 }
 /// The `KnowledgeDocumentSuggestion` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentSuggestion {
@@ -9509,7 +9509,7 @@ impl serde::Serialize for KnowledgeDocumentSuggestion {
 }
 /// The `KnowledgeDocumentSuggestionRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentSuggestionRequest {
@@ -9596,7 +9596,7 @@ impl serde::Serialize for KnowledgeDocumentSuggestionRequest {
 }
 /// The `KnowledgeDocumentSuggestionResult` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentSuggestionResult {
@@ -9655,7 +9655,7 @@ impl serde::Serialize for KnowledgeDocumentSuggestionResult {
 }
 /// The `KnowledgeDocumentSuggestionResultDocument` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentSuggestionResultDocument {
@@ -9740,7 +9740,7 @@ impl serde::Serialize for KnowledgeDocumentSuggestionResultDocument {
 }
 /// The `KnowledgeDocumentVersion` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentVersion {
@@ -9833,7 +9833,7 @@ impl serde::Serialize for KnowledgeDocumentVersion {
 }
 /// The `KnowledgeDocumentVersionListing` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentVersionListing {
@@ -9900,7 +9900,7 @@ impl serde::Serialize for KnowledgeDocumentVersionListing {
 }
 /// The `KnowledgeDocumentVersionReference` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentVersionReference {
@@ -9980,7 +9980,7 @@ impl serde::Serialize for KnowledgeDocumentVersionReference {
 }
 /// The `KnowledgeDocumentVersionVariation` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentVersionVariation {
@@ -10075,7 +10075,7 @@ impl serde::Serialize for KnowledgeDocumentVersionVariation {
 }
 /// The `KnowledgeDocumentVersionVariationListing` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentVersionVariationListing {
@@ -10142,7 +10142,7 @@ impl serde::Serialize for KnowledgeDocumentVersionVariationListing {
 }
 /// The `KnowledgeDocumentView` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentView {
@@ -10387,7 +10387,7 @@ impl crate::OpenEnum for KnowledgeDocumentViewSurfacingMethod {
 crate::__impl_open_enum!(KnowledgeDocumentViewSurfacingMethod);
 /// The `KnowledgeDocumentsAnswerFilter` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeDocumentsAnswerFilter {
@@ -10901,7 +10901,7 @@ impl crate::OpenEnum for KnowledgeDocumentsAnswerFilterQueryType {
 crate::__impl_open_enum!(KnowledgeDocumentsAnswerFilterQueryType);
 /// The `KnowledgeExportJobDocumentsFilter` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeExportJobDocumentsFilter {
@@ -10964,7 +10964,7 @@ impl serde::Serialize for KnowledgeExportJobDocumentsFilter {
 }
 /// The `KnowledgeExportJobFilter` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeExportJobFilter {
@@ -11072,7 +11072,7 @@ impl crate::OpenEnum for KnowledgeExportJobFilterVersionFilter {
 crate::__impl_open_enum!(KnowledgeExportJobFilterVersionFilter);
 /// The `KnowledgeExportJobRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeExportJobRequest {
@@ -11197,7 +11197,7 @@ impl crate::OpenEnum for KnowledgeExportJobRequestFileType {
 crate::__impl_open_enum!(KnowledgeExportJobRequestFileType);
 /// The `KnowledgeExportJobResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeExportJobResponse {
@@ -11448,7 +11448,7 @@ impl crate::OpenEnum for KnowledgeExportJobResponseStatus {
 crate::__impl_open_enum!(KnowledgeExportJobResponseStatus);
 /// The `KnowledgeGenerationSetting` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGenerationSetting {
@@ -11778,7 +11778,7 @@ impl crate::OpenEnum for KnowledgeGenerationSettingGenerationLanguage {
 crate::__impl_open_enum!(KnowledgeGenerationSettingGenerationLanguage);
 /// The `KnowledgeGroupStatistics` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGroupStatistics {
@@ -11865,7 +11865,7 @@ impl serde::Serialize for KnowledgeGroupStatistics {
 }
 /// The `KnowledgeGuestAnswerDocumentResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGuestAnswerDocumentResponse {
@@ -11932,7 +11932,7 @@ impl serde::Serialize for KnowledgeGuestAnswerDocumentResponse {
 }
 /// The `KnowledgeGuestAnswerDocumentsResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGuestAnswerDocumentsResponse {
@@ -11987,7 +11987,7 @@ impl serde::Serialize for KnowledgeGuestAnswerDocumentsResponse {
 }
 /// The `KnowledgeGuestDocumentCopy` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGuestDocumentCopy {
@@ -12217,7 +12217,7 @@ impl crate::OpenEnum for KnowledgeGuestDocumentCopySurfacingMethod {
 crate::__impl_open_enum!(KnowledgeGuestDocumentCopySurfacingMethod);
 /// The `KnowledgeGuestDocumentFeedback` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGuestDocumentFeedback {
@@ -12582,7 +12582,7 @@ impl crate::OpenEnum for KnowledgeGuestDocumentFeedbackState {
 crate::__impl_open_enum!(KnowledgeGuestDocumentFeedbackState);
 /// The `KnowledgeGuestDocumentPresentation` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGuestDocumentPresentation {
@@ -12788,7 +12788,7 @@ impl crate::OpenEnum for KnowledgeGuestDocumentPresentationSurfacingMethod {
 crate::__impl_open_enum!(KnowledgeGuestDocumentPresentationSurfacingMethod);
 /// The `KnowledgeGuestDocumentResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGuestDocumentResponse {
@@ -12958,7 +12958,7 @@ impl crate::OpenEnum for KnowledgeGuestDocumentResponseState {
 crate::__impl_open_enum!(KnowledgeGuestDocumentResponseState);
 /// The `KnowledgeGuestDocumentResponseListing` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGuestDocumentResponseListing {
@@ -13025,7 +13025,7 @@ impl serde::Serialize for KnowledgeGuestDocumentResponseListing {
 }
 /// The `KnowledgeGuestDocumentSuggestion` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGuestDocumentSuggestion {
@@ -13100,7 +13100,7 @@ impl serde::Serialize for KnowledgeGuestDocumentSuggestion {
 }
 /// The `KnowledgeGuestDocumentSuggestionRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGuestDocumentSuggestionRequest {
@@ -13179,7 +13179,7 @@ impl serde::Serialize for KnowledgeGuestDocumentSuggestionRequest {
 }
 /// The `KnowledgeGuestDocumentSuggestionResult` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGuestDocumentSuggestionResult {
@@ -13234,7 +13234,7 @@ impl serde::Serialize for KnowledgeGuestDocumentSuggestionResult {
 }
 /// The `KnowledgeGuestDocumentVariation` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGuestDocumentVariation {
@@ -13323,7 +13323,7 @@ impl serde::Serialize for KnowledgeGuestDocumentVariation {
 }
 /// The `KnowledgeGuestDocumentVariationAnswer` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGuestDocumentVariationAnswer {
@@ -13412,7 +13412,7 @@ impl serde::Serialize for KnowledgeGuestDocumentVariationAnswer {
 }
 /// The `KnowledgeGuestDocumentVariationContext` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGuestDocumentVariationContext {
@@ -13482,7 +13482,7 @@ impl serde::Serialize for KnowledgeGuestDocumentVariationContext {
 }
 /// The `KnowledgeGuestDocumentVersionReference` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGuestDocumentVersionReference {
@@ -13547,7 +13547,7 @@ impl serde::Serialize for KnowledgeGuestDocumentVersionReference {
 }
 /// The `KnowledgeGuestDocumentView` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGuestDocumentView {
@@ -13769,7 +13769,7 @@ impl crate::OpenEnum for KnowledgeGuestDocumentViewSurfacingMethod {
 crate::__impl_open_enum!(KnowledgeGuestDocumentViewSurfacingMethod);
 /// The `KnowledgeGuestSearchClientApplication` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGuestSearchClientApplication {
@@ -13897,7 +13897,7 @@ impl crate::OpenEnum for KnowledgeGuestSearchClientApplicationType {
 crate::__impl_open_enum!(KnowledgeGuestSearchClientApplicationType);
 /// The `KnowledgeGuestSearchDocumentResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGuestSearchDocumentResponse {
@@ -14071,7 +14071,7 @@ impl crate::OpenEnum for KnowledgeGuestSearchDocumentResponseState {
 crate::__impl_open_enum!(KnowledgeGuestSearchDocumentResponseState);
 /// The `KnowledgeGuestSession` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGuestSession {
@@ -14158,7 +14158,7 @@ impl serde::Serialize for KnowledgeGuestSession {
 }
 /// The `KnowledgeGuestSessionApp` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGuestSessionApp {
@@ -14270,7 +14270,7 @@ impl crate::OpenEnum for KnowledgeGuestSessionAppType {
 crate::__impl_open_enum!(KnowledgeGuestSessionAppType);
 /// The `KnowledgeGuestSessionContext` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeGuestSessionContext {
@@ -14340,7 +14340,7 @@ impl serde::Serialize for KnowledgeGuestSessionContext {
 }
 /// The `KnowledgeImportJobError` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeImportJobError {
@@ -14445,7 +14445,7 @@ impl serde::Serialize for KnowledgeImportJobError {
 }
 /// The `KnowledgeImportJobReport` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeImportJobReport {
@@ -14504,7 +14504,7 @@ impl serde::Serialize for KnowledgeImportJobReport {
 }
 /// The `KnowledgeImportJobRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeImportJobRequest {
@@ -14631,7 +14631,7 @@ impl crate::OpenEnum for KnowledgeImportJobRequestFileType {
 crate::__impl_open_enum!(KnowledgeImportJobRequestFileType);
 /// The `KnowledgeImportJobResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeImportJobResponse {
@@ -14887,7 +14887,7 @@ impl crate::OpenEnum for KnowledgeImportJobResponseStatus {
 crate::__impl_open_enum!(KnowledgeImportJobResponseStatus);
 /// The `KnowledgeImportJobSettings` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeImportJobSettings {
@@ -14958,7 +14958,7 @@ impl serde::Serialize for KnowledgeImportJobSettings {
 }
 /// The `KnowledgeImportJobStatistics` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeImportJobStatistics {
@@ -15268,7 +15268,7 @@ impl serde::Serialize for KnowledgeIntegrationDefaultSettings {
 }
 /// The `KnowledgeIntegrationFilter` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeIntegrationFilter {
@@ -15454,7 +15454,7 @@ impl crate::OpenEnum for KnowledgeIntegrationFilterAction {
 crate::__impl_open_enum!(KnowledgeIntegrationFilterAction);
 /// The `KnowledgeIntegrationFilterValue` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeIntegrationFilterValue {
@@ -15513,7 +15513,7 @@ impl serde::Serialize for KnowledgeIntegrationFilterValue {
 }
 /// The `KnowledgeIntegrationOptionsResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeIntegrationOptionsResponse {
@@ -15568,7 +15568,7 @@ impl serde::Serialize for KnowledgeIntegrationOptionsResponse {
 }
 /// The `KnowledgeIntegrationReference` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeIntegrationReference {
@@ -15633,7 +15633,7 @@ impl serde::Serialize for KnowledgeIntegrationReference {
 }
 /// The `KnowledgeOperationSource` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeOperationSource {
@@ -15733,7 +15733,7 @@ impl crate::OpenEnum for KnowledgeOperationSourceType {
 crate::__impl_open_enum!(KnowledgeOperationSourceType);
 /// The `KnowledgeParseImportResult` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeParseImportResult {
@@ -15811,7 +15811,7 @@ impl serde::Serialize for KnowledgeParseImportResult {
 }
 /// The `KnowledgeParseJobRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeParseJobRequest {
@@ -15876,7 +15876,7 @@ impl serde::Serialize for KnowledgeParseJobRequest {
 }
 /// The `KnowledgeParseJobRequestImport` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeParseJobRequestImport {
@@ -15935,7 +15935,7 @@ impl serde::Serialize for KnowledgeParseJobRequestImport {
 }
 /// The `KnowledgeParseJobRequestPatch` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeParseJobRequestPatch {
@@ -15990,7 +15990,7 @@ impl serde::Serialize for KnowledgeParseJobRequestPatch {
 }
 /// The `KnowledgeParseJobResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeParseJobResponse {
@@ -16151,7 +16151,7 @@ impl crate::OpenEnum for KnowledgeParseJobResponseStatus {
 crate::__impl_open_enum!(KnowledgeParseJobResponseStatus);
 /// The `KnowledgeParseRecord` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeParseRecord {
@@ -16214,7 +16214,7 @@ impl serde::Serialize for KnowledgeParseRecord {
 }
 /// The `KnowledgeRetrievedReference` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeRetrievedReference {
@@ -16295,7 +16295,7 @@ impl serde::Serialize for KnowledgeRetrievedReference {
 }
 /// The `KnowledgeSearchClientApplication` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeSearchClientApplication {
@@ -16423,7 +16423,7 @@ impl crate::OpenEnum for KnowledgeSearchClientApplicationType {
 crate::__impl_open_enum!(KnowledgeSearchClientApplicationType);
 /// The `KnowledgeSearchDocumentResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeSearchDocumentResponse {
@@ -16619,7 +16619,7 @@ impl crate::OpenEnum for KnowledgeSearchDocumentResponseState {
 crate::__impl_open_enum!(KnowledgeSearchDocumentResponseState);
 /// The `KnowledgeSearchPreviewRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeSearchPreviewRequest {
@@ -16734,7 +16734,7 @@ impl serde::Serialize for KnowledgeSearchPreviewRequest {
 }
 /// The `KnowledgeSearchPreviewResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeSearchPreviewResponse {
@@ -16813,7 +16813,7 @@ impl serde::Serialize for KnowledgeSearchPreviewResponse {
 }
 /// The `KnowledgeSearchResult` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeSearchResult {
@@ -16996,7 +16996,7 @@ impl serde::Serialize for KnowledgeSettingDynamicFilter {
 }
 /// The `KnowledgeSettingListing` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeSettingListing {
@@ -17063,7 +17063,7 @@ impl serde::Serialize for KnowledgeSettingListing {
 }
 /// The `KnowledgeSettings` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeSettings {
@@ -17163,7 +17163,7 @@ impl crate::OpenEnum for KnowledgeSettingsKnowledgeType {
 crate::__impl_open_enum!(KnowledgeSettingsKnowledgeType);
 /// The `KnowledgeSettingsRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeSettingsRequest {
@@ -17255,7 +17255,7 @@ impl serde::Serialize for KnowledgeSettingsRequest {
 }
 /// The `KnowledgeSettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeSettingsResponse {
@@ -17425,7 +17425,7 @@ impl serde::Serialize for KnowledgeSource {
 }
 /// The `KnowledgeSourcesSearchRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeSourcesSearchRequest {
@@ -17829,7 +17829,7 @@ impl crate::OpenEnum for KnowledgeSourcesSearchRequestGenerationLanguage {
 crate::__impl_open_enum!(KnowledgeSourcesSearchRequestGenerationLanguage);
 /// The `KnowledgeSourcesSearchResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeSourcesSearchResponse {
@@ -18408,7 +18408,7 @@ impl crate::OpenEnum for KnowledgeSuggestionConfigVendorName {
 crate::__impl_open_enum!(KnowledgeSuggestionConfigVendorName);
 /// The `KnowledgeSyncJobReport` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeSyncJobReport {
@@ -18467,7 +18467,7 @@ impl serde::Serialize for KnowledgeSyncJobReport {
 }
 /// The `KnowledgeSyncJobRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeSyncJobRequest {
@@ -18532,7 +18532,7 @@ impl serde::Serialize for KnowledgeSyncJobRequest {
 }
 /// The `KnowledgeSyncJobResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeSyncJobResponse {
@@ -18720,7 +18720,7 @@ impl crate::OpenEnum for KnowledgeSyncJobResponseStatus {
 crate::__impl_open_enum!(KnowledgeSyncJobResponseStatus);
 /// The `KnowledgeSyncJobStatistics` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeSyncJobStatistics {
@@ -19012,7 +19012,7 @@ impl serde::Serialize for KnowledgeSyncRequest {
 }
 /// The `KnowledgeV3ConversationContext` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeV3ConversationContext {
@@ -19262,7 +19262,7 @@ impl crate::OpenEnum for KnowledgeV3ConversationContextMessageType {
 crate::__impl_open_enum!(KnowledgeV3ConversationContextMessageType);
 /// The `KnowledgeV3ConversationContextResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeV3ConversationContextResponse {
@@ -19392,7 +19392,7 @@ impl crate::OpenEnum for KnowledgeV3ConversationContextResponseMediaType {
 crate::__impl_open_enum!(KnowledgeV3ConversationContextResponseMediaType);
 /// The `KnowledgeV3PreviewConversationContext` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeV3PreviewConversationContext {
@@ -19490,7 +19490,7 @@ impl crate::OpenEnum for KnowledgeV3PreviewConversationContextMediaType {
 crate::__impl_open_enum!(KnowledgeV3PreviewConversationContextMediaType);
 /// The `KpiResult` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KpiResult {

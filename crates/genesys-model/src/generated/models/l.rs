@@ -5,7 +5,7 @@
 use super::*;
 /// The `Label` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Label {
@@ -86,7 +86,7 @@ impl serde::Serialize for Label {
 }
 /// The `LabelCreateRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LabelCreateRequest {
@@ -233,7 +233,7 @@ impl serde::Serialize for LabelEntity {
 }
 /// The `LabelListing` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LabelListing {
@@ -300,7 +300,7 @@ impl serde::Serialize for LabelListing {
 }
 /// The `LabelResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LabelResponse {
@@ -385,7 +385,7 @@ impl serde::Serialize for LabelResponse {
 }
 /// The `LabelUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LabelUpdateRequest {
@@ -878,7 +878,7 @@ impl serde::Serialize for LanguageEntityListing {
 }
 /// The `LanguageOverride` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LanguageOverride {
@@ -957,7 +957,7 @@ impl serde::Serialize for LanguageOverride {
 }
 /// The `LanguageReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LanguageReference {
@@ -1016,7 +1016,7 @@ impl serde::Serialize for LanguageReference {
 }
 /// The `LanguageSupportInfoRecord` definition of the spec.
 ///
-/// Available with any of the features `agent-copilot`.
+/// Available with the `agent-copilot` feature.
 #[cfg(feature = "agent-copilot")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LanguageSupportInfoRecord {
@@ -1075,7 +1075,7 @@ impl serde::Serialize for LanguageSupportInfoRecord {
 }
 /// The `LanguageSupportResponse` definition of the spec.
 ///
-/// Available with any of the features `agent-copilot`.
+/// Available with the `agent-copilot` feature.
 #[cfg(feature = "agent-copilot")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LanguageSupportResponse {
@@ -1130,7 +1130,7 @@ impl serde::Serialize for LanguageSupportResponse {
 }
 /// The `LastAttemptByColumnConditionSettings` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LastAttemptByColumnConditionSettings {
@@ -1253,7 +1253,7 @@ impl crate::OpenEnum for LastAttemptByColumnConditionSettingsOperator {
 crate::__impl_open_enum!(LastAttemptByColumnConditionSettingsOperator);
 /// The `LastAttemptOverallConditionSettings` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LastAttemptOverallConditionSettings {
@@ -1370,7 +1370,7 @@ impl crate::OpenEnum for LastAttemptOverallConditionSettingsOperator {
 crate::__impl_open_enum!(LastAttemptOverallConditionSettingsOperator);
 /// The `LastResultByColumnConditionSettings` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LastResultByColumnConditionSettings {
@@ -1453,7 +1453,7 @@ impl serde::Serialize for LastResultByColumnConditionSettings {
 }
 /// The `LastResultOverallConditionSettings` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LastResultOverallConditionSettings {
@@ -1520,7 +1520,7 @@ impl serde::Serialize for LastResultOverallConditionSettings {
 }
 /// The `LauncherButtonSettings` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LauncherButtonSettings {
@@ -1665,7 +1665,7 @@ impl crate::OpenEnum for LauncherButtonSettingsDisplayType {
 crate::__impl_open_enum!(LauncherButtonSettingsDisplayType);
 /// The `Leaderboard` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Leaderboard {
@@ -1748,7 +1748,7 @@ impl serde::Serialize for Leaderboard {
 }
 /// The `LeaderboardItem` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LeaderboardItem {
@@ -1811,7 +1811,7 @@ impl serde::Serialize for LeaderboardItem {
 }
 /// The `LearningAssessment` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssessment {
@@ -1935,7 +1935,7 @@ impl crate::OpenEnum for LearningAssessmentStatus {
 crate::__impl_open_enum!(LearningAssessmentStatus);
 /// The `LearningAssessmentScoringRequest` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssessmentScoringRequest {
@@ -2007,7 +2007,7 @@ impl serde::Serialize for LearningAssessmentScoringRequest {
 }
 /// The `LearningAssignment` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignment {
@@ -2272,7 +2272,7 @@ impl crate::OpenEnum for LearningAssignmentState {
 crate::__impl_open_enum!(LearningAssignmentState);
 /// The `LearningAssignmentAggregateParam` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentAggregateParam {
@@ -2350,7 +2350,7 @@ impl serde::Serialize for LearningAssignmentAggregateParam {
 }
 /// The `LearningAssignmentAggregateQueryRequestClause` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentAggregateQueryRequestClause {
@@ -2457,7 +2457,7 @@ impl crate::OpenEnum for LearningAssignmentAggregateQueryRequestClauseType {
 crate::__impl_open_enum!(LearningAssignmentAggregateQueryRequestClauseType);
 /// The `LearningAssignmentAggregateQueryRequestFilter` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentAggregateQueryRequestFilter {
@@ -2564,7 +2564,7 @@ impl crate::OpenEnum for LearningAssignmentAggregateQueryRequestFilterType {
 crate::__impl_open_enum!(LearningAssignmentAggregateQueryRequestFilterType);
 /// The `LearningAssignmentAggregateQueryRequestPredicate` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentAggregateQueryRequestPredicate {
@@ -2685,7 +2685,7 @@ impl crate::OpenEnum for LearningAssignmentAggregateQueryRequestPredicateDimensi
 crate::__impl_open_enum!(LearningAssignmentAggregateQueryRequestPredicateDimension);
 /// The `LearningAssignmentAggregateQueryResponseData` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentAggregateQueryResponseData {
@@ -2744,7 +2744,7 @@ impl serde::Serialize for LearningAssignmentAggregateQueryResponseData {
 }
 /// The `LearningAssignmentAggregateQueryResponseGroupedData` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentAggregateQueryResponseGroupedData {
@@ -2804,7 +2804,7 @@ impl serde::Serialize for LearningAssignmentAggregateQueryResponseGroupedData {
 }
 /// The `LearningAssignmentAggregateQueryResponseMetric` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentAggregateQueryResponseMetric {
@@ -2943,7 +2943,7 @@ impl crate::OpenEnum for LearningAssignmentAggregateQueryResponseMetricMetric {
 crate::__impl_open_enum!(LearningAssignmentAggregateQueryResponseMetricMetric);
 /// The `LearningAssignmentAggregateQueryResponseStats` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentAggregateQueryResponseStats {
@@ -3010,7 +3010,7 @@ impl serde::Serialize for LearningAssignmentAggregateQueryResponseStats {
 }
 /// The `LearningAssignmentAggregateResponse` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentAggregateResponse {
@@ -3065,7 +3065,7 @@ impl serde::Serialize for LearningAssignmentAggregateResponse {
 }
 /// The `LearningAssignmentBulkAddResponse` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentBulkAddResponse {
@@ -3128,7 +3128,7 @@ impl serde::Serialize for LearningAssignmentBulkAddResponse {
 }
 /// The `LearningAssignmentBulkRemoveResponse` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentBulkRemoveResponse {
@@ -3191,7 +3191,7 @@ impl serde::Serialize for LearningAssignmentBulkRemoveResponse {
 }
 /// The `LearningAssignmentCreate` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentCreate {
@@ -3287,7 +3287,7 @@ impl serde::Serialize for LearningAssignmentCreate {
 }
 /// The `LearningAssignmentEntity` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentEntity {
@@ -3342,7 +3342,7 @@ impl serde::Serialize for LearningAssignmentEntity {
 }
 /// The `LearningAssignmentExternalUpdate` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentExternalUpdate {
@@ -3471,7 +3471,7 @@ impl crate::OpenEnum for LearningAssignmentExternalUpdateState {
 crate::__impl_open_enum!(LearningAssignmentExternalUpdateState);
 /// The `LearningAssignmentItem` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentItem {
@@ -3618,7 +3618,7 @@ impl serde::Serialize for LearningAssignmentReassign {
 }
 /// The `LearningAssignmentReference` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentReference {
@@ -3677,7 +3677,7 @@ impl serde::Serialize for LearningAssignmentReference {
 }
 /// The `LearningAssignmentReschedule` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentReschedule {
@@ -3762,7 +3762,7 @@ impl serde::Serialize for LearningAssignmentReschedule {
 }
 /// The `LearningAssignmentStep` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentStep {
@@ -3960,7 +3960,7 @@ impl crate::OpenEnum for LearningAssignmentStepCompletionStatus {
 crate::__impl_open_enum!(LearningAssignmentStepCompletionStatus);
 /// The `LearningAssignmentStepScoStructure` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentStepScoStructure {
@@ -4122,7 +4122,7 @@ impl crate::OpenEnum for LearningAssignmentStepScoStructureCompletionStatus {
 crate::__impl_open_enum!(LearningAssignmentStepScoStructureCompletionStatus);
 /// The `LearningAssignmentStepSignedCookie` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentStepSignedCookie {
@@ -4181,7 +4181,7 @@ impl serde::Serialize for LearningAssignmentStepSignedCookie {
 }
 /// The `LearningAssignmentUpdate` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentUpdate {
@@ -4300,7 +4300,7 @@ impl crate::OpenEnum for LearningAssignmentUpdateState {
 crate::__impl_open_enum!(LearningAssignmentUpdateState);
 /// The `LearningAssignmentUser` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentUser {
@@ -4363,7 +4363,7 @@ impl serde::Serialize for LearningAssignmentUser {
 }
 /// The `LearningAssignmentUserListing` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentUserListing {
@@ -4468,7 +4468,7 @@ impl serde::Serialize for LearningAssignmentUserListing {
 }
 /// The `LearningAssignmentUserQuery` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentUserQuery {
@@ -4533,7 +4533,7 @@ impl serde::Serialize for LearningAssignmentUserQuery {
 }
 /// The `LearningAssignmentsDomainEntity` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentsDomainEntity {
@@ -4630,7 +4630,7 @@ impl serde::Serialize for LearningAssignmentsDomainEntity {
 }
 /// The `LearningCoverArtThumbnail` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningCoverArtThumbnail {
@@ -4689,7 +4689,7 @@ impl serde::Serialize for LearningCoverArtThumbnail {
 }
 /// The `LearningCoverArtUploadUrlRequest` definition of the spec.
 ///
-/// Available with any of the features `uploads`.
+/// Available with the `uploads` feature.
 #[cfg(feature = "uploads")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningCoverArtUploadUrlRequest {
@@ -4870,7 +4870,7 @@ impl crate::OpenEnum for LearningCoverArtUploadUrlRequestServerSideEncryption {
 crate::__impl_open_enum!(LearningCoverArtUploadUrlRequestServerSideEncryption);
 /// The `LearningModule` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModule {
@@ -5215,7 +5215,7 @@ impl crate::OpenEnum for LearningModuleArchivalMode {
 crate::__impl_open_enum!(LearningModuleArchivalMode);
 /// The `LearningModuleAutoAssignRequest` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModuleAutoAssignRequest {
@@ -5287,7 +5287,7 @@ impl serde::Serialize for LearningModuleAutoAssignRequest {
 }
 /// The `LearningModuleAutoAssignResponse` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModuleAutoAssignResponse {
@@ -5359,7 +5359,7 @@ impl serde::Serialize for LearningModuleAutoAssignResponse {
 }
 /// The `LearningModuleCoverArtRequest` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModuleCoverArtRequest {
@@ -5420,7 +5420,7 @@ impl serde::Serialize for LearningModuleCoverArtRequest {
 }
 /// The `LearningModuleCoverArtResponse` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModuleCoverArtResponse {
@@ -5487,7 +5487,7 @@ impl serde::Serialize for LearningModuleCoverArtResponse {
 }
 /// The `LearningModuleInformStep` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModuleInformStep {
@@ -5641,7 +5641,7 @@ impl crate::OpenEnum for LearningModuleInformStepType {
 crate::__impl_open_enum!(LearningModuleInformStepType);
 /// The `LearningModuleInformStepRequest` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModuleInformStepRequest {
@@ -5795,7 +5795,7 @@ impl crate::OpenEnum for LearningModuleInformStepRequestType {
 crate::__impl_open_enum!(LearningModuleInformStepRequestType);
 /// The `LearningModuleJobRequest` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModuleJobRequest {
@@ -5911,7 +5911,7 @@ impl crate::OpenEnum for LearningModuleJobRequestAction {
 crate::__impl_open_enum!(LearningModuleJobRequestAction);
 /// The `LearningModuleJobResponse` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModuleJobResponse {
@@ -6024,7 +6024,7 @@ impl crate::OpenEnum for LearningModuleJobResponseStatus {
 crate::__impl_open_enum!(LearningModuleJobResponseStatus);
 /// The `LearningModuleList` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModuleList {
@@ -6129,7 +6129,7 @@ impl serde::Serialize for LearningModuleList {
 }
 /// The `LearningModuleMigrateResponse` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModuleMigrateResponse {
@@ -6191,7 +6191,7 @@ impl serde::Serialize for LearningModuleMigrateResponse {
 }
 /// The `LearningModulePreviewGetResponse` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModulePreviewGetResponse {
@@ -6298,7 +6298,7 @@ impl serde::Serialize for LearningModulePreviewGetResponse {
 }
 /// The `LearningModulePreviewGetResponseAssignment` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModulePreviewGetResponseAssignment {
@@ -6467,7 +6467,7 @@ impl crate::OpenEnum for LearningModulePreviewGetResponseAssignmentState {
 crate::__impl_open_enum!(LearningModulePreviewGetResponseAssignmentState);
 /// The `LearningModulePreviewGetResponseStep` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModulePreviewGetResponseStep {
@@ -6653,7 +6653,7 @@ impl crate::OpenEnum for LearningModulePreviewGetResponseStepCompletionStatus {
 crate::__impl_open_enum!(LearningModulePreviewGetResponseStepCompletionStatus);
 /// The `LearningModulePreviewGetScoStructure` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModulePreviewGetScoStructure {
@@ -6831,7 +6831,7 @@ impl crate::OpenEnum for LearningModulePreviewGetScoStructureCompletionStatus {
 crate::__impl_open_enum!(LearningModulePreviewGetScoStructureCompletionStatus);
 /// The `LearningModulePreviewUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModulePreviewUpdateRequest {
@@ -6962,7 +6962,7 @@ impl crate::OpenEnum for LearningModulePreviewUpdateRequestState {
 crate::__impl_open_enum!(LearningModulePreviewUpdateRequestState);
 /// The `LearningModulePreviewUpdateRequestCurrentStep` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModulePreviewUpdateRequestCurrentStep {
@@ -7037,7 +7037,7 @@ impl serde::Serialize for LearningModulePreviewUpdateRequestCurrentStep {
 }
 /// The `LearningModulePreviewUpdateResponse` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModulePreviewUpdateResponse {
@@ -7096,7 +7096,7 @@ impl serde::Serialize for LearningModulePreviewUpdateResponse {
 }
 /// The `LearningModulePreviewUpdateResponseAssignment` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModulePreviewUpdateResponseAssignment {
@@ -7269,7 +7269,7 @@ impl crate::OpenEnum for LearningModulePreviewUpdateResponseAssignmentState {
 crate::__impl_open_enum!(LearningModulePreviewUpdateResponseAssignmentState);
 /// The `LearningModulePreviewUpdateResponseCurrentStep` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModulePreviewUpdateResponseCurrentStep {
@@ -7328,7 +7328,7 @@ impl serde::Serialize for LearningModulePreviewUpdateResponseCurrentStep {
 }
 /// The `LearningModulePreviewUpdateScoStructure` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModulePreviewUpdateScoStructure {
@@ -7500,7 +7500,7 @@ impl crate::OpenEnum for LearningModulePreviewUpdateScoStructureCompletionStatus
 crate::__impl_open_enum!(LearningModulePreviewUpdateScoStructureCompletionStatus);
 /// The `LearningModulePreviewUpdateStep` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModulePreviewUpdateStep {
@@ -7678,7 +7678,7 @@ impl crate::OpenEnum for LearningModulePreviewUpdateStepCompletionStatus {
 crate::__impl_open_enum!(LearningModulePreviewUpdateStepCompletionStatus);
 /// The `LearningModulePublishRequest` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModulePublishRequest {
@@ -7741,7 +7741,7 @@ impl serde::Serialize for LearningModulePublishRequest {
 }
 /// The `LearningModulePublishResponse` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModulePublishResponse {
@@ -7806,7 +7806,7 @@ impl serde::Serialize for LearningModulePublishResponse {
 }
 /// The `LearningModuleReassignSummary` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModuleReassignSummary {
@@ -7899,7 +7899,7 @@ impl serde::Serialize for LearningModuleReassignSummary {
 }
 /// The `LearningModuleRequest` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModuleRequest {
@@ -8104,7 +8104,7 @@ impl crate::OpenEnum for LearningModuleRequestType {
 crate::__impl_open_enum!(LearningModuleRequestType);
 /// The `LearningModuleRule` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModuleRule {
@@ -8184,7 +8184,7 @@ impl serde::Serialize for LearningModuleRule {
 }
 /// The `LearningModuleRuleParts` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModuleRuleParts {
@@ -8389,7 +8389,7 @@ impl crate::OpenEnum for LearningModuleRulePartsSelector {
 crate::__impl_open_enum!(LearningModuleRulePartsSelector);
 /// The `LearningModuleSummary` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModuleSummary {
@@ -8466,7 +8466,7 @@ impl serde::Serialize for LearningModuleSummary {
 }
 /// The `LearningScheduleSlotsJobRequest` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningScheduleSlotsJobRequest {
@@ -8610,7 +8610,7 @@ impl crate::OpenEnum for LearningScheduleSlotsJobRequestSlotsType {
 crate::__impl_open_enum!(LearningScheduleSlotsJobRequestSlotsType);
 /// The `LearningScheduleSlotsJobResponse` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningScheduleSlotsJobResponse {
@@ -8730,7 +8730,7 @@ impl crate::OpenEnum for LearningScheduleSlotsJobResponseSlotsType {
 crate::__impl_open_enum!(LearningScheduleSlotsJobResponseSlotsType);
 /// The `LearningScheduleSlotsJobResult` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningScheduleSlotsJobResult {
@@ -8834,7 +8834,7 @@ impl crate::OpenEnum for LearningScheduleSlotsJobResultStatus {
 crate::__impl_open_enum!(LearningScheduleSlotsJobResultStatus);
 /// The `LearningScheduleSlotsJobSchedule` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningScheduleSlotsJobSchedule {
@@ -8903,7 +8903,7 @@ impl serde::Serialize for LearningScheduleSlotsJobSchedule {
 }
 /// The `LearningScheduleSlotsJobSlot` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningScheduleSlotsJobSlot {
@@ -8962,7 +8962,7 @@ impl serde::Serialize for LearningScheduleSlotsJobSlot {
 }
 /// The `LearningScheduleSlotsQueryRequest` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningScheduleSlotsQueryRequest {
@@ -9061,7 +9061,7 @@ impl serde::Serialize for LearningScheduleSlotsQueryRequest {
 }
 /// The `LearningScheduleSlotsQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningScheduleSlotsQueryResponse {
@@ -9124,7 +9124,7 @@ impl serde::Serialize for LearningScheduleSlotsQueryResponse {
 }
 /// The `LearningScormResponse` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningScormResponse {
@@ -9257,7 +9257,7 @@ impl crate::OpenEnum for LearningScormResponseStatus {
 crate::__impl_open_enum!(LearningScormResponseStatus);
 /// The `LearningScormUploadRequest` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningScormUploadRequest {
@@ -9319,7 +9319,7 @@ impl serde::Serialize for LearningScormUploadRequest {
 }
 /// The `LearningScormUploadResponse` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningScormUploadResponse {
@@ -9440,7 +9440,7 @@ impl crate::OpenEnum for LearningScormUploadResponseStatus {
 crate::__impl_open_enum!(LearningScormUploadResponseStatus);
 /// The `LearningShareableContentObject` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningShareableContentObject {
@@ -9796,7 +9796,7 @@ impl crate::OpenEnum for LearningShareableContentObjectMode {
 crate::__impl_open_enum!(LearningShareableContentObjectMode);
 /// The `LearningSlot` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningSlot {
@@ -9916,7 +9916,7 @@ impl crate::OpenEnum for LearningSlotDifferenceRating {
 crate::__impl_open_enum!(LearningSlotDifferenceRating);
 /// The `LearningSlotFullDayTimeOffMarker` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningSlotFullDayTimeOffMarker {
@@ -9997,7 +9997,7 @@ impl serde::Serialize for LearningSlotFullDayTimeOffMarker {
 }
 /// The `LearningSlotScheduleActivity` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningSlotScheduleActivity {
@@ -10144,7 +10144,7 @@ impl crate::OpenEnum for LearningSlotScheduleActivityExternalActivityType {
 crate::__impl_open_enum!(LearningSlotScheduleActivityExternalActivityType);
 /// The `LearningSlotWfmScheduleActivity` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningSlotWfmScheduleActivity {
@@ -10211,7 +10211,7 @@ impl serde::Serialize for LearningSlotWfmScheduleActivity {
 }
 /// The `LexBot` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LexBot {
@@ -10278,7 +10278,7 @@ impl serde::Serialize for LexBot {
 }
 /// The `LexBotAlias` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LexBotAlias {
@@ -10454,7 +10454,7 @@ impl crate::OpenEnum for LexBotAliasLanguage {
 crate::__impl_open_enum!(LexBotAliasLanguage);
 /// The `LexBotAliasEntityListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LexBotAliasEntityListing {
@@ -10551,7 +10551,7 @@ impl serde::Serialize for LexBotAliasEntityListing {
 }
 /// The `LexBotEntityListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LexBotEntityListing {
@@ -10648,7 +10648,7 @@ impl serde::Serialize for LexBotEntityListing {
 }
 /// The `LexIntent` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LexIntent {
@@ -10731,7 +10731,7 @@ impl serde::Serialize for LexIntent {
 }
 /// The `LexSlot` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LexSlot {
@@ -10811,7 +10811,7 @@ impl serde::Serialize for LexSlot {
 }
 /// The `LexV2Bot` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LexV2Bot {
@@ -10897,7 +10897,7 @@ impl serde::Serialize for LexV2Bot {
 }
 /// The `LexV2BotAlias` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LexV2BotAlias {
@@ -11049,7 +11049,7 @@ impl crate::OpenEnum for LexV2BotAliasStatus {
 crate::__impl_open_enum!(LexV2BotAliasStatus);
 /// The `LexV2BotAliasEntityListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LexV2BotAliasEntityListing {
@@ -11146,7 +11146,7 @@ impl serde::Serialize for LexV2BotAliasEntityListing {
 }
 /// The `LexV2BotEntityListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LexV2BotEntityListing {
@@ -11243,7 +11243,7 @@ impl serde::Serialize for LexV2BotEntityListing {
 }
 /// The `LexV2Intent` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LexV2Intent {
@@ -11327,7 +11327,7 @@ impl serde::Serialize for LexV2Intent {
 }
 /// The `LexV2Slot` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LexV2Slot {
@@ -11425,7 +11425,7 @@ impl serde::Serialize for LexV2Slot {
 }
 /// The `Library` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Library {
@@ -11580,7 +11580,7 @@ impl crate::OpenEnum for LibraryResponseType {
 crate::__impl_open_enum!(LibraryResponseType);
 /// The `LibraryBatchRequest` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LibraryBatchRequest {
@@ -11642,7 +11642,7 @@ impl serde::Serialize for LibraryBatchRequest {
 }
 /// The `LibraryDivisionView` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LibraryDivisionView {
@@ -11705,7 +11705,7 @@ impl serde::Serialize for LibraryDivisionView {
 }
 /// The `LibraryDivisionViewEntityListing` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LibraryDivisionViewEntityListing {
@@ -11802,7 +11802,7 @@ impl serde::Serialize for LibraryDivisionViewEntityListing {
 }
 /// The `LibraryEntityListing` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LibraryEntityListing {
@@ -11899,7 +11899,7 @@ impl serde::Serialize for LibraryEntityListing {
 }
 /// The `LicenseAssignmentRequest` definition of the spec.
 ///
-/// Available with any of the features `license`.
+/// Available with the `license` feature.
 #[cfg(feature = "license")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LicenseAssignmentRequest {
@@ -11985,7 +11985,7 @@ impl serde::Serialize for LicenseAssignmentRequest {
 }
 /// The `LicenseBatchAssignmentRequest` definition of the spec.
 ///
-/// Available with any of the features `license`.
+/// Available with the `license` feature.
 #[cfg(feature = "license")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LicenseBatchAssignmentRequest {
@@ -12047,7 +12047,7 @@ impl serde::Serialize for LicenseBatchAssignmentRequest {
 }
 /// The `LicenseDefinition` definition of the spec.
 ///
-/// Available with any of the features `license`.
+/// Available with the `license` feature.
 #[cfg(feature = "license")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LicenseDefinition {
@@ -12126,7 +12126,7 @@ impl serde::Serialize for LicenseDefinition {
 }
 /// The `LicenseOrgToggle` definition of the spec.
 ///
-/// Available with any of the features `license`.
+/// Available with the `license` feature.
 #[cfg(feature = "license")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LicenseOrgToggle {
@@ -12187,7 +12187,7 @@ impl serde::Serialize for LicenseOrgToggle {
 }
 /// The `LicenseUpdateStatus` definition of the spec.
 ///
-/// Available with any of the features `license`.
+/// Available with the `license` feature.
 #[cfg(feature = "license")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LicenseUpdateStatus {
@@ -12250,7 +12250,7 @@ impl serde::Serialize for LicenseUpdateStatus {
 }
 /// The `LicenseUser` definition of the spec.
 ///
-/// Available with any of the features `license`.
+/// Available with the `license` feature.
 #[cfg(feature = "license")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LicenseUser {
@@ -12885,7 +12885,7 @@ impl crate::OpenEnum for LimitNamespace {
 crate::__impl_open_enum!(LimitNamespace);
 /// The `LimitChangeRequestDetails` definition of the spec.
 ///
-/// Available with any of the features `organization`.
+/// Available with the `organization` feature.
 #[cfg(feature = "organization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LimitChangeRequestDetails {
@@ -13702,7 +13702,7 @@ impl crate::OpenEnum for LimitChangeRequestDetailsRejectReason {
 crate::__impl_open_enum!(LimitChangeRequestDetailsRejectReason);
 /// The `LimitChangeRequestsEntityListing` definition of the spec.
 ///
-/// Available with any of the features `organization`.
+/// Available with the `organization` feature.
 #[cfg(feature = "organization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LimitChangeRequestsEntityListing {
@@ -13769,7 +13769,7 @@ impl serde::Serialize for LimitChangeRequestsEntityListing {
 }
 /// The `LimitDocs` definition of the spec.
 ///
-/// Available with any of the features `organization`.
+/// Available with the `organization` feature.
 #[cfg(feature = "organization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LimitDocs {
@@ -13850,7 +13850,7 @@ impl serde::Serialize for LimitDocs {
 }
 /// The `LimitDocumentation` definition of the spec.
 ///
-/// Available with any of the features `organization`.
+/// Available with the `organization` feature.
 #[cfg(feature = "organization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LimitDocumentation {
@@ -13909,7 +13909,7 @@ impl serde::Serialize for LimitDocumentation {
 }
 /// The `LimitsEntityListing` definition of the spec.
 ///
-/// Available with any of the features `organization`.
+/// Available with the `organization` feature.
 #[cfg(feature = "organization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LimitsEntityListing {
@@ -13964,7 +13964,7 @@ impl serde::Serialize for LimitsEntityListing {
 }
 /// The `Line` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Line {
@@ -14158,7 +14158,7 @@ impl crate::OpenEnum for LineState {
 crate::__impl_open_enum!(LineState);
 /// The `LineBase` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LineBase {
@@ -14324,7 +14324,7 @@ impl crate::OpenEnum for LineBaseState {
 crate::__impl_open_enum!(LineBaseState);
 /// The `LineBaseEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LineBaseEntityListing {
@@ -14433,7 +14433,7 @@ impl serde::Serialize for LineBaseEntityListing {
 }
 /// The `LineEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LineEntityListing {
@@ -14617,7 +14617,7 @@ impl serde::Serialize for LineId {
 }
 /// The `LineStatus` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LineStatus {
@@ -14838,7 +14838,7 @@ impl serde::Serialize for LinkConfiguration {
 }
 /// The `ListAlternativeShiftTradesResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListAlternativeShiftTradesResponse {
@@ -14964,7 +14964,7 @@ impl serde::Serialize for ListItem {
 }
 /// The `ListPicker` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPicker {
@@ -15041,7 +15041,7 @@ impl serde::Serialize for ListPicker {
 }
 /// The `ListPickerItem` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPickerItem {
@@ -15126,7 +15126,7 @@ impl serde::Serialize for ListPickerItem {
 }
 /// The `ListPickerSection` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPickerSection {
@@ -15264,7 +15264,7 @@ impl serde::Serialize for ListValues {
 }
 /// The `ListWrapperAgentWorkPlanField` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWrapperAgentWorkPlanField {
@@ -15319,7 +15319,7 @@ impl serde::Serialize for ListWrapperAgentWorkPlanField {
 }
 /// The `ListWrapperAlternativeShiftBuSettingsActivityCategory` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWrapperAlternativeShiftBuSettingsActivityCategory {
@@ -15375,7 +15375,7 @@ impl serde::Serialize for ListWrapperAlternativeShiftBuSettingsActivityCategory 
 }
 /// The `ListWrapperAlternativeShiftBuSettingsGranularity` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWrapperAlternativeShiftBuSettingsGranularity {
@@ -15431,7 +15431,7 @@ impl serde::Serialize for ListWrapperAlternativeShiftBuSettingsGranularity {
 }
 /// The `ListWrapperBidGroupWorkPlanRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWrapperBidGroupWorkPlanRequest {
@@ -15486,7 +15486,7 @@ impl serde::Serialize for ListWrapperBidGroupWorkPlanRequest {
 }
 /// The `ListWrapperBidGroupWorkPlanRotationRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWrapperBidGroupWorkPlanRotationRequest {
@@ -15541,7 +15541,7 @@ impl serde::Serialize for ListWrapperBidGroupWorkPlanRotationRequest {
 }
 /// The `ListWrapperFixedAvailability` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWrapperFixedAvailability {
@@ -15596,7 +15596,7 @@ impl serde::Serialize for ListWrapperFixedAvailability {
 }
 /// The `ListWrapperInteger` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWrapperInteger {
@@ -15651,7 +15651,7 @@ impl serde::Serialize for ListWrapperInteger {
 }
 /// The `ListWrapperInterval` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWrapperInterval {
@@ -15706,7 +15706,7 @@ impl serde::Serialize for ListWrapperInterval {
 }
 /// The `ListWrapperOverrideDate` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWrapperOverrideDate {
@@ -15761,7 +15761,7 @@ impl serde::Serialize for ListWrapperOverrideDate {
 }
 /// The `ListWrapperPlanningGroupMinimumsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWrapperPlanningGroupMinimumsRequest {
@@ -15816,7 +15816,7 @@ impl serde::Serialize for ListWrapperPlanningGroupMinimumsRequest {
 }
 /// The `ListWrapperRequiredDateRange` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWrapperRequiredDateRange {
@@ -15871,7 +15871,7 @@ impl serde::Serialize for ListWrapperRequiredDateRange {
 }
 /// The `ListWrapperScheduleSetRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWrapperScheduleSetRequest {
@@ -15926,7 +15926,7 @@ impl serde::Serialize for ListWrapperScheduleSetRequest {
 }
 /// The `ListWrapperSecondaryPresence` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWrapperSecondaryPresence {
@@ -15981,7 +15981,7 @@ impl serde::Serialize for ListWrapperSecondaryPresence {
 }
 /// The `ListWrapperShiftStartVariance` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWrapperShiftStartVariance {
@@ -16036,7 +16036,7 @@ impl serde::Serialize for ListWrapperShiftStartVariance {
 }
 /// The `ListWrapperString` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWrapperString {
@@ -16091,7 +16091,7 @@ impl serde::Serialize for ListWrapperString {
 }
 /// The `ListedDictionaryFeedback` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListedDictionaryFeedback {
@@ -16340,7 +16340,7 @@ impl crate::OpenEnum for ListedDictionaryFeedbackStatus {
 crate::__impl_open_enum!(ListedDictionaryFeedbackStatus);
 /// The `ListedProgram` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListedProgram {
@@ -16431,7 +16431,7 @@ impl serde::Serialize for ListedProgram {
 }
 /// The `ListedTopic` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListedTopic {
@@ -16675,7 +16675,7 @@ impl crate::OpenEnum for ListedTopicParticipants {
 crate::__impl_open_enum!(ListedTopicParticipants);
 /// The `Listing` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Listing {
@@ -16742,7 +16742,7 @@ impl serde::Serialize for Listing {
 }
 /// The `Literal` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Literal {
@@ -16879,7 +16879,7 @@ impl crate::OpenEnum for LiteralSpecial {
 crate::__impl_open_enum!(LiteralSpecial);
 /// The `LocalDateRange` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocalDateRange {
@@ -16938,7 +16938,7 @@ impl serde::Serialize for LocalDateRange {
 }
 /// The `LocalEncryptionConfiguration` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocalEncryptionConfiguration {
@@ -17033,7 +17033,7 @@ impl serde::Serialize for LocalEncryptionConfiguration {
 }
 /// The `LocalEncryptionKeyRequest` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocalEncryptionKeyRequest {
@@ -17112,7 +17112,7 @@ impl serde::Serialize for LocalEncryptionKeyRequest {
 }
 /// The `LocaleFlowVersionInfo` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocaleFlowVersionInfo {
@@ -17167,7 +17167,7 @@ impl serde::Serialize for LocaleFlowVersionInfo {
 }
 /// The `LocaleHealth` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocaleHealth {
@@ -17240,7 +17240,7 @@ impl serde::Serialize for LocaleHealth {
 }
 /// The `LocaleInfo` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocaleInfo {
@@ -17344,7 +17344,7 @@ impl crate::OpenEnum for LocaleInfoStatus {
 crate::__impl_open_enum!(LocaleInfoStatus);
 /// The `LocalizedLabels` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocalizedLabels {
@@ -18176,7 +18176,7 @@ impl crate::OpenEnum for LocationAddressVerificationDetailsStatus {
 crate::__impl_open_enum!(LocationAddressVerificationDetailsStatus);
 /// The `LocationCreateDefinition` definition of the spec.
 ///
-/// Available with any of the features `locations`.
+/// Available with the `locations` feature.
 #[cfg(feature = "locations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocationCreateDefinition {
@@ -18974,7 +18974,7 @@ impl crate::OpenEnum for LocationEmergencyNumberType {
 crate::__impl_open_enum!(LocationEmergencyNumberType);
 /// The `LocationEntityListing` definition of the spec.
 ///
-/// Available with any of the features `locations`.
+/// Available with the `locations` feature.
 #[cfg(feature = "locations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocationEntityListing {
@@ -19583,7 +19583,7 @@ impl crate::OpenEnum for LocationSearchRequestSortOrder {
 crate::__impl_open_enum!(LocationSearchRequestSortOrder);
 /// The `LocationUpdateDefinition` definition of the spec.
 ///
-/// Available with any of the features `locations`.
+/// Available with the `locations` feature.
 #[cfg(feature = "locations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocationUpdateDefinition {
@@ -19848,7 +19848,7 @@ impl serde::Serialize for LocationsSearchResponse {
 }
 /// The `LockInfo` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LockInfo {
@@ -19980,7 +19980,7 @@ impl crate::OpenEnum for LockInfoAction {
 crate::__impl_open_enum!(LockInfoAction);
 /// The `LogCaptureDownloadExecutionResponse` definition of the spec.
 ///
-/// Available with any of the features `log-capture`.
+/// Available with the `log-capture` feature.
 #[cfg(feature = "log-capture")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LogCaptureDownloadExecutionResponse {
@@ -20128,7 +20128,7 @@ impl crate::OpenEnum for LogCaptureDownloadExecutionResponseState {
 crate::__impl_open_enum!(LogCaptureDownloadExecutionResponseState);
 /// The `LogCaptureQueryRequest` definition of the spec.
 ///
-/// Available with any of the features `log-capture`.
+/// Available with the `log-capture` feature.
 #[cfg(feature = "log-capture")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LogCaptureQueryRequest {
@@ -20239,7 +20239,7 @@ impl crate::OpenEnum for LogCaptureQueryRequestSortOrder {
 crate::__impl_open_enum!(LogCaptureQueryRequestSortOrder);
 /// The `LogCaptureQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `log-capture`.
+/// Available with the `log-capture` feature.
 #[cfg(feature = "log-capture")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LogCaptureQueryResponse {
@@ -20302,7 +20302,7 @@ impl serde::Serialize for LogCaptureQueryResponse {
 }
 /// The `LogCaptureUserConfiguration` definition of the spec.
 ///
-/// Available with any of the features `log-capture`.
+/// Available with the `log-capture` feature.
 #[cfg(feature = "log-capture")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LogCaptureUserConfiguration {
@@ -20418,7 +20418,7 @@ impl crate::OpenEnum for LogCaptureUserConfigurationCaptureMethod {
 crate::__impl_open_enum!(LogCaptureUserConfigurationCaptureMethod);
 /// The `LogCaptureUserConfigurationListing` definition of the spec.
 ///
-/// Available with any of the features `log-capture`.
+/// Available with the `log-capture` feature.
 #[cfg(feature = "log-capture")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LogCaptureUserConfigurationListing {
@@ -20481,7 +20481,7 @@ impl serde::Serialize for LogCaptureUserConfigurationListing {
 }
 /// The `LogCaptureUserConfigurationResponse` definition of the spec.
 ///
-/// Available with any of the features `log-capture`.
+/// Available with the `log-capture` feature.
 #[cfg(feature = "log-capture")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LogCaptureUserConfigurationResponse {
@@ -20556,7 +20556,7 @@ impl serde::Serialize for LogCaptureUserConfigurationResponse {
 }
 /// The `LogEntry` definition of the spec.
 ///
-/// Available with any of the features `log-capture`.
+/// Available with the `log-capture` feature.
 #[cfg(feature = "log-capture")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LogEntry {
@@ -20621,7 +20621,7 @@ impl serde::Serialize for LogEntry {
 }
 /// The `LogicalInterfaceEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LogicalInterfaceEntityListing {
@@ -20718,7 +20718,7 @@ impl serde::Serialize for LogicalInterfaceEntityListing {
 }
 /// The `LongTermForecastPlanningGroupData` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LongTermForecastPlanningGroupData {
@@ -20819,7 +20819,7 @@ impl serde::Serialize for LongTermForecastPlanningGroupData {
 }
 /// The `LongTermForecastResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LongTermForecastResult {
@@ -20888,7 +20888,7 @@ impl serde::Serialize for LongTermForecastResult {
 }
 /// The `LongTermForecastResultResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LongTermForecastResultResponse {
@@ -20947,7 +20947,7 @@ impl serde::Serialize for LongTermForecastResultResponse {
 }
 /// The `LongTermRequirements` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LongTermRequirements {
@@ -21048,7 +21048,7 @@ impl serde::Serialize for LongTermRequirements {
 }
 /// The `LongTermRequirementsErrorDetail` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LongTermRequirementsErrorDetail {
@@ -21180,7 +21180,7 @@ impl crate::OpenEnum for LongTermRequirementsErrorDetailInternalErrorCode {
 crate::__impl_open_enum!(LongTermRequirementsErrorDetailInternalErrorCode);
 /// The `LongTermRequirementsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LongTermRequirementsResponse {
@@ -21362,7 +21362,7 @@ impl crate::OpenEnum for LongTermRequirementsResponseErrorCode {
 crate::__impl_open_enum!(LongTermRequirementsResponseErrorCode);
 /// The `LongTermRequirementsServiceGoal` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LongTermRequirementsServiceGoal {
@@ -21543,7 +21543,7 @@ impl serde::Serialize for LongTermRequirementsServiceGoal {
 }
 /// The `LongTermRequirementsServiceGoalDetail` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LongTermRequirementsServiceGoalDetail {

@@ -54,7 +54,7 @@ impl serde::Serialize for MaestroWebhooksInvocationTopicObject {
 }
 /// The `MailFromResult` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MailFromResult {
@@ -175,7 +175,7 @@ impl crate::OpenEnum for MailFromResultStatus {
 crate::__impl_open_enum!(MailFromResultStatus);
 /// The `ManageDeleteProtectionResult` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ManageDeleteProtectionResult {
@@ -230,7 +230,7 @@ impl serde::Serialize for ManageDeleteProtectionResult {
 }
 /// The `ManagementUnit` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ManagementUnit {
@@ -404,7 +404,7 @@ impl crate::OpenEnum for ManagementUnitStartDayOfWeek {
 crate::__impl_open_enum!(ManagementUnitStartDayOfWeek);
 /// The `ManagementUnitAvailabilitySettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ManagementUnitAvailabilitySettingsResponse {
@@ -467,7 +467,7 @@ impl serde::Serialize for ManagementUnitAvailabilitySettingsResponse {
 }
 /// The `ManagementUnitListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ManagementUnitListing {
@@ -564,7 +564,7 @@ impl serde::Serialize for ManagementUnitListing {
 }
 /// The `ManagementUnitReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ManagementUnitReference {
@@ -623,7 +623,7 @@ impl serde::Serialize for ManagementUnitReference {
 }
 /// The `ManagementUnitSettingsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ManagementUnitSettingsRequest {
@@ -708,7 +708,7 @@ impl serde::Serialize for ManagementUnitSettingsRequest {
 }
 /// The `ManagementUnitSettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ManagementUnitSettingsResponse {
@@ -793,7 +793,7 @@ impl serde::Serialize for ManagementUnitSettingsResponse {
 }
 /// The `ManagementUnitUserListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ManagementUnitUserListing {
@@ -865,7 +865,7 @@ impl serde::Serialize for ManagementUnitUserListing {
 }
 /// The `Manager` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Manager {
@@ -924,7 +924,7 @@ impl serde::Serialize for Manager {
 }
 /// The `MandatoryPostCallActionInput` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MandatoryPostCallActionInput {
@@ -983,7 +983,7 @@ impl serde::Serialize for MandatoryPostCallActionInput {
 }
 /// The `ManualEscalationRequest` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ManualEscalationRequest {
@@ -1056,7 +1056,7 @@ impl serde::Serialize for ManualEscalationRequest {
 }
 /// The `ManualEscalationResponse` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ManualEscalationResponse {
@@ -1350,7 +1350,7 @@ impl serde::Serialize for MarkContactAddressUncontactableActionSettings {
 }
 /// The `MarkContactUncontactableActionSettings` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MarkContactUncontactableActionSettings {
@@ -1405,7 +1405,7 @@ impl serde::Serialize for MarkContactUncontactableActionSettings {
 }
 /// The `Markdown` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Markdown {
@@ -1462,7 +1462,7 @@ impl serde::Serialize for Markdown {
 }
 /// The `MaskingRule` definition of the spec.
 ///
-/// Available with any of the features `data-privacy`.
+/// Available with the `data-privacy` feature.
 #[cfg(feature = "data-privacy")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MaskingRule {
@@ -1675,7 +1675,7 @@ impl crate::OpenEnum for MaskingRuleDirection {
 crate::__impl_open_enum!(MaskingRuleDirection);
 /// The `MaskingRuleListing` definition of the spec.
 ///
-/// Available with any of the features `data-privacy`.
+/// Available with the `data-privacy` feature.
 #[cfg(feature = "data-privacy")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MaskingRuleListing {
@@ -1730,7 +1730,7 @@ impl serde::Serialize for MaskingRuleListing {
 }
 /// The `MaskingRuleValidateRequest` definition of the spec.
 ///
-/// Available with any of the features `data-privacy`.
+/// Available with the `data-privacy` feature.
 #[cfg(feature = "data-privacy")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MaskingRuleValidateRequest {
@@ -1800,7 +1800,7 @@ impl serde::Serialize for MaskingRuleValidateRequest {
 }
 /// The `MaskingRuleValidateResponse` definition of the spec.
 ///
-/// Available with any of the features `data-privacy`.
+/// Available with the `data-privacy` feature.
 #[cfg(feature = "data-privacy")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MaskingRuleValidateResponse {
@@ -1867,7 +1867,7 @@ impl serde::Serialize for MaskingRuleValidateResponse {
 }
 /// The `MatchCriteria` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MatchCriteria {
@@ -2024,7 +2024,7 @@ impl crate::OpenEnum for MatchCriteriaOperator {
 crate::__impl_open_enum!(MatchCriteriaOperator);
 /// The `MatchCriteriaTestResult` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MatchCriteriaTestResult {
@@ -2203,7 +2203,7 @@ impl crate::OpenEnum for MatchCriteriaTestResultOperator {
 crate::__impl_open_enum!(MatchCriteriaTestResultOperator);
 /// The `MatchShiftTradeJobRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MatchShiftTradeJobRequest {
@@ -2296,7 +2296,7 @@ impl serde::Serialize for MatchShiftTradeJobRequest {
 }
 /// The `MatchShiftTradeRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MatchShiftTradeRequest {
@@ -2376,7 +2376,7 @@ impl serde::Serialize for MatchShiftTradeRequest {
 }
 /// The `MatchShiftTradeResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MatchShiftTradeResponse {
@@ -2447,7 +2447,7 @@ impl serde::Serialize for MatchShiftTradeResponse {
 }
 /// The `MatchTestResult` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MatchTestResult {
@@ -2626,7 +2626,7 @@ impl serde::Serialize for MaxLength {
 }
 /// The `MaxParticipants` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MaxParticipants {
@@ -2685,7 +2685,7 @@ impl serde::Serialize for MaxParticipants {
 }
 /// The `MediaEndpointStatistics` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MediaEndpointStatistics {
@@ -2821,7 +2821,7 @@ impl crate::OpenEnum for MediaEndpointStatisticsSourceType {
 crate::__impl_open_enum!(MediaEndpointStatisticsSourceType);
 /// The `MediaIceSelectedCandidate` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MediaIceSelectedCandidate {
@@ -2925,7 +2925,7 @@ impl crate::OpenEnum for MediaIceSelectedCandidateType {
 crate::__impl_open_enum!(MediaIceSelectedCandidateType);
 /// The `MediaIceSelectedPair` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MediaIceSelectedPair {
@@ -2996,7 +2996,7 @@ impl serde::Serialize for MediaIceSelectedPair {
 }
 /// The `MediaIceStatistics` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MediaIceStatistics {
@@ -3051,7 +3051,7 @@ impl serde::Serialize for MediaIceStatistics {
 }
 /// The `MediaParticipantRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MediaParticipantRequest {
@@ -3230,7 +3230,7 @@ impl crate::OpenEnum for MediaParticipantRequestState {
 crate::__impl_open_enum!(MediaParticipantRequestState);
 /// The `MediaPolicies` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MediaPolicies {
@@ -3297,7 +3297,7 @@ impl serde::Serialize for MediaPolicies {
 }
 /// The `MediaRegions` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MediaRegions {
@@ -3364,7 +3364,7 @@ impl serde::Serialize for MediaRegions {
 }
 /// The `MediaResult` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MediaResult {
@@ -3425,7 +3425,7 @@ impl serde::Serialize for MediaResult {
 }
 /// The `MediaRtpStatistics` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MediaRtpStatistics {
@@ -3692,7 +3692,7 @@ impl serde::Serialize for MediaSettings {
 }
 /// The `MediaStatistics` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MediaStatistics {
@@ -3775,7 +3775,7 @@ impl serde::Serialize for MediaStatistics {
 }
 /// The `MediaStatisticsClientInfo` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MediaStatisticsClientInfo {
@@ -3838,7 +3838,7 @@ impl serde::Serialize for MediaStatisticsClientInfo {
 }
 /// The `MediaStatisticsListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MediaStatisticsListing {
@@ -3893,7 +3893,7 @@ impl serde::Serialize for MediaStatisticsListing {
 }
 /// The `MediaStatisticsTrunkInfo` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MediaStatisticsTrunkInfo {
@@ -4740,7 +4740,7 @@ impl serde::Serialize for MediaUtilization {
 }
 /// The `MeetingIdRecord` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MeetingIdRecord {
@@ -4819,7 +4819,7 @@ impl serde::Serialize for MeetingIdRecord {
 }
 /// The `Member` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Member {
@@ -4884,7 +4884,7 @@ impl serde::Serialize for Member {
 }
 /// The `MemberEntity` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MemberEntity {
@@ -5161,7 +5161,7 @@ impl crate::OpenEnum for MemberGroupType {
 crate::__impl_open_enum!(MemberGroupType);
 /// The `MemberListing` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MemberListing {
@@ -5216,7 +5216,7 @@ impl serde::Serialize for MemberListing {
 }
 /// The `MergeContactsRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MergeContactsRequest {
@@ -5282,7 +5282,7 @@ impl serde::Serialize for MergeContactsRequest {
 }
 /// The `MergeError` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MergeError {
@@ -5341,7 +5341,7 @@ impl serde::Serialize for MergeError {
 }
 /// The `MergeInfo` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MergeInfo {
@@ -5542,7 +5542,7 @@ impl serde::Serialize for MergeOperation {
 }
 /// The `MergeRequest` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MergeRequest {
@@ -6557,7 +6557,7 @@ impl crate::OpenEnum for MessageEngagementSource {
 crate::__impl_open_enum!(MessageEngagementSource);
 /// The `MessageConversation` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageConversation {
@@ -6656,7 +6656,7 @@ impl serde::Serialize for MessageConversation {
 }
 /// The `MessageConversationEntityListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageConversationEntityListing {
@@ -6753,7 +6753,7 @@ impl serde::Serialize for MessageConversationEntityListing {
 }
 /// The `MessageData` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageData {
@@ -7373,7 +7373,7 @@ impl crate::OpenEnum for MessageDetailsSocialVisibility {
 crate::__impl_open_enum!(MessageDetailsSocialVisibility);
 /// The `MessageEvaluation` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageEvaluation {
@@ -7485,7 +7485,7 @@ impl crate::OpenEnum for MessageEvaluationMessageType {
 crate::__impl_open_enum!(MessageEvaluationMessageType);
 /// The `MessageFooter` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageFooter {
@@ -7577,7 +7577,7 @@ impl crate::OpenEnum for MessageFooterType {
 crate::__impl_open_enum!(MessageFooterType);
 /// The `MessageHeader` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageHeader {
@@ -7915,7 +7915,7 @@ impl serde::Serialize for MessageMedia {
 }
 /// The `MessageMediaAttachment` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageMediaAttachment {
@@ -8033,7 +8033,7 @@ impl crate::OpenEnum for MessageMediaAttachmentMediaType {
 crate::__impl_open_enum!(MessageMediaAttachmentMediaType);
 /// The `MessageMediaData` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageMediaData {
@@ -8173,7 +8173,7 @@ impl crate::OpenEnum for MessageMediaDataStatus {
 crate::__impl_open_enum!(MessageMediaDataStatus);
 /// The `MessageMediaListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageMediaListing {
@@ -8270,7 +8270,7 @@ impl serde::Serialize for MessageMediaListing {
 }
 /// The `MessageMediaParticipant` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageMediaParticipant {
@@ -8932,7 +8932,7 @@ impl crate::OpenEnum for MessageMediaParticipantType {
 crate::__impl_open_enum!(MessageMediaParticipantType);
 /// The `MessageMediaPolicy` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageMediaPolicy {
@@ -8991,7 +8991,7 @@ impl serde::Serialize for MessageMediaPolicy {
 }
 /// The `MessageMediaPolicyConditions` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageMediaPolicyConditions {
@@ -9309,7 +9309,7 @@ impl serde::Serialize for MessageMediaSettings {
 }
 /// The `MessageMediaUploadData` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageMediaUploadData {
@@ -9479,7 +9479,7 @@ impl serde::Serialize for MessageSticker {
 }
 /// The `MessageStickerAttachment` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageStickerAttachment {
@@ -9674,7 +9674,7 @@ impl serde::Serialize for MessageSubtypeSettings {
 }
 /// The `MessageTypingEventRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageTypingEventRequest {
@@ -9739,7 +9739,7 @@ impl serde::Serialize for MessageTypingEventRequest {
 }
 /// The `MessagingCampaign` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagingCampaign {
@@ -9976,7 +9976,7 @@ impl crate::OpenEnum for MessagingCampaignCampaignStatus {
 crate::__impl_open_enum!(MessagingCampaignCampaignStatus);
 /// The `MessagingCampaignDiagnostics` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagingCampaignDiagnostics {
@@ -10051,7 +10051,7 @@ impl serde::Serialize for MessagingCampaignDiagnostics {
 }
 /// The `MessagingCampaignDivisionView` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagingCampaignDivisionView {
@@ -10118,7 +10118,7 @@ impl serde::Serialize for MessagingCampaignDivisionView {
 }
 /// The `MessagingCampaignDivisionViewEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagingCampaignDivisionViewEntityListing {
@@ -10215,7 +10215,7 @@ impl serde::Serialize for MessagingCampaignDivisionViewEntityListing {
 }
 /// The `MessagingCampaignEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagingCampaignEntityListing {
@@ -10312,7 +10312,7 @@ impl serde::Serialize for MessagingCampaignEntityListing {
 }
 /// The `MessagingCampaignSchedule` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagingCampaignSchedule {
@@ -10471,7 +10471,7 @@ impl serde::Serialize for MessagingCampaignScheduleConfigChangeObject {
 }
 /// The `MessagingCampaignScheduleEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagingCampaignScheduleEntityListing {
@@ -10964,7 +10964,7 @@ impl crate::OpenEnum for MessagingCommunicationEndedEventDisconnectType {
 crate::__impl_open_enum!(MessagingCommunicationEndedEventDisconnectType);
 /// The `MessagingConferResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagingConferResponse {
@@ -11067,7 +11067,7 @@ impl serde::Serialize for MessagingConferResponse {
 }
 /// The `MessagingConferWithUserRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagingConferWithUserRequest {
@@ -12021,7 +12021,7 @@ impl crate::OpenEnum for MessagingInitialConfigurationMessageType {
 crate::__impl_open_enum!(MessagingInitialConfigurationMessageType);
 /// The `MessagingIntegration` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagingIntegration {
@@ -12352,7 +12352,7 @@ impl crate::OpenEnum for MessagingIntegrationOpenExtensionType {
 crate::__impl_open_enum!(MessagingIntegrationOpenExtensionType);
 /// The `MessagingIntegrationEntityListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagingIntegrationEntityListing {
@@ -13111,7 +13111,7 @@ impl serde::Serialize for MessagingSettingDefaultRequest {
 }
 /// The `MessagingSettingPatchRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagingSettingPatchRequest {
@@ -13182,7 +13182,7 @@ impl serde::Serialize for MessagingSettingPatchRequest {
 }
 /// The `MessagingSettingReference` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagingSettingReference {
@@ -13356,7 +13356,7 @@ impl serde::Serialize for MessagingSettingRequest {
 }
 /// The `MessagingSettingRequestReference` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagingSettingRequestReference {
@@ -13417,7 +13417,7 @@ impl serde::Serialize for MessagingSettingRequestReference {
 }
 /// The `MessagingTemplate` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagingTemplate {
@@ -13841,7 +13841,7 @@ impl crate::OpenEnum for MessagingUserTransferEventTransferType {
 crate::__impl_open_enum!(MessagingUserTransferEventTransferType);
 /// The `MessengerApps` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessengerApps {
@@ -13900,7 +13900,7 @@ impl serde::Serialize for MessengerApps {
 }
 /// The `MessengerHomeScreen` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessengerHomeScreen {
@@ -13961,7 +13961,7 @@ impl serde::Serialize for MessengerHomeScreen {
 }
 /// The `MessengerSettings` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessengerSettings {
@@ -14086,7 +14086,7 @@ impl crate::OpenEnum for MessengerSettingsSessionPersistenceType {
 crate::__impl_open_enum!(MessengerSettingsSessionPersistenceType);
 /// The `MessengerStyles` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessengerStyles {
@@ -14141,7 +14141,7 @@ impl serde::Serialize for MessengerStyles {
 }
 /// The `MetaData` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetaData {
@@ -14204,7 +14204,7 @@ impl serde::Serialize for MetaData {
 }
 /// The `Metabase` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Metabase {
@@ -14461,7 +14461,7 @@ impl crate::OpenEnum for MetabaseType {
 crate::__impl_open_enum!(MetabaseType);
 /// The `MetadataAttribute` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetadataAttribute {
@@ -14516,7 +14516,7 @@ impl serde::Serialize for MetadataAttribute {
 }
 /// The `MetadataDocumentation` definition of the spec.
 ///
-/// Available with any of the features `infrastructure-as-code`.
+/// Available with the `infrastructure-as-code` feature.
 #[cfg(feature = "infrastructure-as-code")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetadataDocumentation {
@@ -14634,7 +14634,7 @@ impl serde::Serialize for MetadataItem {
 }
 /// The `MetadataPresentation` definition of the spec.
 ///
-/// Available with any of the features `infrastructure-as-code`.
+/// Available with the `infrastructure-as-code` feature.
 #[cfg(feature = "infrastructure-as-code")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetadataPresentation {
@@ -14693,7 +14693,7 @@ impl serde::Serialize for MetadataPresentation {
 }
 /// The `MetadataProperty` definition of the spec.
 ///
-/// Available with any of the features `infrastructure-as-code`.
+/// Available with the `infrastructure-as-code` feature.
 #[cfg(feature = "infrastructure-as-code")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetadataProperty {
@@ -14772,7 +14772,7 @@ impl serde::Serialize for MetadataProperty {
 }
 /// The `MetadataResultEntity` definition of the spec.
 ///
-/// Available with any of the features `infrastructure-as-code`.
+/// Available with the `infrastructure-as-code` feature.
 #[cfg(feature = "infrastructure-as-code")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetadataResultEntity {
@@ -14872,7 +14872,7 @@ impl crate::OpenEnum for MetadataResultEntityVisibility {
 crate::__impl_open_enum!(MetadataResultEntityVisibility);
 /// The `MetadataResults` definition of the spec.
 ///
-/// Available with any of the features `infrastructure-as-code`.
+/// Available with the `infrastructure-as-code` feature.
 #[cfg(feature = "infrastructure-as-code")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetadataResults {
@@ -14927,7 +14927,7 @@ impl serde::Serialize for MetadataResults {
 }
 /// The `MetadataSchema` definition of the spec.
 ///
-/// Available with any of the features `infrastructure-as-code`.
+/// Available with the `infrastructure-as-code` feature.
 #[cfg(feature = "infrastructure-as-code")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetadataSchema {
@@ -14998,7 +14998,7 @@ impl serde::Serialize for MetadataSchema {
 }
 /// The `MeteredAssignmentByAgent` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MeteredAssignmentByAgent {
@@ -15085,7 +15085,7 @@ impl serde::Serialize for MeteredAssignmentByAgent {
 }
 /// The `MeteredEvaluationAssignment` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MeteredEvaluationAssignment {
@@ -15180,7 +15180,7 @@ impl serde::Serialize for MeteredEvaluationAssignment {
 }
 /// The `Metric` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Metric {
@@ -15361,7 +15361,7 @@ impl crate::OpenEnum for MetricTimeDisplayUnit {
 crate::__impl_open_enum!(MetricTimeDisplayUnit);
 /// The `MetricDefinition` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetricDefinition {
@@ -15549,7 +15549,7 @@ impl crate::OpenEnum for MetricDefinitionUnitType {
 crate::__impl_open_enum!(MetricDefinitionUnitType);
 /// The `MetricValueTrendAverage` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetricValueTrendAverage {
@@ -15644,7 +15644,7 @@ impl serde::Serialize for MetricValueTrendAverage {
 }
 /// The `Metrics` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Metrics {
@@ -16036,7 +16036,7 @@ impl serde::Serialize for MinLength {
 }
 /// The `MinedIntentsListing` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MinedIntentsListing {
@@ -16103,7 +16103,7 @@ impl serde::Serialize for MinedIntentsListing {
 }
 /// The `Miner` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Miner {
@@ -16739,7 +16739,7 @@ impl crate::OpenEnum for MinerParticipantType {
 crate::__impl_open_enum!(MinerParticipantType);
 /// The `MinerErrorInfo` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MinerErrorInfo {
@@ -16810,7 +16810,7 @@ impl serde::Serialize for MinerErrorInfo {
 }
 /// The `MinerExecuteRequest` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MinerExecuteRequest {
@@ -16971,7 +16971,7 @@ impl crate::OpenEnum for MinerExecuteRequestParticipantType {
 crate::__impl_open_enum!(MinerExecuteRequestParticipantType);
 /// The `MinerIntent` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MinerIntent {
@@ -17054,7 +17054,7 @@ impl serde::Serialize for MinerIntent {
 }
 /// The `MinerListing` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MinerListing {
@@ -17121,7 +17121,7 @@ impl serde::Serialize for MinerListing {
 }
 /// The `MinerTopic` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MinerTopic {
@@ -17230,7 +17230,7 @@ impl serde::Serialize for MinerTopic {
 }
 /// The `MinerTopicPhrase` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MinerTopicPhrase {
@@ -17309,7 +17309,7 @@ impl serde::Serialize for MinerTopicPhrase {
 }
 /// The `MinerTopicsListing` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MinerTopicsListing {
@@ -17376,7 +17376,7 @@ impl serde::Serialize for MinerTopicsListing {
 }
 /// The `MinimumStaffingRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MinimumStaffingRequest {
@@ -17495,7 +17495,7 @@ impl crate::OpenEnum for MinimumStaffingRequestApplicableIntervals {
 crate::__impl_open_enum!(MinimumStaffingRequestApplicableIntervals);
 /// The `MinimumStaffingResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MinimumStaffingResponse {
@@ -17656,7 +17656,7 @@ impl crate::OpenEnum for MinimumStaffingResponseApplicableIntervals {
 crate::__impl_open_enum!(MinimumStaffingResponseApplicableIntervals);
 /// The `MobileNotificationSettings` definition of the spec.
 ///
-/// Available with any of the features `chat`.
+/// Available with the `chat` feature.
 #[cfg(feature = "chat")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MobileNotificationSettings {
@@ -17754,7 +17754,7 @@ impl crate::OpenEnum for MobileNotificationSettingsWhen {
 crate::__impl_open_enum!(MobileNotificationSettingsWhen);
 /// The `MobileSettings` definition of the spec.
 ///
-/// Available with any of the features `chat`.
+/// Available with the `chat` feature.
 #[cfg(feature = "chat")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MobileSettings {
@@ -17919,7 +17919,7 @@ impl serde::Serialize for ModelConfig {
 }
 /// The `ModelData` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelData {
@@ -17978,7 +17978,7 @@ impl serde::Serialize for ModelData {
 }
 /// The `ModelMetaData` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelMetaData {
@@ -18037,7 +18037,7 @@ impl serde::Serialize for ModelMetaData {
 }
 /// The `ModelMetaDataResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelMetaDataResult {
@@ -18096,7 +18096,7 @@ impl serde::Serialize for ModelMetaDataResult {
 }
 /// The `ModifiableRuleProperties` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModifiableRuleProperties {
@@ -18207,7 +18207,7 @@ impl serde::Serialize for ModifiableRuleProperties {
 }
 /// The `MonthlyPlanningPeriodSettings` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MonthlyPlanningPeriodSettings {
@@ -18268,7 +18268,7 @@ impl serde::Serialize for MonthlyPlanningPeriodSettings {
 }
 /// The `MoveAgentResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MoveAgentResponse {
@@ -18413,7 +18413,7 @@ impl crate::OpenEnum for MoveAgentResponseResult {
 crate::__impl_open_enum!(MoveAgentResponseResult);
 /// The `MoveAgentsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MoveAgentsRequest {
@@ -18484,7 +18484,7 @@ impl serde::Serialize for MoveAgentsRequest {
 }
 /// The `MoveAgentsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MoveAgentsResponse {
@@ -18553,7 +18553,7 @@ impl serde::Serialize for MoveAgentsResponse {
 }
 /// The `MoveManagementUnitRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MoveManagementUnitRequest {
@@ -18616,7 +18616,7 @@ impl serde::Serialize for MoveManagementUnitRequest {
 }
 /// The `MoveManagementUnitResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MoveManagementUnitResponse {
@@ -18725,7 +18725,7 @@ impl crate::OpenEnum for MoveManagementUnitResponseStatus {
 crate::__impl_open_enum!(MoveManagementUnitResponseStatus);
 /// The `MuAgentQueueTimeRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MuAgentQueueTimeRequest {
@@ -18803,7 +18803,7 @@ impl serde::Serialize for MuAgentQueueTimeRequest {
 }
 /// The `MuAgentsWorkPlansResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MuAgentsWorkPlansResult {
@@ -18890,7 +18890,7 @@ impl serde::Serialize for MuAgentsWorkPlansResult {
 }
 /// The `MuRescheduleResultWrapper` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MuRescheduleResultWrapper {
@@ -18945,7 +18945,7 @@ impl serde::Serialize for MuRescheduleResultWrapper {
 }
 /// The `MutableUserPresence` definition of the spec.
 ///
-/// Available with any of the features `presence`.
+/// Available with the `presence` feature.
 #[cfg(feature = "presence")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MutableUserPresence {
@@ -19048,7 +19048,7 @@ impl serde::Serialize for MutableUserPresence {
 }
 /// The `MuteSnoozeFields` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MuteSnoozeFields {

@@ -1082,7 +1082,7 @@ impl serde::Serialize for NamedEntityTypeMechanismExample {
 }
 /// The `NamespaceDocs` definition of the spec.
 ///
-/// Available with any of the features `organization`.
+/// Available with the `organization` feature.
 #[cfg(feature = "organization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NamespaceDocs {
@@ -1248,7 +1248,7 @@ impl serde::Serialize for NetworkConnectivity {
 }
 /// The `NextOccurrenceDetails` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NextOccurrenceDetails {
@@ -1430,7 +1430,7 @@ impl serde::Serialize for NluConfig {
 }
 /// The `NluConfusionMatrixColumn` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NluConfusionMatrixColumn {
@@ -1500,7 +1500,7 @@ impl serde::Serialize for NluConfusionMatrixColumn {
 }
 /// The `NluConfusionMatrixRow` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NluConfusionMatrixRow {
@@ -1570,7 +1570,7 @@ impl serde::Serialize for NluConfusionMatrixRow {
 }
 /// The `NluDetectionContext` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NluDetectionContext {
@@ -1629,7 +1629,7 @@ impl serde::Serialize for NluDetectionContext {
 }
 /// The `NluDetectionInput` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NluDetectionInput {
@@ -1694,7 +1694,7 @@ impl serde::Serialize for NluDetectionInput {
 }
 /// The `NluDetectionOutput` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NluDetectionOutput {
@@ -1753,7 +1753,7 @@ impl serde::Serialize for NluDetectionOutput {
 }
 /// The `NluDetectionRequest` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NluDetectionRequest {
@@ -1818,7 +1818,7 @@ impl serde::Serialize for NluDetectionRequest {
 }
 /// The `NluDetectionResponse` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NluDetectionResponse {
@@ -2013,7 +2013,7 @@ impl serde::Serialize for NluDomain {
 }
 /// The `NluDomainListing` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NluDomainListing {
@@ -2415,7 +2415,7 @@ impl crate::OpenEnum for NluDomainVersionEvaluationStatus {
 crate::__impl_open_enum!(NluDomainVersionEvaluationStatus);
 /// The `NluDomainVersionListing` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NluDomainVersionListing {
@@ -2512,7 +2512,7 @@ impl serde::Serialize for NluDomainVersionListing {
 }
 /// The `NluDomainVersionQualityReport` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NluDomainVersionQualityReport {
@@ -2695,7 +2695,7 @@ impl serde::Serialize for NluDomainVersionReference {
 }
 /// The `NluDomainVersionTrainingResponse` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NluDomainVersionTrainingResponse {
@@ -2754,7 +2754,7 @@ impl serde::Serialize for NluDomainVersionTrainingResponse {
 }
 /// The `NluFeedbackListing` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NluFeedbackListing {
@@ -2851,7 +2851,7 @@ impl serde::Serialize for NluFeedbackListing {
 }
 /// The `NluFeedbackRequest` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NluFeedbackRequest {
@@ -2934,7 +2934,7 @@ impl serde::Serialize for NluFeedbackRequest {
 }
 /// The `NluFeedbackResponse` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NluFeedbackResponse {
@@ -3084,7 +3084,7 @@ impl serde::Serialize for NluInfo {
 }
 /// The `NluOrganization` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NluOrganization {
@@ -3147,7 +3147,7 @@ impl serde::Serialize for NluOrganization {
 }
 /// The `NluQualityReportSummary` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NluQualityReportSummary {
@@ -3208,7 +3208,7 @@ impl serde::Serialize for NluQualityReportSummary {
 }
 /// The `NluQualityReportSummaryMetric` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NluQualityReportSummaryMetric {
@@ -3540,7 +3540,7 @@ impl serde::Serialize for NluUtteranceSegment {
 }
 /// The `Note` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Note {
@@ -3684,7 +3684,7 @@ impl crate::OpenEnum for NoteEntityType {
 crate::__impl_open_enum!(NoteEntityType);
 /// The `NoteListing` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NoteListing {
@@ -3789,7 +3789,7 @@ impl serde::Serialize for NoteListing {
 }
 /// The `NotesExport` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NotesExport {
@@ -3925,7 +3925,7 @@ impl crate::OpenEnum for NotesExportStatus {
 crate::__impl_open_enum!(NotesExportStatus);
 /// The `NotesExportComparisonFieldFilter` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NotesExportComparisonFieldFilter {
@@ -4032,7 +4032,7 @@ impl crate::OpenEnum for NotesExportComparisonFieldFilterField {
 crate::__impl_open_enum!(NotesExportComparisonFieldFilterField);
 /// The `NotesExportFieldFilter` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NotesExportFieldFilter {
@@ -4139,7 +4139,7 @@ impl crate::OpenEnum for NotesExportFieldFilterField {
 crate::__impl_open_enum!(NotesExportFieldFilterField);
 /// The `NotesExportFieldListFilter` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NotesExportFieldListFilter {
@@ -4246,7 +4246,7 @@ impl crate::OpenEnum for NotesExportFieldListFilterField {
 crate::__impl_open_enum!(NotesExportFieldListFilterField);
 /// The `NotesExportFilter` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NotesExportFilter {
@@ -4325,7 +4325,7 @@ impl serde::Serialize for NotesExportFilter {
 }
 /// The `NotesExportListing` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NotesExportListing {
@@ -4392,7 +4392,7 @@ impl serde::Serialize for NotesExportListing {
 }
 /// The `NotesExportQueryConditions` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NotesExportQueryConditions {
@@ -4451,7 +4451,7 @@ impl serde::Serialize for NotesExportQueryConditions {
 }
 /// The `NotificationsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NotificationsResponse {
@@ -4506,7 +4506,7 @@ impl serde::Serialize for NotificationsResponse {
 }
 /// The `NotificationsSettings` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NotificationsSettings {
@@ -4613,7 +4613,7 @@ impl crate::OpenEnum for NotificationsSettingsNotificationContentType {
 crate::__impl_open_enum!(NotificationsSettingsNotificationContentType);
 /// The `NuanceApplication` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NuanceApplication {
@@ -4692,7 +4692,7 @@ impl serde::Serialize for NuanceApplication {
 }
 /// The `NuanceBot` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NuanceBot {
@@ -4854,7 +4854,7 @@ impl serde::Serialize for NuanceBot {
 }
 /// The `NuanceBotCredentials` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NuanceBotCredentials {
@@ -4940,7 +4940,7 @@ impl serde::Serialize for NuanceBotCredentials {
 }
 /// The `NuanceBotEntityListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NuanceBotEntityListing {
@@ -5037,7 +5037,7 @@ impl serde::Serialize for NuanceBotEntityListing {
 }
 /// The `NuanceBotLaunchSettings` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NuanceBotLaunchSettings {
@@ -5106,7 +5106,7 @@ impl serde::Serialize for NuanceBotLaunchSettings {
 }
 /// The `NuanceBotTransferNode` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NuanceBotTransferNode {
@@ -5230,7 +5230,7 @@ impl crate::OpenEnum for NuanceBotTransferNodeType {
 crate::__impl_open_enum!(NuanceBotTransferNodeType);
 /// The `NuanceBotVariable` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NuanceBotVariable {
@@ -5328,7 +5328,7 @@ impl serde::Serialize for NuanceBotVariable {
 }
 /// The `NuanceChannel` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NuanceChannel {
@@ -5406,7 +5406,7 @@ impl serde::Serialize for NuanceChannel {
 }
 /// The `NuanceEnvironment` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NuanceEnvironment {
@@ -5495,7 +5495,7 @@ impl serde::Serialize for NuanceEnvironment {
 }
 /// The `NuanceGeography` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NuanceGeography {
@@ -5565,7 +5565,7 @@ impl serde::Serialize for NuanceGeography {
 }
 /// The `NuanceMixDlgSettings` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NuanceMixDlgSettings {
@@ -5624,7 +5624,7 @@ impl serde::Serialize for NuanceMixDlgSettings {
 }
 /// The `NuanceOrganization` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NuanceOrganization {
@@ -5753,7 +5753,7 @@ impl serde::Serialize for Number {
 }
 /// The `NumberPlan` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NumberPlan {
@@ -5941,7 +5941,7 @@ impl crate::OpenEnum for NumberPlanState {
 crate::__impl_open_enum!(NumberPlanState);
 /// The `NumberRouting` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NumberRouting {
@@ -6081,7 +6081,7 @@ impl crate::OpenEnum for NumberRoutingStatus {
 crate::__impl_open_enum!(NumberRoutingStatus);
 /// The `NumberRoutingListing` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NumberRoutingListing {
@@ -6148,7 +6148,7 @@ impl serde::Serialize for NumberRoutingListing {
 }
 /// The `NumberRoutingRequest` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NumberRoutingRequest {
@@ -6211,7 +6211,7 @@ impl serde::Serialize for NumberRoutingRequest {
 }
 /// The `NumberRoutingResetOrganizationRequest` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NumberRoutingResetOrganizationRequest {

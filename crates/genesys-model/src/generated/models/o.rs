@@ -5,7 +5,7 @@
 use super::*;
 /// The `OAuthAppleAuthorizationResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OAuthAppleAuthorizationResponse {
@@ -72,7 +72,7 @@ impl serde::Serialize for OAuthAppleAuthorizationResponse {
 }
 /// The `OAuthAppleAuthorizationResponseError` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OAuthAppleAuthorizationResponseError {
@@ -146,7 +146,7 @@ impl serde::Serialize for OAuthAppleAuthorizationResponseError {
 }
 /// The `OAuthAuthorization` definition of the spec.
 ///
-/// Available with any of the features `oauth`.
+/// Available with the `oauth` feature.
 #[cfg(feature = "oauth")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OAuthAuthorization {
@@ -293,7 +293,7 @@ impl crate::OpenEnum for OAuthAuthorizationState {
 crate::__impl_open_enum!(OAuthAuthorizationState);
 /// The `OAuthAuthorizationListing` definition of the spec.
 ///
-/// Available with any of the features `oauth`.
+/// Available with the `oauth` feature.
 #[cfg(feature = "oauth")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OAuthAuthorizationListing {
@@ -356,7 +356,7 @@ impl serde::Serialize for OAuthAuthorizationListing {
 }
 /// The `OAuthClient` definition of the spec.
 ///
-/// Available with any of the features `oauth`.
+/// Available with the `oauth` feature.
 #[cfg(feature = "oauth")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OAuthClient {
@@ -604,7 +604,7 @@ impl crate::OpenEnum for OAuthClientState {
 crate::__impl_open_enum!(OAuthClientState);
 /// The `OAuthClientEntityListing` definition of the spec.
 ///
-/// Available with any of the features `oauth`.
+/// Available with the `oauth` feature.
 #[cfg(feature = "oauth")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OAuthClientEntityListing {
@@ -701,7 +701,7 @@ impl serde::Serialize for OAuthClientEntityListing {
 }
 /// The `OAuthClientRequest` definition of the spec.
 ///
-/// Available with any of the features `oauth`.
+/// Available with the `oauth` feature.
 #[cfg(feature = "oauth")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OAuthClientRequest {
@@ -1082,7 +1082,7 @@ impl serde::Serialize for OAuthLastTokenIssued {
 }
 /// The `OAuthScope` definition of the spec.
 ///
-/// Available with any of the features `oauth`.
+/// Available with the `oauth` feature.
 #[cfg(feature = "oauth")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OAuthScope {
@@ -1145,7 +1145,7 @@ impl serde::Serialize for OAuthScope {
 }
 /// The `OAuthScopeListing` definition of the spec.
 ///
-/// Available with any of the features `oauth`.
+/// Available with the `oauth` feature.
 #[cfg(feature = "oauth")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OAuthScopeListing {
@@ -1208,7 +1208,7 @@ impl serde::Serialize for OAuthScopeListing {
 }
 /// The `Objective` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Objective {
@@ -1389,7 +1389,7 @@ impl crate::OpenEnum for ObjectiveInitialDirection {
 crate::__impl_open_enum!(ObjectiveInitialDirection);
 /// The `ObjectiveTemplate` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObjectiveTemplate {
@@ -1456,7 +1456,7 @@ impl serde::Serialize for ObjectiveTemplate {
 }
 /// The `ObjectiveZone` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObjectiveZone {
@@ -2045,7 +2045,7 @@ impl crate::OpenEnum for ObservationValueUsedRouting {
 crate::__impl_open_enum!(ObservationValueUsedRouting);
 /// The `OccurrenceDetails` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OccurrenceDetails {
@@ -2116,7 +2116,7 @@ impl serde::Serialize for OccurrenceDetails {
 }
 /// The `Okta` definition of the spec.
 ///
-/// Available with any of the features `identity-provider`.
+/// Available with the `identity-provider` feature.
 #[cfg(feature = "identity-provider")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Okta {
@@ -2421,7 +2421,7 @@ impl crate::OpenEnum for OktaSsoBinding {
 crate::__impl_open_enum!(OktaSsoBinding);
 /// The `OnDemandConversationSummaryRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OnDemandConversationSummaryRequest {
@@ -2476,7 +2476,7 @@ impl serde::Serialize for OnDemandConversationSummaryRequest {
 }
 /// The `OnDemandSummaryAcceptedResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OnDemandSummaryAcceptedResponse {
@@ -2703,7 +2703,7 @@ impl serde::Serialize for OnDemandSummaryConfig {
 }
 /// The `OneLogin` definition of the spec.
 ///
-/// Available with any of the features `identity-provider`.
+/// Available with the `identity-provider` feature.
 #[cfg(feature = "identity-provider")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OneLogin {
@@ -3008,7 +3008,7 @@ impl crate::OpenEnum for OneLoginSsoBinding {
 crate::__impl_open_enum!(OneLoginSsoBinding);
 /// The `OneOnOne` definition of the spec.
 ///
-/// Available with any of the features `chat`.
+/// Available with the `chat` feature.
 #[cfg(feature = "chat")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OneOnOne {
@@ -3063,7 +3063,7 @@ impl serde::Serialize for OneOnOne {
 }
 /// The `OpenActionFields` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenActionFields {
@@ -3135,7 +3135,7 @@ impl serde::Serialize for OpenActionFields {
 }
 /// The `OpenActionProperties` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenActionProperties {
@@ -3200,7 +3200,7 @@ impl serde::Serialize for OpenActionProperties {
 }
 /// The `OpenContentAttachment` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenContentAttachment {
@@ -3354,7 +3354,7 @@ impl crate::OpenEnum for OpenContentAttachmentMediaType {
 crate::__impl_open_enum!(OpenContentAttachmentMediaType);
 /// The `OpenContentThumbnail` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenContentThumbnail {
@@ -3425,7 +3425,7 @@ impl serde::Serialize for OpenContentThumbnail {
 }
 /// The `OpenDataIngestionRuleRequest` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenDataIngestionRuleRequest {
@@ -3501,7 +3501,7 @@ impl serde::Serialize for OpenDataIngestionRuleRequest {
 }
 /// The `OpenDataIngestionRuleResponse` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenDataIngestionRuleResponse {
@@ -3662,7 +3662,7 @@ impl crate::OpenEnum for OpenDataIngestionRuleResponseStatus {
 crate::__impl_open_enum!(OpenDataIngestionRuleResponseStatus);
 /// The `OpenDataIngestionRuleVersionResponse` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenDataIngestionRuleVersionResponse {
@@ -3823,7 +3823,7 @@ impl crate::OpenEnum for OpenDataIngestionRuleVersionResponseStatus {
 crate::__impl_open_enum!(OpenDataIngestionRuleVersionResponseStatus);
 /// The `OpenDataIngestionRuleVersionResponseEntityListing` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenDataIngestionRuleVersionResponseEntityListing {
@@ -3921,7 +3921,7 @@ impl serde::Serialize for OpenDataIngestionRuleVersionResponseEntityListing {
 }
 /// The `OpenEvent` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenEvent {
@@ -4015,7 +4015,7 @@ impl crate::OpenEnum for OpenEventEventType {
 crate::__impl_open_enum!(OpenEventEventType);
 /// The `OpenEventNormalizedMessage` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenEventNormalizedMessage {
@@ -4126,7 +4126,7 @@ impl crate::OpenEnum for OpenEventNormalizedMessageType {
 crate::__impl_open_enum!(OpenEventNormalizedMessageType);
 /// The `OpenInboundMessageContent` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenInboundMessageContent {
@@ -4181,7 +4181,7 @@ impl serde::Serialize for OpenInboundMessageContent {
 }
 /// The `OpenInboundMessageMessagingChannel` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenInboundMessageMessagingChannel {
@@ -4259,7 +4259,7 @@ impl serde::Serialize for OpenInboundMessageMessagingChannel {
 }
 /// The `OpenInboundMessagingChannel` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenInboundMessagingChannel {
@@ -4329,7 +4329,7 @@ impl serde::Serialize for OpenInboundMessagingChannel {
 }
 /// The `OpenInboundMessagingReceiptChannel` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenInboundMessagingReceiptChannel {
@@ -4399,7 +4399,7 @@ impl serde::Serialize for OpenInboundMessagingReceiptChannel {
 }
 /// The `OpenInboundNormalizedEvent` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenInboundNormalizedEvent {
@@ -4469,7 +4469,7 @@ impl serde::Serialize for OpenInboundNormalizedEvent {
 }
 /// The `OpenInboundNormalizedMessage` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenInboundNormalizedMessage {
@@ -4542,7 +4542,7 @@ impl serde::Serialize for OpenInboundNormalizedMessage {
 }
 /// The `OpenInboundNormalizedReceipt` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenInboundNormalizedReceipt {
@@ -4688,7 +4688,7 @@ impl crate::OpenEnum for OpenInboundNormalizedReceiptStatus {
 crate::__impl_open_enum!(OpenInboundNormalizedReceiptStatus);
 /// The `OpenInboundStructuredResponseMessage` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenInboundStructuredResponseMessage {
@@ -4779,7 +4779,7 @@ impl serde::Serialize for OpenInboundStructuredResponseMessage {
 }
 /// The `OpenInboundStructuredResponseNormalizedMessageContent` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenInboundStructuredResponseNormalizedMessageContent {
@@ -4885,7 +4885,7 @@ crate::__impl_open_enum!(
 );
 /// The `OpenIntegration` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenIntegration {
@@ -5086,7 +5086,7 @@ impl crate::OpenEnum for OpenIntegrationCreateStatus {
 crate::__impl_open_enum!(OpenIntegrationCreateStatus);
 /// The `OpenIntegrationEntityListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenIntegrationEntityListing {
@@ -5183,7 +5183,7 @@ impl serde::Serialize for OpenIntegrationEntityListing {
 }
 /// The `OpenIntegrationRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenIntegrationRequest {
@@ -5305,7 +5305,7 @@ impl serde::Serialize for OpenIntegrationRequest {
 }
 /// The `OpenIntegrationUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenIntegrationUpdateRequest {
@@ -5407,7 +5407,7 @@ impl serde::Serialize for OpenIntegrationUpdateRequest {
 }
 /// The `OpenMessageContent` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenMessageContent {
@@ -5507,7 +5507,7 @@ impl crate::OpenEnum for OpenMessageContentContentType {
 crate::__impl_open_enum!(OpenMessageContentContentType);
 /// The `OpenMessageEvent` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenMessageEvent {
@@ -5605,7 +5605,7 @@ impl crate::OpenEnum for OpenMessageEventEventType {
 crate::__impl_open_enum!(OpenMessageEventEventType);
 /// The `OpenMessageNormalizedMessage` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenMessageNormalizedMessage {
@@ -5728,7 +5728,7 @@ impl crate::OpenEnum for OpenMessageNormalizedMessageType {
 crate::__impl_open_enum!(OpenMessageNormalizedMessageType);
 /// The `OpenMessagingChannel` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenMessagingChannel {
@@ -5893,7 +5893,7 @@ impl crate::OpenEnum for OpenMessagingChannelType {
 crate::__impl_open_enum!(OpenMessagingChannelType);
 /// The `OpenMessagingFromRecipient` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenMessagingFromRecipient {
@@ -6024,7 +6024,7 @@ impl crate::OpenEnum for OpenMessagingFromRecipientIdType {
 crate::__impl_open_enum!(OpenMessagingFromRecipientIdType);
 /// The `OpenMessagingIdentityResolutionConfig` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenMessagingIdentityResolutionConfig {
@@ -6107,7 +6107,7 @@ impl serde::Serialize for OpenMessagingIdentityResolutionConfig {
 }
 /// The `OpenMessagingToRecipient` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenMessagingToRecipient {
@@ -6233,7 +6233,7 @@ impl crate::OpenEnum for OpenMessagingToRecipientIdType {
 crate::__impl_open_enum!(OpenMessagingToRecipientIdType);
 /// The `OpenNormalizedMessage` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenNormalizedMessage {
@@ -6473,7 +6473,7 @@ impl crate::OpenEnum for OpenNormalizedMessageDirection {
 crate::__impl_open_enum!(OpenNormalizedMessageDirection);
 /// The `OpenReceiptNormalizedMessage` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenReceiptNormalizedMessage {
@@ -6772,7 +6772,7 @@ impl serde::Serialize for OpenRichMediaSetting {
 }
 /// The `OpenSocialMediaChannel` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenSocialMediaChannel {
@@ -6953,7 +6953,7 @@ impl crate::OpenEnum for OpenSocialMediaChannelType {
 crate::__impl_open_enum!(OpenSocialMediaChannelType);
 /// The `OpenSocialMediaMessageContent` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenSocialMediaMessageContent {
@@ -7069,7 +7069,7 @@ impl crate::OpenEnum for OpenSocialMediaMessageContentContentType {
 crate::__impl_open_enum!(OpenSocialMediaMessageContentContentType);
 /// The `OpenSocialMediaNormalizedMessage` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenSocialMediaNormalizedMessage {
@@ -7187,7 +7187,7 @@ impl crate::OpenEnum for OpenSocialMediaNormalizedMessageType {
 crate::__impl_open_enum!(OpenSocialMediaNormalizedMessageType);
 /// The `OpenSocialMediaPublicMetadata` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenSocialMediaPublicMetadata {
@@ -7268,7 +7268,7 @@ impl serde::Serialize for OpenSocialMediaPublicMetadata {
 }
 /// The `OpenSocialMediaReactionsChannel` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenSocialMediaReactionsChannel {
@@ -7420,7 +7420,7 @@ impl crate::OpenEnum for OpenSocialMediaReactionsChannelType {
 crate::__impl_open_enum!(OpenSocialMediaReactionsChannelType);
 /// The `OpenSocialMediaReactionsEvent` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenSocialMediaReactionsEvent {
@@ -7481,7 +7481,7 @@ impl serde::Serialize for OpenSocialMediaReactionsEvent {
 }
 /// The `OpenSocialMediaReactionsNormalizedEvent` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenSocialMediaReactionsNormalizedEvent {
@@ -7559,7 +7559,7 @@ impl serde::Serialize for OpenSocialMediaReactionsNormalizedEvent {
 }
 /// The `OpenSocialMediaReactionsRequest` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenSocialMediaReactionsRequest {
@@ -7620,7 +7620,7 @@ impl serde::Serialize for OpenSocialMediaReactionsRequest {
 }
 /// The `OpenSocialMediaRecipient` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenSocialMediaRecipient {
@@ -7750,7 +7750,7 @@ impl crate::OpenEnum for OpenSocialMediaRecipientIdType {
 crate::__impl_open_enum!(OpenSocialMediaRecipientIdType);
 /// The `OpenSocialMediaRecipientAdditionalIdentifier` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenSocialMediaRecipientAdditionalIdentifier {
@@ -7870,7 +7870,7 @@ impl crate::OpenEnum for OpenSocialMediaRecipientAdditionalIdentifierType {
 crate::__impl_open_enum!(OpenSocialMediaRecipientAdditionalIdentifierType);
 /// The `OpenSocialNormalizedMessageEntityListing` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenSocialNormalizedMessageEntityListing {
@@ -7967,7 +7967,7 @@ impl serde::Serialize for OpenSocialNormalizedMessageEntityListing {
 }
 /// The `OpenSocialReactionsNormalizedEventEntityListing` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenSocialReactionsNormalizedEventEntityListing {
@@ -8064,7 +8064,7 @@ impl serde::Serialize for OpenSocialReactionsNormalizedEventEntityListing {
 }
 /// The `OpenStructuredResponseNormalizedMessage` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenStructuredResponseNormalizedMessage {
@@ -8216,7 +8216,7 @@ impl crate::OpenEnum for OpenStructuredResponseNormalizedMessageDirection {
 crate::__impl_open_enum!(OpenStructuredResponseNormalizedMessageDirection);
 /// The `Operand` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Operand {
@@ -8362,7 +8362,7 @@ impl crate::OpenEnum for OperandType {
 crate::__impl_open_enum!(OperandType);
 /// The `OperandPosition` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OperandPosition {
@@ -8783,7 +8783,7 @@ impl crate::OpenEnum for OperationActionStatus {
 crate::__impl_open_enum!(OperationActionStatus);
 /// The `OperationCreatorUserResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OperationCreatorUserResponse {
@@ -8883,7 +8883,7 @@ impl crate::OpenEnum for OperationCreatorUserResponseType {
 crate::__impl_open_enum!(OperationCreatorUserResponseType);
 /// The `OperationListing` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OperationListing {
@@ -8950,7 +8950,7 @@ impl serde::Serialize for OperationListing {
 }
 /// The `OperationResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OperationResponse {
@@ -9078,7 +9078,7 @@ impl crate::OpenEnum for OperationResponseType {
 crate::__impl_open_enum!(OperationResponseType);
 /// The `OperationalEvent` definition of the spec.
 ///
-/// Available with any of the features `operational-events`.
+/// Available with the `operational-events` feature.
 #[cfg(feature = "operational-events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OperationalEvent {
@@ -9193,7 +9193,7 @@ impl serde::Serialize for OperationalEvent {
 }
 /// The `OperatorPosition` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OperatorPosition {
@@ -9268,7 +9268,7 @@ impl serde::Serialize for OperatorPosition {
 }
 /// The `OpportunitiesResultWithPagination` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpportunitiesResultWithPagination {
@@ -9335,7 +9335,7 @@ impl serde::Serialize for OpportunitiesResultWithPagination {
 }
 /// The `OpportunityEnrollment` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpportunityEnrollment {
@@ -9390,7 +9390,7 @@ impl serde::Serialize for OpportunityEnrollment {
 }
 /// The `OpportunityEnrollmentCounts` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpportunityEnrollmentCounts {
@@ -9489,7 +9489,7 @@ impl serde::Serialize for OpportunityEnrollmentCounts {
 }
 /// The `OpportunityReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpportunityReference {
@@ -9554,7 +9554,7 @@ impl serde::Serialize for OpportunityReference {
 }
 /// The `OpportunityResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpportunityResult {
@@ -10086,7 +10086,7 @@ impl crate::OpenEnum for OpportunityResultSystemMessageCode {
 crate::__impl_open_enum!(OpportunityResultSystemMessageCode);
 /// The `OpportunityResultWithAgentIds` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpportunityResultWithAgentIds {
@@ -10622,7 +10622,7 @@ impl crate::OpenEnum for OpportunityResultWithAgentIdsSystemMessageCode {
 crate::__impl_open_enum!(OpportunityResultWithAgentIdsSystemMessageCode);
 /// The `OptInSettings` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OptInSettings {
@@ -10692,7 +10692,7 @@ impl serde::Serialize for OptInSettings {
 }
 /// The `OrgAuthSettings` definition of the spec.
 ///
-/// Available with any of the features `organization`.
+/// Available with the `organization` feature.
 #[cfg(feature = "organization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrgAuthSettings {
@@ -11436,7 +11436,7 @@ impl crate::OpenEnum for OrgUserState {
 crate::__impl_open_enum!(OrgUserState);
 /// The `OrgWhitelistSettings` definition of the spec.
 ///
-/// Available with any of the features `organization`.
+/// Available with the `organization` feature.
 #[cfg(feature = "organization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrgWhitelistSettings {
@@ -11845,7 +11845,7 @@ impl crate::OpenEnum for OrganizationProductPlatform {
 crate::__impl_open_enum!(OrganizationProductPlatform);
 /// The `OrganizationCallMetrics` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationCallMetrics {
@@ -12179,7 +12179,7 @@ impl crate::OpenEnum for OrganizationCallMetricsAutoScaleInProgress {
 crate::__impl_open_enum!(OrganizationCallMetricsAutoScaleInProgress);
 /// The `OrganizationFeatures` definition of the spec.
 ///
-/// Available with any of the features `organization`.
+/// Available with the `organization` feature.
 #[cfg(feature = "organization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationFeatures {
@@ -12314,7 +12314,7 @@ impl serde::Serialize for OrganizationFeatures {
 }
 /// The `OrganizationLink` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationLink {
@@ -12477,7 +12477,7 @@ impl crate::OpenEnum for OrganizationLinkStatus {
 crate::__impl_open_enum!(OrganizationLinkStatus);
 /// The `OrganizationLinkApprovalRequest` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationLinkApprovalRequest {
@@ -12540,7 +12540,7 @@ impl serde::Serialize for OrganizationLinkApprovalRequest {
 }
 /// The `OrganizationLinkResponse` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationLinkResponse {
@@ -12994,7 +12994,7 @@ impl crate::OpenEnum for OrganizationPresenceDefinitionSystemPresence {
 crate::__impl_open_enum!(OrganizationPresenceDefinitionSystemPresence);
 /// The `OrganizationPresenceDefinitionEntityListing` definition of the spec.
 ///
-/// Available with any of the features `presence`.
+/// Available with the `presence` feature.
 #[cfg(feature = "presence")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationPresenceDefinitionEntityListing {
@@ -13057,7 +13057,7 @@ impl serde::Serialize for OrganizationPresenceDefinitionEntityListing {
 }
 /// The `OrganizationPresenceEntityListing` definition of the spec.
 ///
-/// Available with any of the features `presence`.
+/// Available with the `presence` feature.
 #[cfg(feature = "presence")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationPresenceEntityListing {
@@ -13154,7 +13154,7 @@ impl serde::Serialize for OrganizationPresenceEntityListing {
 }
 /// The `OrganizationProductEntityListing` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationProductEntityListing {
@@ -13231,7 +13231,7 @@ impl serde::Serialize for OrganizationProductEntityListing {
 }
 /// The `OrganizationPublicApiUsage` definition of the spec.
 ///
-/// Available with any of the features `usage`.
+/// Available with the `usage` feature.
 #[cfg(feature = "usage")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationPublicApiUsage {
@@ -13402,7 +13402,7 @@ impl crate::OpenEnum for OrganizationPublicApiUsageHttpMethod {
 crate::__impl_open_enum!(OrganizationPublicApiUsageHttpMethod);
 /// The `OrganizationPublicApiUsageQueryRequest` definition of the spec.
 ///
-/// Available with any of the features `usage`.
+/// Available with the `usage` feature.
 #[cfg(feature = "usage")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationPublicApiUsageQueryRequest {
@@ -13540,7 +13540,7 @@ impl crate::OpenEnum for OrganizationPublicApiUsageQueryRequestGranularity {
 crate::__impl_open_enum!(OrganizationPublicApiUsageQueryRequestGranularity);
 /// The `OrganizationPublicApiUsageResultsResponse` definition of the spec.
 ///
-/// Available with any of the features `usage`.
+/// Available with the `usage` feature.
 #[cfg(feature = "usage")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationPublicApiUsageResultsResponse {
@@ -13678,7 +13678,7 @@ impl crate::OpenEnum for OrganizationPublicApiUsageResultsResponseQueryStatus {
 crate::__impl_open_enum!(OrganizationPublicApiUsageResultsResponseQueryStatus);
 /// The `OrganizationRoleEntityListing` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationRoleEntityListing {
@@ -13775,7 +13775,7 @@ impl serde::Serialize for OrganizationRoleEntityListing {
 }
 /// The `OrganizationUsageQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `usage`.
+/// Available with the `usage` feature.
 #[cfg(feature = "usage")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationUsageQueryResponse {
@@ -13848,7 +13848,7 @@ impl serde::Serialize for OrganizationUsageQueryResponse {
 }
 /// The `OrganizationsExport` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationsExport {
@@ -13984,7 +13984,7 @@ impl crate::OpenEnum for OrganizationsExportStatus {
 crate::__impl_open_enum!(OrganizationsExportStatus);
 /// The `OrganizationsExportComparisonFieldFilter` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationsExportComparisonFieldFilter {
@@ -14091,7 +14091,7 @@ impl crate::OpenEnum for OrganizationsExportComparisonFieldFilterField {
 crate::__impl_open_enum!(OrganizationsExportComparisonFieldFilterField);
 /// The `OrganizationsExportFieldFilter` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationsExportFieldFilter {
@@ -14206,7 +14206,7 @@ impl crate::OpenEnum for OrganizationsExportFieldFilterField {
 crate::__impl_open_enum!(OrganizationsExportFieldFilterField);
 /// The `OrganizationsExportFieldListFilter` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationsExportFieldListFilter {
@@ -14321,7 +14321,7 @@ impl crate::OpenEnum for OrganizationsExportFieldListFilterField {
 crate::__impl_open_enum!(OrganizationsExportFieldListFilterField);
 /// The `OrganizationsExportFilter` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationsExportFilter {
@@ -14400,7 +14400,7 @@ impl serde::Serialize for OrganizationsExportFilter {
 }
 /// The `OrganizationsExportListing` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationsExportListing {
@@ -14467,7 +14467,7 @@ impl serde::Serialize for OrganizationsExportListing {
 }
 /// The `OrganizationsExportQueryConditions` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationsExportQueryConditions {
@@ -14526,7 +14526,7 @@ impl serde::Serialize for OrganizationsExportQueryConditions {
 }
 /// The `OrphanRecording` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrphanRecording {
@@ -15058,7 +15058,7 @@ impl crate::OpenEnum for OrphanRecordingRegion {
 crate::__impl_open_enum!(OrphanRecordingRegion);
 /// The `OrphanRecordingListing` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrphanRecordingListing {
@@ -15155,7 +15155,7 @@ impl serde::Serialize for OrphanRecordingListing {
 }
 /// The `OrphanUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrphanUpdateRequest {
@@ -15226,7 +15226,7 @@ impl serde::Serialize for OrphanUpdateRequest {
 }
 /// The `OtherProfileAssignment` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OtherProfileAssignment {
@@ -15557,7 +15557,7 @@ impl serde::Serialize for OutboundBlendingSettings {
 }
 /// The `OutboundDomain` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutboundDomain {
@@ -15712,7 +15712,7 @@ impl crate::OpenEnum for OutboundDomainSenderType {
 crate::__impl_open_enum!(OutboundDomainSenderType);
 /// The `OutboundDomainCreateRequest` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutboundDomainCreateRequest {
@@ -15840,7 +15840,7 @@ impl crate::OpenEnum for OutboundDomainCreateRequestSenderType {
 crate::__impl_open_enum!(OutboundDomainCreateRequestSenderType);
 /// The `OutboundDomainEntityListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutboundDomainEntityListing {
@@ -15937,7 +15937,7 @@ impl serde::Serialize for OutboundDomainEntityListing {
 }
 /// The `OutboundDomainPatchRequest` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutboundDomainPatchRequest {
@@ -16050,7 +16050,7 @@ impl crate::OpenEnum for OutboundDomainPatchRequestSenderType {
 crate::__impl_open_enum!(OutboundDomainPatchRequestSenderType);
 /// The `OutboundFaxStatus` definition of the spec.
 ///
-/// Available with any of the features `fax`.
+/// Available with the `fax` feature.
 #[cfg(feature = "fax")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutboundFaxStatus {
@@ -16533,7 +16533,7 @@ impl crate::OpenEnum for OutboundOnlySettingOutbound {
 crate::__impl_open_enum!(OutboundOnlySettingOutbound);
 /// The `OutboundQueueIdentityResolutionConfig` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutboundQueueIdentityResolutionConfig {
@@ -16612,7 +16612,7 @@ impl serde::Serialize for OutboundQueueIdentityResolutionConfig {
 }
 /// The `OutboundRoute` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutboundRoute {
@@ -16854,7 +16854,7 @@ impl crate::OpenEnum for OutboundRouteDistribution {
 crate::__impl_open_enum!(OutboundRouteDistribution);
 /// The `OutboundRouteBase` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutboundRouteBase {
@@ -17082,7 +17082,7 @@ impl crate::OpenEnum for OutboundRouteBaseDistribution {
 crate::__impl_open_enum!(OutboundRouteBaseDistribution);
 /// The `OutboundRouteBaseEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutboundRouteBaseEntityListing {
@@ -17191,7 +17191,7 @@ impl serde::Serialize for OutboundRouteBaseEntityListing {
 }
 /// The `OutboundRouteEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutboundRouteEntityListing {
@@ -17300,7 +17300,7 @@ impl serde::Serialize for OutboundRouteEntityListing {
 }
 /// The `OutboundSettings` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutboundSettings {
@@ -17584,7 +17584,7 @@ impl crate::OpenEnum for OutboundSettingsContactListDefaultRetentionType {
 crate::__impl_open_enum!(OutboundSettingsContactListDefaultRetentionType);
 /// The `Outcome` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcome {
@@ -17756,7 +17756,7 @@ impl serde::Serialize for Outcome {
 }
 /// The `OutcomeAchievedEvent` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomeAchievedEvent {
@@ -17853,7 +17853,7 @@ impl serde::Serialize for OutcomeAchievedEvent {
 }
 /// The `OutcomeAchievedEventOutcome` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomeAchievedEventOutcome {
@@ -18012,7 +18012,7 @@ impl serde::Serialize for OutcomeAchievement {
 }
 /// The `OutcomeAttributionAsyncResponse` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomeAttributionAsyncResponse {
@@ -18083,7 +18083,7 @@ impl serde::Serialize for OutcomeAttributionAsyncResponse {
 }
 /// The `OutcomeAttributionJobStateResponse` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomeAttributionJobStateResponse {
@@ -18216,7 +18216,7 @@ impl crate::OpenEnum for OutcomeAttributionJobStateResponseState {
 crate::__impl_open_enum!(OutcomeAttributionJobStateResponseState);
 /// The `OutcomeAttributionListing` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomeAttributionListing {
@@ -18289,7 +18289,7 @@ impl serde::Serialize for OutcomeAttributionListing {
 }
 /// The `OutcomeAttributionRequest` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomeAttributionRequest {
@@ -18399,7 +18399,7 @@ impl serde::Serialize for OutcomeAttributionRequest {
 }
 /// The `OutcomeAttributionResponseListing` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomeAttributionResponseListing {
@@ -18454,7 +18454,7 @@ impl serde::Serialize for OutcomeAttributionResponseListing {
 }
 /// The `OutcomeAttributionResultsResponse` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomeAttributionResultsResponse {
@@ -18606,7 +18606,7 @@ impl crate::OpenEnum for OutcomeAttributionResultsResponseState {
 crate::__impl_open_enum!(OutcomeAttributionResultsResponseState);
 /// The `OutcomeConfig` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomeConfig {
@@ -18661,7 +18661,7 @@ impl serde::Serialize for OutcomeConfig {
 }
 /// The `OutcomeListing` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomeListing {
@@ -18758,7 +18758,7 @@ impl serde::Serialize for OutcomeListing {
 }
 /// The `OutcomePercentileCondition` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomePercentileCondition {
@@ -18850,7 +18850,7 @@ impl serde::Serialize for OutcomePercentileCondition {
 }
 /// The `OutcomePredictor` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomePredictor {
@@ -18913,7 +18913,7 @@ impl serde::Serialize for OutcomePredictor {
 }
 /// The `OutcomePredictorListing` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomePredictorListing {
@@ -18968,7 +18968,7 @@ impl serde::Serialize for OutcomePredictorListing {
 }
 /// The `OutcomePredictorRequest` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomePredictorRequest {
@@ -19029,7 +19029,7 @@ impl serde::Serialize for OutcomePredictorRequest {
 }
 /// The `OutcomeProbabilityCondition` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomeProbabilityCondition {
@@ -19115,7 +19115,7 @@ impl serde::Serialize for OutcomeProbabilityCondition {
 }
 /// The `OutcomeQuantileCondition` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomeQuantileCondition {
@@ -19207,7 +19207,7 @@ impl serde::Serialize for OutcomeQuantileCondition {
 }
 /// The `OutcomeRef` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomeRef {
@@ -19266,7 +19266,7 @@ impl serde::Serialize for OutcomeRef {
 }
 /// The `OutcomeRefRequest` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomeRefRequest {
@@ -19327,7 +19327,7 @@ impl serde::Serialize for OutcomeRefRequest {
 }
 /// The `OutcomeRequest` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomeRequest {
@@ -19428,7 +19428,7 @@ impl serde::Serialize for OutcomeRequest {
 }
 /// The `OutcomeScore` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomeScore {
@@ -19537,7 +19537,7 @@ impl serde::Serialize for OutcomeScore {
 }
 /// The `OutcomeScoresResult` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomeScoresResult {
@@ -19596,7 +19596,7 @@ impl serde::Serialize for OutcomeScoresResult {
 }
 /// The `OutgoingMessageRequest` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutgoingMessageRequest {
@@ -19771,7 +19771,7 @@ impl crate::OpenEnum for OutgoingMessageRequestBotState {
 crate::__impl_open_enum!(OutgoingMessageRequestBotState);
 /// The `OutgoingMessageResponse` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutgoingMessageResponse {
@@ -19826,7 +19826,7 @@ impl serde::Serialize for OutgoingMessageResponse {
 }
 /// The `Outlier` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outlier {
@@ -19948,7 +19948,7 @@ impl crate::OpenEnum for OutlierAnomaly {
 crate::__impl_open_enum!(OutlierAnomaly);
 /// The `OutlierData` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutlierData {
@@ -20011,7 +20011,7 @@ impl serde::Serialize for OutlierData {
 }
 /// The `OutlierInfo` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutlierInfo {
@@ -20072,7 +20072,7 @@ impl serde::Serialize for OutlierInfo {
 }
 /// The `OutlierResultBody` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutlierResultBody {
@@ -20131,7 +20131,7 @@ impl serde::Serialize for OutlierResultBody {
 }
 /// The `OutlierResultTemplate` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutlierResultTemplate {
@@ -20186,7 +20186,7 @@ impl serde::Serialize for OutlierResultTemplate {
 }
 /// The `OutputValue` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutputValue {
@@ -20257,7 +20257,7 @@ impl serde::Serialize for OutputValue {
 }
 /// The `OverallBestPoints` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OverallBestPoints {
@@ -20324,7 +20324,7 @@ impl serde::Serialize for OverallBestPoints {
 }
 /// The `OverallBestPointsItem` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OverallBestPointsItem {
@@ -20440,7 +20440,7 @@ impl crate::OpenEnum for OverallBestPointsItemGranularityType {
 crate::__impl_open_enum!(OverallBestPointsItemGranularityType);
 /// The `OverrideDate` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OverrideDate {
@@ -20547,7 +20547,7 @@ impl crate::OpenEnum for OverrideDateType {
 crate::__impl_open_enum!(OverrideDateType);
 /// The `OverrideEscalationTarget` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OverrideEscalationTarget {

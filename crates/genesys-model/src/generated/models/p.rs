@@ -5,7 +5,7 @@
 use super::*;
 /// The `PINConfiguration` definition of the spec.
 ///
-/// Available with any of the features `voicemail`.
+/// Available with the `voicemail` feature.
 #[cfg(feature = "voicemail")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PINConfiguration {
@@ -274,7 +274,7 @@ impl serde::Serialize for PagedNamespaceListing {
 }
 /// The `PagedSkillCombinationListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PagedSkillCombinationListing {
@@ -534,7 +534,7 @@ impl serde::Serialize for PagingSpec {
 }
 /// The `ParkingStateRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParkingStateRequest {
@@ -689,7 +689,7 @@ impl crate::OpenEnum for ParkingStateRequestState {
 crate::__impl_open_enum!(ParkingStateRequestState);
 /// The `ParsedCertificate` definition of the spec.
 ///
-/// Available with any of the features `utilities`.
+/// Available with the `utilities` feature.
 #[cfg(feature = "utilities")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParsedCertificate {
@@ -1311,7 +1311,7 @@ impl crate::OpenEnum for ParticipantFlaggedReason {
 crate::__impl_open_enum!(ParticipantFlaggedReason);
 /// The `ParticipantAttributes` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParticipantAttributes {
@@ -1366,7 +1366,7 @@ impl serde::Serialize for ParticipantAttributes {
 }
 /// The `ParticipantBasic` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParticipantBasic {
@@ -1831,7 +1831,7 @@ impl crate::OpenEnum for ParticipantBasicFlaggedReason {
 crate::__impl_open_enum!(ParticipantBasicFlaggedReason);
 /// The `ParticipantInfo` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParticipantInfo {
@@ -1900,7 +1900,7 @@ impl serde::Serialize for ParticipantInfo {
 }
 /// The `ParticipantMetrics` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParticipantMetrics {
@@ -2041,7 +2041,7 @@ impl serde::Serialize for ParticipantMetrics {
 }
 /// The `PasswordRequirements` definition of the spec.
 ///
-/// Available with any of the features `organization`.
+/// Available with the `organization` feature.
 #[cfg(feature = "organization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PasswordRequirements {
@@ -2152,7 +2152,7 @@ impl serde::Serialize for PasswordRequirements {
 }
 /// The `PatchAction` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchAction {
@@ -2294,7 +2294,7 @@ impl crate::OpenEnum for PatchActionMediaType {
 crate::__impl_open_enum!(PatchActionMediaType);
 /// The `PatchActionMap` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchActionMap {
@@ -2505,7 +2505,7 @@ impl serde::Serialize for PatchActionMap {
 }
 /// The `PatchActionMapScheduleGroups` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchActionMapScheduleGroups {
@@ -2584,7 +2584,7 @@ impl serde::Serialize for PatchActionMapScheduleGroups {
 }
 /// The `PatchActionTemplate` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchActionTemplate {
@@ -2763,7 +2763,7 @@ impl crate::OpenEnum for PatchActionTemplateState {
 crate::__impl_open_enum!(PatchActionTemplateState);
 /// The `PatchAssociatedValueField` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchAssociatedValueField {
@@ -2859,7 +2859,7 @@ impl crate::OpenEnum for PatchAssociatedValueFieldDataType {
 crate::__impl_open_enum!(PatchAssociatedValueFieldDataType);
 /// The `PatchBuReschedulingOptionsManagementUnitRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchBuReschedulingOptionsManagementUnitRequest {
@@ -2928,7 +2928,7 @@ impl serde::Serialize for PatchBuReschedulingOptionsManagementUnitRequest {
 }
 /// The `PatchBuReschedulingOptionsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchBuReschedulingOptionsRequest {
@@ -2983,7 +2983,7 @@ impl serde::Serialize for PatchBuReschedulingOptionsRequest {
 }
 /// The `PatchBuScheduleRunRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchBuScheduleRunRequest {
@@ -3042,7 +3042,7 @@ impl serde::Serialize for PatchBuScheduleRunRequest {
 }
 /// The `PatchCallToAction` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchCallToAction {
@@ -3142,7 +3142,7 @@ impl crate::OpenEnum for PatchCallToActionTarget {
 crate::__impl_open_enum!(PatchCallToActionTarget);
 /// The `PatchCallbackRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchCallbackRequest {
@@ -3303,7 +3303,7 @@ impl crate::OpenEnum for PatchCallbackRequestCustomerFirstCallbackDeliveryMode {
 crate::__impl_open_enum!(PatchCallbackRequestCustomerFirstCallbackDeliveryMode);
 /// The `PatchCallbackResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchCallbackResponse {
@@ -3381,7 +3381,7 @@ impl serde::Serialize for PatchCallbackResponse {
 }
 /// The `PatchCloseButtonStyleProperties` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchCloseButtonStyleProperties {
@@ -3442,7 +3442,7 @@ impl serde::Serialize for PatchCloseButtonStyleProperties {
 }
 /// The `PatchContentOffer` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchContentOffer {
@@ -3630,7 +3630,7 @@ impl crate::OpenEnum for PatchContentOfferLayoutMode {
 crate::__impl_open_enum!(PatchContentOfferLayoutMode);
 /// The `PatchContentOfferStyleProperties` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchContentOfferStyleProperties {
@@ -3693,7 +3693,7 @@ impl serde::Serialize for PatchContentOfferStyleProperties {
 }
 /// The `PatchContentOfferStylingConfiguration` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchContentOfferStylingConfiguration {
@@ -3772,7 +3772,7 @@ impl serde::Serialize for PatchContentOfferStylingConfiguration {
 }
 /// The `PatchContentPositionProperties` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchContentPositionProperties {
@@ -3839,7 +3839,7 @@ impl serde::Serialize for PatchContentPositionProperties {
 }
 /// The `PatchContext` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchContext {
@@ -3894,7 +3894,7 @@ impl serde::Serialize for PatchContext {
 }
 /// The `PatchContextPattern` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchContextPattern {
@@ -3949,7 +3949,7 @@ impl serde::Serialize for PatchContextPattern {
 }
 /// The `PatchCriteria` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchCriteria {
@@ -4110,7 +4110,7 @@ impl crate::OpenEnum for PatchCriteriaOperator {
 crate::__impl_open_enum!(PatchCriteriaOperator);
 /// The `PatchCtaButtonStyleProperties` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchCtaButtonStyleProperties {
@@ -4222,7 +4222,7 @@ impl crate::OpenEnum for PatchCtaButtonStylePropertiesTextAlign {
 crate::__impl_open_enum!(PatchCtaButtonStylePropertiesTextAlign);
 /// The `PatchEntityTypeCriteria` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchEntityTypeCriteria {
@@ -4420,7 +4420,7 @@ impl crate::OpenEnum for PatchEntityTypeCriteriaEntityType {
 crate::__impl_open_enum!(PatchEntityTypeCriteriaEntityType);
 /// The `PatchExternalSegment` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchExternalSegment {
@@ -4593,7 +4593,7 @@ impl serde::Serialize for PatchIntegrationActionFields {
 }
 /// The `PatchJourney` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchJourney {
@@ -4648,7 +4648,7 @@ impl serde::Serialize for PatchJourney {
 }
 /// The `PatchJourneyPattern` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchJourneyPattern {
@@ -4769,7 +4769,7 @@ impl crate::OpenEnum for PatchJourneyPatternStreamType {
 crate::__impl_open_enum!(PatchJourneyPatternStreamType);
 /// The `PatchOpportunityRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchOpportunityRequest {
@@ -4909,7 +4909,7 @@ impl crate::OpenEnum for PatchOpportunityRequestApprovalType {
 crate::__impl_open_enum!(PatchOpportunityRequestApprovalType);
 /// The `PatchOutcome` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchOutcome {
@@ -5010,7 +5010,7 @@ impl serde::Serialize for PatchOutcome {
 }
 /// The `PatchPredictorRequest` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchPredictorRequest {
@@ -5087,7 +5087,7 @@ impl serde::Serialize for PatchPredictorRequest {
 }
 /// The `PatchSegment` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchSegment {
@@ -5198,7 +5198,7 @@ impl serde::Serialize for PatchSegment {
 }
 /// The `PatchShiftTradeRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchShiftTradeRequest {
@@ -5275,7 +5275,7 @@ impl serde::Serialize for PatchShiftTradeRequest {
 }
 /// The `PatchTextStyleProperties` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchTextStyleProperties {
@@ -5383,7 +5383,7 @@ impl crate::OpenEnum for PatchTextStylePropertiesTextAlign {
 crate::__impl_open_enum!(PatchTextStylePropertiesTextAlign);
 /// The `PatchUser` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchUser {
@@ -5446,7 +5446,7 @@ impl serde::Serialize for PatchUser {
 }
 /// The `PatchWebMessagingOfferFields` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchWebMessagingOfferFields {
@@ -5505,7 +5505,7 @@ impl serde::Serialize for PatchWebMessagingOfferFields {
 }
 /// The `Pattern` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Pattern {
@@ -5618,7 +5618,7 @@ impl crate::OpenEnum for PatternType {
 crate::__impl_open_enum!(PatternType);
 /// The `PauseCriteria` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PauseCriteria {
@@ -5732,7 +5732,7 @@ impl crate::OpenEnum for PauseCriteriaCondition {
 crate::__impl_open_enum!(PauseCriteriaCondition);
 /// The `PaymentLineItem` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PaymentLineItem {
@@ -5791,7 +5791,7 @@ impl serde::Serialize for PaymentLineItem {
 }
 /// The `PaymentRequest` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PaymentRequest {
@@ -5908,7 +5908,7 @@ impl crate::OpenEnum for PaymentRequestPaymentPlatform {
 crate::__impl_open_enum!(PaymentRequestPaymentPlatform);
 /// The `PaymentResponse` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PaymentResponse {
@@ -6012,7 +6012,7 @@ impl crate::OpenEnum for PaymentResponsePaymentStatus {
 crate::__impl_open_enum!(PaymentResponsePaymentStatus);
 /// The `PendingAndApprovedOpportunityEnrollmentCounts` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PendingAndApprovedOpportunityEnrollmentCounts {
@@ -6086,7 +6086,7 @@ impl serde::Serialize for PendingAndApprovedOpportunityEnrollmentCounts {
 }
 /// The `PerformancePredictionOutputs` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PerformancePredictionOutputs {
@@ -6191,7 +6191,7 @@ impl serde::Serialize for PerformancePredictionOutputs {
 }
 /// The `PerformancePredictionRecalculationResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PerformancePredictionRecalculationResponse {
@@ -6312,7 +6312,7 @@ impl crate::OpenEnum for PerformancePredictionRecalculationResponseState {
 crate::__impl_open_enum!(PerformancePredictionRecalculationResponseState);
 /// The `PerformancePredictionRecalculationUploadResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PerformancePredictionRecalculationUploadResponse {
@@ -6380,7 +6380,7 @@ impl serde::Serialize for PerformancePredictionRecalculationUploadResponse {
 }
 /// The `PerformancePredictionResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PerformancePredictionResponse {
@@ -6522,7 +6522,7 @@ impl crate::OpenEnum for PerformancePredictionResponseState {
 crate::__impl_open_enum!(PerformancePredictionResponseState);
 /// The `PerformancePredictionUploadSchema` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PerformancePredictionUploadSchema {
@@ -6600,7 +6600,7 @@ impl serde::Serialize for PerformancePredictionUploadSchema {
 }
 /// The `PerformanceProfile` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PerformanceProfile {
@@ -6728,7 +6728,7 @@ impl serde::Serialize for PerformanceProfile {
 }
 /// The `PermissionCollectionEntityListing` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PermissionCollectionEntityListing {
@@ -6825,7 +6825,7 @@ impl serde::Serialize for PermissionCollectionEntityListing {
 }
 /// The `PermissionDetails` definition of the spec.
 ///
-/// Available with any of the features `notifications`.
+/// Available with the `notifications` feature.
 #[cfg(feature = "notifications")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PermissionDetails {
@@ -6961,7 +6961,7 @@ impl crate::OpenEnum for PermissionDetailsType {
 crate::__impl_open_enum!(PermissionDetailsType);
 /// The `Permissions` definition of the spec.
 ///
-/// Available with any of the features `license`.
+/// Available with the `license` feature.
 #[cfg(feature = "license")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Permissions {
@@ -7022,7 +7022,7 @@ impl serde::Serialize for Permissions {
 }
 /// The `Phone` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Phone {
@@ -7266,7 +7266,7 @@ impl crate::OpenEnum for PhoneState {
 crate::__impl_open_enum!(PhoneState);
 /// The `PhoneBase` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PhoneBase {
@@ -7452,7 +7452,7 @@ impl crate::OpenEnum for PhoneBaseState {
 crate::__impl_open_enum!(PhoneBaseState);
 /// The `PhoneBaseEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PhoneBaseEntityListing {
@@ -7561,7 +7561,7 @@ impl serde::Serialize for PhoneBaseEntityListing {
 }
 /// The `PhoneBaseSettings` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PhoneBaseSettings {
@@ -7630,7 +7630,7 @@ impl serde::Serialize for PhoneBaseSettings {
 }
 /// The `PhoneCapabilities` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PhoneCapabilities {
@@ -7806,7 +7806,7 @@ impl serde::Serialize for PhoneColumn {
 }
 /// The `PhoneEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PhoneEntityListing {
@@ -7915,7 +7915,7 @@ impl serde::Serialize for PhoneEntityListing {
 }
 /// The `PhoneEstablishedEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PhoneEstablishedEvent {
@@ -8058,7 +8058,7 @@ impl serde::Serialize for PhoneEstablishedEvent {
 }
 /// The `PhoneMetaBaseEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PhoneMetaBaseEntityListing {
@@ -8375,7 +8375,7 @@ impl serde::Serialize for PhoneNumberColumn {
 }
 /// The `PhoneNumberStatus` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PhoneNumberStatus {
@@ -8432,7 +8432,7 @@ impl serde::Serialize for PhoneNumberStatus {
 }
 /// The `PhoneStatus` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PhoneStatus {
@@ -8674,7 +8674,7 @@ impl crate::OpenEnum for PhoneStatusPhoneAssignmentToEdgeType {
 crate::__impl_open_enum!(PhoneStatusPhoneAssignmentToEdgeType);
 /// The `PhoneTransferEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PhoneTransferEvent {
@@ -8886,7 +8886,7 @@ impl crate::OpenEnum for PhoneTransferEventTransferType {
 crate::__impl_open_enum!(PhoneTransferEventTransferType);
 /// The `PhonesReboot` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PhonesReboot {
@@ -8945,7 +8945,7 @@ impl serde::Serialize for PhonesReboot {
 }
 /// The `Phrase` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Phrase {
@@ -9125,7 +9125,7 @@ impl crate::OpenEnum for PhraseSentiment {
 crate::__impl_open_enum!(PhraseSentiment);
 /// The `PhraseAssociations` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PhraseAssociations {
@@ -9196,7 +9196,7 @@ impl serde::Serialize for PhraseAssociations {
 }
 /// The `PhraseTranslation` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PhraseTranslation {
@@ -9291,7 +9291,7 @@ impl serde::Serialize for PhraseTranslation {
 }
 /// The `PhysicalInterfaceEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PhysicalInterfaceEntityListing {
@@ -9388,7 +9388,7 @@ impl serde::Serialize for PhysicalInterfaceEntityListing {
 }
 /// The `PingIdentity` definition of the spec.
 ///
-/// Available with any of the features `identity-provider`.
+/// Available with the `identity-provider` feature.
 #[cfg(feature = "identity-provider")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PingIdentity {
@@ -9693,7 +9693,7 @@ impl crate::OpenEnum for PingIdentitySsoBinding {
 crate::__impl_open_enum!(PingIdentitySsoBinding);
 /// The `PinnedMessageRequest` definition of the spec.
 ///
-/// Available with any of the features `chat`.
+/// Available with the `chat` feature.
 #[cfg(feature = "chat")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PinnedMessageRequest {
@@ -9756,7 +9756,7 @@ impl serde::Serialize for PinnedMessageRequest {
 }
 /// The `PlanningGroup` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlanningGroup {
@@ -9841,7 +9841,7 @@ impl serde::Serialize for PlanningGroup {
 }
 /// The `PlanningGroupList` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlanningGroupList {
@@ -9900,7 +9900,7 @@ impl serde::Serialize for PlanningGroupList {
 }
 /// The `PlanningGroupMinimumsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlanningGroupMinimumsRequest {
@@ -9978,7 +9978,7 @@ impl serde::Serialize for PlanningGroupMinimumsRequest {
 }
 /// The `PlanningGroupMinimumsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlanningGroupMinimumsResponse {
@@ -10056,7 +10056,7 @@ impl serde::Serialize for PlanningGroupMinimumsResponse {
 }
 /// The `PlanningGroupModel` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlanningGroupModel {
@@ -10111,7 +10111,7 @@ impl serde::Serialize for PlanningGroupModel {
 }
 /// The `PlanningGroupOutputs` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlanningGroupOutputs {
@@ -10258,7 +10258,7 @@ impl serde::Serialize for PlanningGroupOutputs {
 }
 /// The `PlanningGroupReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlanningGroupReference {
@@ -10323,7 +10323,7 @@ impl serde::Serialize for PlanningGroupReference {
 }
 /// The `PlanningGroupRequirementOutput` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlanningGroupRequirementOutput {
@@ -10402,7 +10402,7 @@ impl serde::Serialize for PlanningGroupRequirementOutput {
 }
 /// The `PlanningGroupToStaffingGroupsListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlanningGroupToStaffingGroupsListing {
@@ -10457,7 +10457,7 @@ impl serde::Serialize for PlanningGroupToStaffingGroupsListing {
 }
 /// The `PlanningGroupToStaffingGroupsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlanningGroupToStaffingGroupsResponse {
@@ -10524,7 +10524,7 @@ impl serde::Serialize for PlanningGroupToStaffingGroupsResponse {
 }
 /// The `PlanningPeriodSettings` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlanningPeriodSettings {
@@ -10596,7 +10596,7 @@ impl serde::Serialize for PlanningPeriodSettings {
 }
 /// The `PlanningPeriodShiftConstraints` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlanningPeriodShiftConstraints {
@@ -10665,7 +10665,7 @@ impl serde::Serialize for PlanningPeriodShiftConstraints {
 }
 /// The `Policy` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Policy {
@@ -10770,7 +10770,7 @@ impl serde::Serialize for Policy {
 }
 /// The `PolicyActions` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PolicyActions {
@@ -10909,7 +10909,7 @@ impl serde::Serialize for PolicyActions {
 }
 /// The `PolicyAttribute` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PolicyAttribute {
@@ -11061,7 +11061,7 @@ impl crate::OpenEnum for PolicyAttributeType {
 crate::__impl_open_enum!(PolicyAttributeType);
 /// The `PolicyAttributeSet` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PolicyAttributeSet {
@@ -11181,7 +11181,7 @@ impl serde::Serialize for PolicyCondition {
 }
 /// The `PolicyConditionResult` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PolicyConditionResult {
@@ -11240,7 +11240,7 @@ impl serde::Serialize for PolicyConditionResult {
 }
 /// The `PolicyConditions` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PolicyConditions {
@@ -11372,7 +11372,7 @@ impl crate::OpenEnum for PolicyConditionsCustomerParticipation {
 crate::__impl_open_enum!(PolicyConditionsCustomerParticipation);
 /// The `PolicyCreate` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PolicyCreate {
@@ -11483,7 +11483,7 @@ impl serde::Serialize for PolicyCreate {
 }
 /// The `PolicyEntityListing` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PolicyEntityListing {
@@ -11580,7 +11580,7 @@ impl serde::Serialize for PolicyEntityListing {
 }
 /// The `PolicyErrorMessage` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PolicyErrorMessage {
@@ -11665,7 +11665,7 @@ impl serde::Serialize for PolicyErrorMessage {
 }
 /// The `PolicyErrors` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PolicyErrors {
@@ -11724,7 +11724,7 @@ impl serde::Serialize for PolicyErrors {
 }
 /// The `PolicyTestPayload` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PolicyTestPayload {
@@ -11787,7 +11787,7 @@ impl serde::Serialize for PolicyTestPayload {
 }
 /// The `PolicyTestResult` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PolicyTestResult {
@@ -11858,7 +11858,7 @@ impl serde::Serialize for PolicyTestResult {
 }
 /// The `PolicyUpdate` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PolicyUpdate {
@@ -11915,7 +11915,7 @@ impl serde::Serialize for PolicyUpdate {
 }
 /// The `PolicyUser` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PolicyUser {
@@ -12195,7 +12195,7 @@ impl crate::OpenEnum for PolicyUserState {
 crate::__impl_open_enum!(PolicyUserState);
 /// The `PositionSettings` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PositionSettings {
@@ -12303,7 +12303,7 @@ impl crate::OpenEnum for PositionSettingsAlignment {
 crate::__impl_open_enum!(PositionSettingsAlignment);
 /// The `PossibleWorkShiftsForWeek` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PossibleWorkShiftsForWeek {
@@ -12366,7 +12366,7 @@ impl serde::Serialize for PossibleWorkShiftsForWeek {
 }
 /// The `PostActionInput` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostActionInput {
@@ -12475,7 +12475,7 @@ impl serde::Serialize for PostActionInput {
 }
 /// The `PostInputContract` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostInputContract {
@@ -12538,7 +12538,7 @@ impl serde::Serialize for PostInputContract {
 }
 /// The `PostOutputContract` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostOutputContract {
@@ -12601,7 +12601,7 @@ impl serde::Serialize for PostOutputContract {
 }
 /// The `PostTextMessage` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostTextMessage {
@@ -12730,7 +12730,7 @@ impl crate::OpenEnum for PostTextMessageType {
 crate::__impl_open_enum!(PostTextMessageType);
 /// The `PostTextRequest` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostTextRequest {
@@ -13005,7 +13005,7 @@ impl crate::OpenEnum for PostTextRequestMessagingPlatformType {
 crate::__impl_open_enum!(PostTextRequestMessagingPlatformType);
 /// The `PostTextResponse` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostTextResponse {
@@ -13157,7 +13157,7 @@ impl crate::OpenEnum for PostTextResponseBotState {
 crate::__impl_open_enum!(PostTextResponseBotState);
 /// The `PredictionResults` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PredictionResults {
@@ -13444,7 +13444,7 @@ impl serde::Serialize for PredictiveRouting {
 }
 /// The `PredictiveRoutingCustomKpiAttributionEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PredictiveRoutingCustomKpiAttributionEvent {
@@ -13561,7 +13561,7 @@ impl serde::Serialize for PredictiveRoutingCustomKpiAttributionEvent {
 }
 /// The `Predictor` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Predictor {
@@ -13726,7 +13726,7 @@ impl crate::OpenEnum for PredictorState {
 crate::__impl_open_enum!(PredictorState);
 /// The `PredictorListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PredictorListing {
@@ -13793,7 +13793,7 @@ impl serde::Serialize for PredictorListing {
 }
 /// The `PredictorModel` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PredictorModel {
@@ -13913,7 +13913,7 @@ impl crate::OpenEnum for PredictorModelMediaType {
 crate::__impl_open_enum!(PredictorModelMediaType);
 /// The `PredictorModelBrief` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PredictorModelBrief {
@@ -14071,7 +14071,7 @@ impl crate::OpenEnum for PredictorModelBriefState {
 crate::__impl_open_enum!(PredictorModelBriefState);
 /// The `PredictorModelFeature` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PredictorModelFeature {
@@ -14183,7 +14183,7 @@ impl crate::OpenEnum for PredictorModelFeatureType {
 crate::__impl_open_enum!(PredictorModelFeatureType);
 /// The `PredictorModelFeatureListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PredictorModelFeatureListing {
@@ -14238,7 +14238,7 @@ impl serde::Serialize for PredictorModelFeatureListing {
 }
 /// The `PredictorModelRetrainingError` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PredictorModelRetrainingError {
@@ -14363,7 +14363,7 @@ impl crate::OpenEnum for PredictorModelRetrainingErrorErrorCode {
 crate::__impl_open_enum!(PredictorModelRetrainingErrorErrorCode);
 /// The `PredictorModels` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PredictorModels {
@@ -14422,7 +14422,7 @@ impl serde::Serialize for PredictorModels {
 }
 /// The `PredictorSchedule` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PredictorSchedule {
@@ -14529,7 +14529,7 @@ impl crate::OpenEnum for PredictorScheduleScheduleType {
 crate::__impl_open_enum!(PredictorScheduleScheduleType);
 /// The `PredictorWorkloadBalancing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PredictorWorkloadBalancing {
@@ -14608,7 +14608,7 @@ impl serde::Serialize for PredictorWorkloadBalancing {
 }
 /// The `Prefix` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Prefix {
@@ -14757,7 +14757,7 @@ impl crate::OpenEnum for PrefixAction {
 crate::__impl_open_enum!(PrefixAction);
 /// The `PrefixListing` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PrefixListing {
@@ -14824,7 +14824,7 @@ impl serde::Serialize for PrefixListing {
 }
 /// The `PrefixListingItem` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PrefixListingItem {
@@ -14924,7 +14924,7 @@ impl crate::OpenEnum for PrefixListingItemType {
 crate::__impl_open_enum!(PrefixListingItemType);
 /// The `PreprocessingRule` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PreprocessingRule {
@@ -15579,7 +15579,7 @@ impl crate::OpenEnum for PresenceDetailQueryPredicateOperator {
 crate::__impl_open_enum!(PresenceDetailQueryPredicateOperator);
 /// The `PresenceSettings` definition of the spec.
 ///
-/// Available with any of the features `presence`.
+/// Available with the `presence` feature.
 #[cfg(feature = "presence")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PresenceSettings {
@@ -15674,7 +15674,7 @@ impl serde::Serialize for PresenceSettings {
 }
 /// The `PresentedKnowledgeDocument` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PresentedKnowledgeDocument {
@@ -15829,7 +15829,7 @@ impl crate::OpenEnum for PresentedKnowledgeDocumentSurfacingMethod {
 crate::__impl_open_enum!(PresentedKnowledgeDocumentSurfacingMethod);
 /// The `PrizeImages` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PrizeImages {
@@ -15884,7 +15884,7 @@ impl serde::Serialize for PrizeImages {
 }
 /// The `ProcessScheduleUpdateUploadRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProcessScheduleUpdateUploadRequest {
@@ -15959,7 +15959,7 @@ impl serde::Serialize for ProcessScheduleUpdateUploadRequest {
 }
 /// The `ProcessingSettingsRequest` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProcessingSettingsRequest {
@@ -16034,7 +16034,7 @@ impl serde::Serialize for ProcessingSettingsRequest {
 }
 /// The `ProfileWithDateRange` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProfileWithDateRange {
@@ -16109,7 +16109,7 @@ impl serde::Serialize for ProfileWithDateRange {
 }
 /// The `Program` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Program {
@@ -16210,7 +16210,7 @@ impl serde::Serialize for Program {
 }
 /// The `ProgramInsightsSettings` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProgramInsightsSettings {
@@ -16271,7 +16271,7 @@ impl serde::Serialize for ProgramInsightsSettings {
 }
 /// The `ProgramInsightsSettingsEntityListing` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProgramInsightsSettingsEntityListing {
@@ -16368,7 +16368,7 @@ impl serde::Serialize for ProgramInsightsSettingsEntityListing {
 }
 /// The `ProgramJob` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProgramJob {
@@ -16488,7 +16488,7 @@ impl crate::OpenEnum for ProgramJobState {
 crate::__impl_open_enum!(ProgramJobState);
 /// The `ProgramJobRequest` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProgramJobRequest {
@@ -16550,7 +16550,7 @@ impl serde::Serialize for ProgramJobRequest {
 }
 /// The `ProgramMappingsRequest` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProgramMappingsRequest {
@@ -16620,7 +16620,7 @@ impl serde::Serialize for ProgramMappingsRequest {
 }
 /// The `ProgramProcessingSettings` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProgramProcessingSettings {
@@ -16699,7 +16699,7 @@ impl serde::Serialize for ProgramProcessingSettings {
 }
 /// The `ProgramProcessingSettingsEntityListing` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProgramProcessingSettingsEntityListing {
@@ -16796,7 +16796,7 @@ impl serde::Serialize for ProgramProcessingSettingsEntityListing {
 }
 /// The `ProgramProcessingSettingsPatchResponse` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProgramProcessingSettingsPatchResponse {
@@ -16875,7 +16875,7 @@ impl serde::Serialize for ProgramProcessingSettingsPatchResponse {
 }
 /// The `ProgramRequest` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProgramRequest {
@@ -16948,7 +16948,7 @@ impl serde::Serialize for ProgramRequest {
 }
 /// The `ProgramTopicLinksJob` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProgramTopicLinksJob {
@@ -17068,7 +17068,7 @@ impl crate::OpenEnum for ProgramTopicLinksJobState {
 crate::__impl_open_enum!(ProgramTopicLinksJobState);
 /// The `ProgramTranscriptionEngine` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProgramTranscriptionEngine {
@@ -17180,7 +17180,7 @@ impl crate::OpenEnum for ProgramTranscriptionEngineEngine {
 crate::__impl_open_enum!(ProgramTranscriptionEngineEngine);
 /// The `ProgramTranscriptionEngines` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProgramTranscriptionEngines {
@@ -17259,7 +17259,7 @@ impl serde::Serialize for ProgramTranscriptionEngines {
 }
 /// The `ProgramsEntityListing` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProgramsEntityListing {
@@ -17338,7 +17338,7 @@ impl serde::Serialize for ProgramsEntityListing {
 }
 /// The `ProgressConsultTransferEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProgressConsultTransferEvent {
@@ -17477,7 +17477,7 @@ impl serde::Serialize for ProgressConsultTransferEvent {
 }
 /// The `ProgressTransferEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProgressTransferEvent {
@@ -17866,7 +17866,7 @@ impl crate::OpenEnum for PromptAssetUploadStatus {
 crate::__impl_open_enum!(PromptAssetUploadStatus);
 /// The `PromptAssetCreate` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PromptAssetCreate {
@@ -18041,7 +18041,7 @@ impl crate::OpenEnum for PromptAssetCreateUploadStatus {
 crate::__impl_open_enum!(PromptAssetCreateUploadStatus);
 /// The `PromptAssetEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PromptAssetEntityListing {
@@ -18138,7 +18138,7 @@ impl serde::Serialize for PromptAssetEntityListing {
 }
 /// The `PromptAssetUpload` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PromptAssetUpload {
@@ -18197,7 +18197,7 @@ impl serde::Serialize for PromptAssetUpload {
 }
 /// The `PromptEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PromptEntityListing {
@@ -18516,7 +18516,7 @@ impl serde::Serialize for PropertyIndexRequest {
 }
 /// The `ProvisionInfo` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProvisionInfo {
@@ -18579,7 +18579,7 @@ impl serde::Serialize for ProvisionInfo {
 }
 /// The `PublicKeyCredentialCreationOptions` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublicKeyCredentialCreationOptions {
@@ -18720,7 +18720,7 @@ impl serde::Serialize for PublicKeyCredentialCreationOptions {
 }
 /// The `PublicKeyCredentialCreationResponse` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublicKeyCredentialCreationResponse {
@@ -18828,7 +18828,7 @@ impl serde::Serialize for PublicKeyCredentialCreationResponse {
 }
 /// The `PublishDraftInput` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublishDraftInput {
@@ -18891,7 +18891,7 @@ impl serde::Serialize for PublishDraftInput {
 }
 /// The `PublishForm` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublishForm {
@@ -18963,7 +18963,7 @@ impl serde::Serialize for PublishForm {
 }
 /// The `PublishScriptRequestData` definition of the spec.
 ///
-/// Available with any of the features `scripts`.
+/// Available with the `scripts` feature.
 #[cfg(feature = "scripts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublishScriptRequestData {
@@ -19028,7 +19028,7 @@ impl serde::Serialize for PublishScriptRequestData {
 }
 /// The `PublishedSurveyFormReference` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublishedSurveyFormReference {
@@ -19095,7 +19095,7 @@ impl serde::Serialize for PublishedSurveyFormReference {
 }
 /// The `PunctualityEvent` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PunctualityEvent {
@@ -19202,7 +19202,7 @@ impl serde::Serialize for PunctualityEvent {
 }
 /// The `PureCloud` definition of the spec.
 ///
-/// Available with any of the features `identity-provider`.
+/// Available with the `identity-provider` feature.
 #[cfg(feature = "identity-provider")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PureCloud {
@@ -19275,7 +19275,7 @@ impl serde::Serialize for PureCloud {
 }
 /// The `PureEngage` definition of the spec.
 ///
-/// Available with any of the features `identity-provider`.
+/// Available with the `identity-provider` feature.
 #[cfg(feature = "identity-provider")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PureEngage {
@@ -19588,7 +19588,7 @@ impl crate::OpenEnum for PureEngageSsoBinding {
 crate::__impl_open_enum!(PureEngageSsoBinding);
 /// The `PushDeviceInsertRequest` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PushDeviceInsertRequest {
@@ -19764,7 +19764,7 @@ impl crate::OpenEnum for PushDeviceInsertRequestDeviceType {
 crate::__impl_open_enum!(PushDeviceInsertRequestDeviceType);
 /// The `PushDeviceUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PushDeviceUpdateRequest {
@@ -19823,7 +19823,7 @@ impl serde::Serialize for PushDeviceUpdateRequest {
 }
 /// The `PushIntegration` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PushIntegration {
@@ -19919,7 +19919,7 @@ impl crate::OpenEnum for PushIntegrationProvider {
 crate::__impl_open_enum!(PushIntegrationProvider);
 /// The `PutDecisionTableRowRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PutDecisionTableRowRequest {

@@ -5,7 +5,7 @@
 use super::*;
 /// The `QMAuditQueryRequest` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QMAuditQueryRequest {
@@ -79,7 +79,7 @@ impl serde::Serialize for QMAuditQueryRequest {
 }
 /// The `QualityAuditLogMessage` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityAuditLogMessage {
@@ -509,7 +509,7 @@ impl crate::OpenEnum for QualityAuditLogMessageEntityType {
 crate::__impl_open_enum!(QualityAuditLogMessageEntityType);
 /// The `QualityAuditQueryExecutionResultsResponse` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityAuditQueryExecutionResultsResponse {
@@ -578,7 +578,7 @@ impl serde::Serialize for QualityAuditQueryExecutionResultsResponse {
 }
 /// The `QualityAuditQueryExecutionStatusResponse` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityAuditQueryExecutionStatusResponse {
@@ -708,7 +708,7 @@ impl crate::OpenEnum for QualityAuditQueryExecutionStatusResponseState {
 crate::__impl_open_enum!(QualityAuditQueryExecutionStatusResponseState);
 /// The `QualityAuditQueryFilter` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityAuditQueryFilter {
@@ -853,7 +853,7 @@ impl crate::OpenEnum for QualityAuditQueryFilterProperty {
 crate::__impl_open_enum!(QualityAuditQueryFilterProperty);
 /// The `QualityEvaluationScoreItem` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityEvaluationScoreItem {
@@ -950,7 +950,7 @@ impl serde::Serialize for QualityEvaluationScoreItem {
 }
 /// The `QuarterHourly` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QuarterHourly {
@@ -1009,7 +1009,7 @@ impl serde::Serialize for QuarterHourly {
 }
 /// The `QueryAdherenceExplanationsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAdherenceExplanationsResponse {
@@ -1072,7 +1072,7 @@ impl serde::Serialize for QueryAdherenceExplanationsResponse {
 }
 /// The `QueryAgentScheduleUnavailableTimesRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAgentScheduleUnavailableTimesRequest {
@@ -1142,7 +1142,7 @@ impl serde::Serialize for QueryAgentScheduleUnavailableTimesRequest {
 }
 /// The `QueryAgentScheduleUnavailableTimesResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAgentScheduleUnavailableTimesResponse {
@@ -1233,7 +1233,7 @@ impl serde::Serialize for QueryAgentScheduleUnavailableTimesResponse {
 }
 /// The `QueryAgentSchedulingPreferencesRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAgentSchedulingPreferencesRequest {
@@ -1303,7 +1303,7 @@ impl serde::Serialize for QueryAgentSchedulingPreferencesRequest {
 }
 /// The `QueryAgentShiftTradeListJobRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAgentShiftTradeListJobRequest {
@@ -1364,7 +1364,7 @@ impl serde::Serialize for QueryAgentShiftTradeListJobRequest {
 }
 /// The `QueryAgentUnavailableTimesRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAgentUnavailableTimesRequest {
@@ -1434,7 +1434,7 @@ impl serde::Serialize for QueryAgentUnavailableTimesRequest {
 }
 /// The `QueryAgentUnavailableTimesValidationJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAgentUnavailableTimesValidationJobResponse {
@@ -1570,7 +1570,7 @@ impl crate::OpenEnum for QueryAgentUnavailableTimesValidationJobResponseStatus {
 crate::__impl_open_enum!(QueryAgentUnavailableTimesValidationJobResponseStatus);
 /// The `QueryAgentsIntegrationsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAgentsIntegrationsRequest {
@@ -1631,7 +1631,7 @@ impl serde::Serialize for QueryAgentsIntegrationsRequest {
 }
 /// The `QueryApiSearchAggregationRange` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryApiSearchAggregationRange {
@@ -1690,7 +1690,7 @@ impl serde::Serialize for QueryApiSearchAggregationRange {
 }
 /// The `QueryAvailabilityManagementUnitsSettingsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAvailabilityManagementUnitsSettingsRequest {
@@ -1757,7 +1757,7 @@ impl serde::Serialize for QueryAvailabilityManagementUnitsSettingsRequest {
 }
 /// The `QueryAvailabilityManagementUnitsSettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAvailabilityManagementUnitsSettingsResponse {
@@ -1821,7 +1821,7 @@ impl serde::Serialize for QueryAvailabilityManagementUnitsSettingsResponse {
 }
 /// The `QueryCapacityPlanStaffingGroupMetricChangeHistory` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryCapacityPlanStaffingGroupMetricChangeHistory {
@@ -1889,7 +1889,7 @@ impl serde::Serialize for QueryCapacityPlanStaffingGroupMetricChangeHistory {
 }
 /// The `QueryCriteria` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryCriteria {
@@ -2145,7 +2145,7 @@ impl crate::OpenEnum for QueryCriteriaDataType {
 crate::__impl_open_enum!(QueryCriteriaDataType);
 /// The `QueryCriteriaGroup` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryCriteriaGroup {
@@ -2212,7 +2212,7 @@ impl serde::Serialize for QueryCriteriaGroup {
 }
 /// The `QueryCriteriaItem` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryCriteriaItem {
@@ -2396,7 +2396,7 @@ impl crate::OpenEnum for QueryCriteriaItemOperator {
 crate::__impl_open_enum!(QueryCriteriaItemOperator);
 /// The `QueryCriteriaQuery` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryCriteriaQuery {
@@ -2506,7 +2506,7 @@ impl serde::Serialize for QueryDivision {
 }
 /// The `QueryEffectiveScheduleSetsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryEffectiveScheduleSetsRequest {
@@ -2567,7 +2567,7 @@ impl serde::Serialize for QueryEffectiveScheduleSetsRequest {
 }
 /// The `QueryEnrollmentOpportunityResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryEnrollmentOpportunityResult {
@@ -2767,7 +2767,7 @@ impl crate::OpenEnum for QueryEnrollmentOpportunityResultStatus {
 crate::__impl_open_enum!(QueryEnrollmentOpportunityResultStatus);
 /// The `QueryExternalActivityOpportunitiesResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryExternalActivityOpportunitiesResponse {
@@ -2834,7 +2834,7 @@ impl serde::Serialize for QueryExternalActivityOpportunitiesResponse {
 }
 /// The `QueryExternalActivityOpportunityResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryExternalActivityOpportunityResult {
@@ -2893,7 +2893,7 @@ impl serde::Serialize for QueryExternalActivityOpportunityResult {
 }
 /// The `QueryFacetInfo` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryFacetInfo {
@@ -2952,7 +2952,7 @@ impl serde::Serialize for QueryFacetInfo {
 }
 /// The `QueryOpportunitiesRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryOpportunitiesRequest {
@@ -3013,7 +3013,7 @@ impl serde::Serialize for QueryOpportunitiesRequest {
 }
 /// The `QueryOpportunitiesResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryOpportunitiesResponse {
@@ -3072,7 +3072,7 @@ impl serde::Serialize for QueryOpportunitiesResponse {
 }
 /// The `QueryOpportunityEnrollmentMetadata` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryOpportunityEnrollmentMetadata {
@@ -3159,7 +3159,7 @@ impl serde::Serialize for QueryOpportunityEnrollmentMetadata {
 }
 /// The `QueryOpportunityEnrollmentResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryOpportunityEnrollmentResult {
@@ -3594,7 +3594,7 @@ impl crate::OpenEnum for QueryOpportunityEnrollmentResultDenialCode {
 crate::__impl_open_enum!(QueryOpportunityEnrollmentResultDenialCode);
 /// The `QueryOpportunityEnrollmentsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryOpportunityEnrollmentsRequest {
@@ -3653,7 +3653,7 @@ impl serde::Serialize for QueryOpportunityEnrollmentsRequest {
 }
 /// The `QueryOpportunityEnrollmentsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryOpportunityEnrollmentsResponse {
@@ -3712,7 +3712,7 @@ impl serde::Serialize for QueryOpportunityEnrollmentsResponse {
 }
 /// The `QueryOpportunityEnrollmentsResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryOpportunityEnrollmentsResult {
@@ -3782,7 +3782,7 @@ impl serde::Serialize for QueryOpportunityEnrollmentsResult {
 }
 /// The `QueryPlanningGroupToStaffingGroupsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryPlanningGroupToStaffingGroupsRequest {
@@ -4073,7 +4073,7 @@ impl crate::OpenEnum for QueryReformulationContextKnowledgeClassification {
 crate::__impl_open_enum!(QueryReformulationContextKnowledgeClassification);
 /// The `QueryRequest` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryRequest {
@@ -4166,7 +4166,7 @@ impl serde::Serialize for QueryRequest {
 }
 /// The `QueryRequestClause` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryRequestClause {
@@ -4273,7 +4273,7 @@ impl crate::OpenEnum for QueryRequestClauseType {
 crate::__impl_open_enum!(QueryRequestClauseType);
 /// The `QueryRequestFilter` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryRequestFilter {
@@ -4380,7 +4380,7 @@ impl crate::OpenEnum for QueryRequestFilterType {
 crate::__impl_open_enum!(QueryRequestFilterType);
 /// The `QueryRequestPredicate` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryRequestPredicate {
@@ -4495,7 +4495,7 @@ impl crate::OpenEnum for QueryRequestPredicateDimension {
 crate::__impl_open_enum!(QueryRequestPredicateDimension);
 /// The `QueryResponseData` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryResponseData {
@@ -4554,7 +4554,7 @@ impl serde::Serialize for QueryResponseData {
 }
 /// The `QueryResponseGroupedData` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryResponseGroupedData {
@@ -4613,7 +4613,7 @@ impl serde::Serialize for QueryResponseGroupedData {
 }
 /// The `QueryResponseMetric` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryResponseMetric {
@@ -4732,7 +4732,7 @@ impl crate::OpenEnum for QueryResponseMetricMetric {
 crate::__impl_open_enum!(QueryResponseMetricMetric);
 /// The `QueryResponseStats` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryResponseStats {
@@ -4787,7 +4787,7 @@ impl serde::Serialize for QueryResponseStats {
 }
 /// The `QueryResult` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryResult {
@@ -4858,7 +4858,7 @@ impl serde::Serialize for QueryResult {
 }
 /// The `QueryResults` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryResults {
@@ -4917,7 +4917,7 @@ impl serde::Serialize for QueryResults {
 }
 /// The `QueryShiftTradeListJobRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryShiftTradeListJobRequest {
@@ -5006,7 +5006,7 @@ impl serde::Serialize for QueryShiftTradeListJobRequest {
 }
 /// The `QueryTimeOffIntegrationStatusRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryTimeOffIntegrationStatusRequest {
@@ -5073,7 +5073,7 @@ impl serde::Serialize for QueryTimeOffIntegrationStatusRequest {
 }
 /// The `QueryTimeOffLimitValuesForGranularityRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryTimeOffLimitValuesForGranularityRequest {
@@ -5135,7 +5135,7 @@ impl serde::Serialize for QueryTimeOffLimitValuesForGranularityRequest {
 }
 /// The `QueryTimeOffLimitValuesRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryTimeOffLimitValuesRequest {
@@ -5205,7 +5205,7 @@ impl serde::Serialize for QueryTimeOffLimitValuesRequest {
 }
 /// The `QueryTimeOffLimitValuesResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryTimeOffLimitValuesResponse {
@@ -5260,7 +5260,7 @@ impl serde::Serialize for QueryTimeOffLimitValuesResponse {
 }
 /// The `QueryUserStaffingGroupListRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryUserStaffingGroupListRequest {
@@ -5321,7 +5321,7 @@ impl serde::Serialize for QueryUserStaffingGroupListRequest {
 }
 /// The `QueryWaitlistPositionsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryWaitlistPositionsRequest {
@@ -5384,7 +5384,7 @@ impl serde::Serialize for QueryWaitlistPositionsRequest {
 }
 /// The `QueryWeekSummaryListJobRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryWeekSummaryListJobRequest {
@@ -5460,7 +5460,7 @@ impl serde::Serialize for QueryWeekSummaryListJobRequest {
 }
 /// The `QueryWeekSummaryListJobResponseItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryWeekSummaryListJobResponseItem {
@@ -6482,7 +6482,7 @@ impl serde::Serialize for QueueEmailAddress {
 }
 /// The `QueueEntityListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueueEntityListing {
@@ -7166,7 +7166,7 @@ impl serde::Serialize for QueueMediaSettings {
 }
 /// The `QueueMember` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueueMember {
@@ -7253,7 +7253,7 @@ impl serde::Serialize for QueueMember {
 }
 /// The `QueueMemberEntityListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueueMemberEntityListing {
@@ -7336,7 +7336,7 @@ impl serde::Serialize for QueueMemberEntityListing {
 }
 /// The `QueueMemberEntityListingV1` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueueMemberEntityListingV1 {
@@ -8231,7 +8231,7 @@ impl serde::Serialize for QueueReference {
 }
 /// The `QueueRequest` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueueRequest {
@@ -8737,7 +8737,7 @@ impl serde::Serialize for QueueUserEventTopicObject {
 }
 /// The `QueueUtilizationDiagnostic` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueueUtilizationDiagnostic {
@@ -8890,7 +8890,7 @@ impl serde::Serialize for QueueUtilizationDiagnostic {
 }
 /// The `QuickReply` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QuickReply {

@@ -5,7 +5,7 @@
 use super::*;
 /// The `Range` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Range {
@@ -123,7 +123,7 @@ impl crate::OpenEnum for RangeType {
 crate::__impl_open_enum!(RangeType);
 /// The `RateLimitAggregateDataContainer` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RateLimitAggregateDataContainer {
@@ -182,7 +182,7 @@ impl serde::Serialize for RateLimitAggregateDataContainer {
 }
 /// The `RateLimitAggregateQueryClause` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RateLimitAggregateQueryClause {
@@ -289,7 +289,7 @@ impl crate::OpenEnum for RateLimitAggregateQueryClauseType {
 crate::__impl_open_enum!(RateLimitAggregateQueryClauseType);
 /// The `RateLimitAggregateQueryFilter` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RateLimitAggregateQueryFilter {
@@ -395,7 +395,7 @@ impl crate::OpenEnum for RateLimitAggregateQueryFilterType {
 crate::__impl_open_enum!(RateLimitAggregateQueryFilterType);
 /// The `RateLimitAggregateQueryPredicate` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RateLimitAggregateQueryPredicate {
@@ -613,7 +613,7 @@ impl crate::OpenEnum for RateLimitAggregateQueryPredicateOperator {
 crate::__impl_open_enum!(RateLimitAggregateQueryPredicateOperator);
 /// The `RateLimitAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RateLimitAggregateQueryResponse {
@@ -668,7 +668,7 @@ impl serde::Serialize for RateLimitAggregateQueryResponse {
 }
 /// The `RateLimitAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RateLimitAggregationQuery {
@@ -971,7 +971,7 @@ impl crate::OpenEnum for RateLimitAggregationSortFunction {
 crate::__impl_open_enum!(RateLimitAggregationSortFunction);
 /// The `RateLimitAggregationView` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RateLimitAggregationView {
@@ -1218,7 +1218,7 @@ impl crate::OpenEnum for RatingFilterOperator {
 crate::__impl_open_enum!(RatingFilterOperator);
 /// The `Reaction` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reaction {
@@ -1339,7 +1339,7 @@ impl crate::OpenEnum for ReactionReactionType {
 crate::__impl_open_enum!(ReactionReactionType);
 /// The `RealTimeAdherenceExplanation` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RealTimeAdherenceExplanation {
@@ -1453,7 +1453,7 @@ impl crate::OpenEnum for RealTimeAdherenceExplanationStatus {
 crate::__impl_open_enum!(RealTimeAdherenceExplanationStatus);
 /// The `Reason` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reason {
@@ -1613,7 +1613,7 @@ impl crate::OpenEnum for ReasonCode {
 crate::__impl_open_enum!(ReasonCode);
 /// The `RecallEntry` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecallEntry {
@@ -1682,7 +1682,7 @@ impl serde::Serialize for RecallEntry {
 }
 /// The `ReceivedReplyMessage` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReceivedReplyMessage {
@@ -1741,7 +1741,7 @@ impl serde::Serialize for ReceivedReplyMessage {
 }
 /// The `ReceivingScheduleLookup` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReceivingScheduleLookup {
@@ -1802,7 +1802,7 @@ impl serde::Serialize for ReceivingScheduleLookup {
 }
 /// The `Recipient` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Recipient {
@@ -1968,7 +1968,7 @@ impl crate::OpenEnum for RecipientMessengerType {
 crate::__impl_open_enum!(RecipientMessengerType);
 /// The `RecipientAdditionalIdentifier` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecipientAdditionalIdentifier {
@@ -2093,7 +2093,7 @@ impl crate::OpenEnum for RecipientAdditionalIdentifierType {
 crate::__impl_open_enum!(RecipientAdditionalIdentifierType);
 /// The `RecipientFlow` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecipientFlow {
@@ -2148,7 +2148,7 @@ impl serde::Serialize for RecipientFlow {
 }
 /// The `RecipientListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecipientListing {
@@ -2245,7 +2245,7 @@ impl serde::Serialize for RecipientListing {
 }
 /// The `RecipientRequest` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecipientRequest {
@@ -2300,7 +2300,7 @@ impl serde::Serialize for RecipientRequest {
 }
 /// The `Recognition` definition of the spec.
 ///
-/// Available with any of the features `employee-engagement`.
+/// Available with the `employee-engagement` feature.
 #[cfg(feature = "employee-engagement")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Recognition {
@@ -2499,7 +2499,7 @@ impl crate::OpenEnum for RecognitionContextType {
 crate::__impl_open_enum!(RecognitionContextType);
 /// The `RecognitionBase` definition of the spec.
 ///
-/// Available with any of the features `employee-engagement`.
+/// Available with the `employee-engagement` feature.
 #[cfg(feature = "employee-engagement")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecognitionBase {
@@ -2690,7 +2690,7 @@ impl crate::OpenEnum for RecognitionBaseContextType {
 crate::__impl_open_enum!(RecognitionBaseContextType);
 /// The `Recognitions` definition of the spec.
 ///
-/// Available with any of the features `employee-engagement`.
+/// Available with the `employee-engagement` feature.
 #[cfg(feature = "employee-engagement")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Recognitions {
@@ -2767,7 +2767,7 @@ impl serde::Serialize for Recognitions {
 }
 /// The `Record` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Record {
@@ -3223,7 +3223,7 @@ impl crate::OpenEnum for RecordersStateSnippetState {
 crate::__impl_open_enum!(RecordersStateSnippetState);
 /// The `Recording` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Recording {
@@ -3853,7 +3853,7 @@ impl serde::Serialize for RecordingAnnotationQueue {
 }
 /// The `RecordingAttachment` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingAttachment {
@@ -4111,7 +4111,7 @@ impl serde::Serialize for RecordingContentActions {
 }
 /// The `RecordingContentStory` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingContentStory {
@@ -4211,7 +4211,7 @@ impl crate::OpenEnum for RecordingContentStoryType {
 crate::__impl_open_enum!(RecordingContentStoryType);
 /// The `RecordingEmailMessage` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingEmailMessage {
@@ -4306,7 +4306,7 @@ impl serde::Serialize for RecordingEmailMessage {
 }
 /// The `RecordingEncryptionConfiguration` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingEncryptionConfiguration {
@@ -4454,7 +4454,7 @@ impl crate::OpenEnum for RecordingEncryptionConfigurationKeyConfigurationType {
 crate::__impl_open_enum!(RecordingEncryptionConfigurationKeyConfigurationType);
 /// The `RecordingEncryptionConfigurationListing` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingEncryptionConfigurationListing {
@@ -4517,7 +4517,7 @@ impl serde::Serialize for RecordingEncryptionConfigurationListing {
 }
 /// The `RecordingForm` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingForm {
@@ -4600,7 +4600,7 @@ impl serde::Serialize for RecordingForm {
 }
 /// The `RecordingFormPage` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingFormPage {
@@ -4663,7 +4663,7 @@ impl serde::Serialize for RecordingFormPage {
 }
 /// The `RecordingFormPageComponent` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingFormPageComponent {
@@ -4788,7 +4788,7 @@ impl crate::OpenEnum for RecordingFormPageComponentFormComponentType {
 crate::__impl_open_enum!(RecordingFormPageComponentFormComponentType);
 /// The `RecordingFormResponseComponent` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingFormResponseComponent {
@@ -4847,7 +4847,7 @@ impl serde::Serialize for RecordingFormResponseComponent {
 }
 /// The `RecordingFormResponseContent` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingFormResponseContent {
@@ -4939,7 +4939,7 @@ impl crate::OpenEnum for RecordingFormResponseContentContentType {
 crate::__impl_open_enum!(RecordingFormResponseContentContentType);
 /// The `RecordingInput` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingInput {
@@ -5006,7 +5006,7 @@ impl serde::Serialize for RecordingInput {
 }
 /// The `RecordingIntroduction` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingIntroduction {
@@ -5065,7 +5065,7 @@ impl serde::Serialize for RecordingIntroduction {
 }
 /// The `RecordingJob` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingJob {
@@ -5282,7 +5282,7 @@ impl crate::OpenEnum for RecordingJobState {
 crate::__impl_open_enum!(RecordingJobState);
 /// The `RecordingJobEntityListing` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingJobEntityListing {
@@ -5379,7 +5379,7 @@ impl serde::Serialize for RecordingJobEntityListing {
 }
 /// The `RecordingJobFailedRecording` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingJobFailedRecording {
@@ -5438,7 +5438,7 @@ impl serde::Serialize for RecordingJobFailedRecording {
 }
 /// The `RecordingJobsQuery` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingJobsQuery {
@@ -5648,7 +5648,7 @@ impl crate::OpenEnum for RecordingJobsQueryAction {
 crate::__impl_open_enum!(RecordingJobsQueryAction);
 /// The `RecordingLocation` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingLocation {
@@ -5723,7 +5723,7 @@ impl serde::Serialize for RecordingLocation {
 }
 /// The `RecordingMessageReceipt` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingMessageReceipt {
@@ -5850,7 +5850,7 @@ impl crate::OpenEnum for RecordingMessageReceiptStatus {
 crate::__impl_open_enum!(RecordingMessageReceiptStatus);
 /// The `RecordingMessageReceiptReason` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingMessageReceiptReason {
@@ -6004,7 +6004,7 @@ impl crate::OpenEnum for RecordingMessageReceiptReasonCode {
 crate::__impl_open_enum!(RecordingMessageReceiptReasonCode);
 /// The `RecordingMessagingMessage` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingMessagingMessage {
@@ -6396,7 +6396,7 @@ impl crate::OpenEnum for RecordingMessagingMessageSocialVisibility {
 crate::__impl_open_enum!(RecordingMessagingMessageSocialVisibility);
 /// The `RecordingMetadata` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingMetadata {
@@ -6838,7 +6838,7 @@ impl crate::OpenEnum for RecordingMetadataRegion {
 crate::__impl_open_enum!(RecordingMetadataRegion);
 /// The `RecordingNotificationResponse` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingNotificationResponse {
@@ -6950,7 +6950,7 @@ impl crate::OpenEnum for RecordingNotificationResponseNotificationStatus {
 crate::__impl_open_enum!(RecordingNotificationResponseNotificationStatus);
 /// The `RecordingNotificationTemplate` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingNotificationTemplate {
@@ -7029,7 +7029,7 @@ impl serde::Serialize for RecordingNotificationTemplate {
 }
 /// The `RecordingRetention` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingRetention {
@@ -7145,7 +7145,7 @@ impl crate::OpenEnum for RecordingRetentionArchiveMedium {
 crate::__impl_open_enum!(RecordingRetentionArchiveMedium);
 /// The `RecordingRetentionCursorEntityListing` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingRetentionCursorEntityListing {
@@ -7212,7 +7212,7 @@ impl serde::Serialize for RecordingRetentionCursorEntityListing {
 }
 /// The `RecordingRoadsideAssistance` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingRoadsideAssistance {
@@ -7293,7 +7293,7 @@ impl serde::Serialize for RecordingRoadsideAssistance {
 }
 /// The `RecordingSettings` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingSettings {
@@ -7416,7 +7416,7 @@ impl serde::Serialize for RecordingSettings {
 }
 /// The `RecordingTemplateBody` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingTemplateBody {
@@ -7471,7 +7471,7 @@ impl serde::Serialize for RecordingTemplateBody {
 }
 /// The `RecordingTemplateButton` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingTemplateButton {
@@ -7589,7 +7589,7 @@ impl crate::OpenEnum for RecordingTemplateButtonType {
 crate::__impl_open_enum!(RecordingTemplateButtonType);
 /// The `RecordingTemplateCard` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingTemplateCard {
@@ -7652,7 +7652,7 @@ impl serde::Serialize for RecordingTemplateCard {
 }
 /// The `RecordingTemplateCarousel` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingTemplateCarousel {
@@ -7707,7 +7707,7 @@ impl serde::Serialize for RecordingTemplateCarousel {
 }
 /// The `RecordingTemplateFooter` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingTemplateFooter {
@@ -7762,7 +7762,7 @@ impl serde::Serialize for RecordingTemplateFooter {
 }
 /// The `RecordingTemplateHeader` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingTemplateHeader {
@@ -7862,7 +7862,7 @@ impl crate::OpenEnum for RecordingTemplateHeaderType {
 crate::__impl_open_enum!(RecordingTemplateHeaderType);
 /// The `RecordingUploadReport` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingUploadReport {
@@ -7974,7 +7974,7 @@ impl crate::OpenEnum for RecordingUploadReportState {
 crate::__impl_open_enum!(RecordingUploadReportState);
 /// The `RecordingUploadReportRequest` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingUploadReportRequest {
@@ -8089,7 +8089,7 @@ impl crate::OpenEnum for RecordingUploadReportRequestUploadStatus {
 crate::__impl_open_enum!(RecordingUploadReportRequestUploadStatus);
 /// The `RecordingWheelPicker` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingWheelPicker {
@@ -8148,7 +8148,7 @@ impl serde::Serialize for RecordingWheelPicker {
 }
 /// The `RecordingWheelPickerItem` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingWheelPickerItem {
@@ -8217,7 +8217,7 @@ impl serde::Serialize for RecordingWheelPickerItem {
 }
 /// The `RecurrenceEndSettings` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecurrenceEndSettings {
@@ -8278,7 +8278,7 @@ impl serde::Serialize for RecurrenceEndSettings {
 }
 /// The `RecurrencePeriod` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecurrencePeriod {
@@ -8388,7 +8388,7 @@ impl crate::OpenEnum for RecurrencePeriodGranularity {
 crate::__impl_open_enum!(RecurrencePeriodGranularity);
 /// The `RecurrenceSettings` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecurrenceSettings {
@@ -8481,7 +8481,7 @@ impl serde::Serialize for RecurrenceSettings {
 }
 /// The `RecurrenceSettingsBase` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecurrenceSettingsBase {
@@ -8780,7 +8780,7 @@ impl serde::Serialize for RefinementSettingEntity {
 }
 /// The `RegionResponse` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RegionResponse {
@@ -8906,7 +8906,7 @@ impl serde::Serialize for RegionTimeZone {
 }
 /// The `RegisterArchitectExportJob` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RegisterArchitectExportJob {
@@ -8967,7 +8967,7 @@ impl serde::Serialize for RegisterArchitectExportJob {
 }
 /// The `RegisterArchitectExportJobResponse` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RegisterArchitectExportJobResponse {
@@ -9086,7 +9086,7 @@ impl crate::OpenEnum for RegisterArchitectExportJobResponseStatus {
 crate::__impl_open_enum!(RegisterArchitectExportJobResponseStatus);
 /// The `RegisterArchitectJobRequest` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RegisterArchitectJobRequest {
@@ -9143,7 +9143,7 @@ impl serde::Serialize for RegisterArchitectJobRequest {
 }
 /// The `RegisterArchitectJobResponse` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RegisterArchitectJobResponse {
@@ -9210,7 +9210,7 @@ impl serde::Serialize for RegisterArchitectJobResponse {
 }
 /// The `RegisterArchitectValidateJob` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RegisterArchitectValidateJob {
@@ -9271,7 +9271,7 @@ impl serde::Serialize for RegisterArchitectValidateJob {
 }
 /// The `RegisterArchitectValidateJobResponse` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RegisterArchitectValidateJobResponse {
@@ -9390,7 +9390,7 @@ impl crate::OpenEnum for RegisterArchitectValidateJobResponseStatus {
 crate::__impl_open_enum!(RegisterArchitectValidateJobResponseStatus);
 /// The `Relationship` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Relationship {
@@ -9507,7 +9507,7 @@ impl serde::Serialize for Relationship {
 }
 /// The `RelationshipListing` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RelationshipListing {
@@ -9612,7 +9612,7 @@ impl serde::Serialize for RelationshipListing {
 }
 /// The `RelationshipsExport` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RelationshipsExport {
@@ -9748,7 +9748,7 @@ impl crate::OpenEnum for RelationshipsExportStatus {
 crate::__impl_open_enum!(RelationshipsExportStatus);
 /// The `RelationshipsExportComparisonFieldFilter` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RelationshipsExportComparisonFieldFilter {
@@ -9855,7 +9855,7 @@ impl crate::OpenEnum for RelationshipsExportComparisonFieldFilterField {
 crate::__impl_open_enum!(RelationshipsExportComparisonFieldFilterField);
 /// The `RelationshipsExportFieldFilter` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RelationshipsExportFieldFilter {
@@ -9962,7 +9962,7 @@ impl crate::OpenEnum for RelationshipsExportFieldFilterField {
 crate::__impl_open_enum!(RelationshipsExportFieldFilterField);
 /// The `RelationshipsExportFieldListFilter` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RelationshipsExportFieldListFilter {
@@ -10069,7 +10069,7 @@ impl crate::OpenEnum for RelationshipsExportFieldListFilterField {
 crate::__impl_open_enum!(RelationshipsExportFieldListFilterField);
 /// The `RelationshipsExportFilter` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RelationshipsExportFilter {
@@ -10148,7 +10148,7 @@ impl serde::Serialize for RelationshipsExportFilter {
 }
 /// The `RelationshipsExportListing` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RelationshipsExportListing {
@@ -10215,7 +10215,7 @@ impl serde::Serialize for RelationshipsExportListing {
 }
 /// The `RelationshipsExportQueryConditions` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RelationshipsExportQueryConditions {
@@ -10274,7 +10274,7 @@ impl serde::Serialize for RelationshipsExportQueryConditions {
 }
 /// The `RelyingPartyEntity` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RelyingPartyEntity {
@@ -10344,7 +10344,7 @@ impl serde::Serialize for RelyingPartyEntity {
 }
 /// The `RemoveEntitiesRequest` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RemoveEntitiesRequest {
@@ -10405,7 +10405,7 @@ impl serde::Serialize for RemoveEntitiesRequest {
 }
 /// The `RemoveEntity` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RemoveEntity {
@@ -10466,7 +10466,7 @@ impl serde::Serialize for RemoveEntity {
 }
 /// The `Reoccurrence` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reoccurrence {
@@ -10574,7 +10574,7 @@ impl serde::Serialize for Reoccurrence {
 }
 /// The `ReplaceRequest` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReplaceRequest {
@@ -10639,7 +10639,7 @@ impl serde::Serialize for ReplaceRequest {
 }
 /// The `ReplaceResponse` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReplaceResponse {
@@ -10757,7 +10757,7 @@ impl crate::OpenEnum for ReplaceResponseUploadMethod {
 crate::__impl_open_enum!(ReplaceResponseUploadMethod);
 /// The `ReplacementTerm` definition of the spec.
 ///
-/// Available with any of the features `general-data-protection-regulation`.
+/// Available with the `general-data-protection-regulation` feature.
 #[cfg(feature = "general-data-protection-regulation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReplacementTerm {
@@ -10900,7 +10900,7 @@ impl crate::OpenEnum for ReplacementTermType {
 crate::__impl_open_enum!(ReplacementTermType);
 /// The `ReplyMessage` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReplyMessage {
@@ -11029,7 +11029,7 @@ impl crate::OpenEnum for ReplyMessageType {
 crate::__impl_open_enum!(ReplyMessageType);
 /// The `ReplyToEmailAddress` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReplyToEmailAddress {
@@ -11099,7 +11099,7 @@ impl serde::Serialize for ReplyToEmailAddress {
 }
 /// The `ReportingExportJobListing` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportingExportJobListing {
@@ -11196,7 +11196,7 @@ impl serde::Serialize for ReportingExportJobListing {
 }
 /// The `ReportingExportJobRequest` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportingExportJobRequest {
@@ -12406,7 +12406,7 @@ impl crate::OpenEnum for ReportingExportJobRequestDurationFormat {
 crate::__impl_open_enum!(ReportingExportJobRequestDurationFormat);
 /// The `ReportingExportJobResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportingExportJobResponse {
@@ -13961,7 +13961,7 @@ impl crate::OpenEnum for ReportingExportJobResponseDurationFormat {
 crate::__impl_open_enum!(ReportingExportJobResponseDurationFormat);
 /// The `ReportingExportMetadataJobListing` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportingExportMetadataJobListing {
@@ -14058,7 +14058,7 @@ impl serde::Serialize for ReportingExportMetadataJobListing {
 }
 /// The `ReportingExportMetadataJobResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportingExportMetadataJobResponse {
@@ -15020,7 +15020,7 @@ impl crate::OpenEnum for ReportingExportMetadataJobResponseViewType {
 crate::__impl_open_enum!(ReportingExportMetadataJobResponseViewType);
 /// The `ReportingInterval` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportingInterval {
@@ -15137,7 +15137,7 @@ impl crate::OpenEnum for ReportingIntervalIntervalType {
 crate::__impl_open_enum!(ReportingIntervalIntervalType);
 /// The `ReportingTurn` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportingTurn {
@@ -15369,7 +15369,7 @@ impl crate::OpenEnum for ReportingTurnAskActionResult {
 crate::__impl_open_enum!(ReportingTurnAskActionResult);
 /// The `ReportingTurnAction` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportingTurnAction {
@@ -16356,7 +16356,7 @@ impl crate::OpenEnum for ReportingTurnGuardrailEventType {
 crate::__impl_open_enum!(ReportingTurnGuardrailEventType);
 /// The `ReportingTurnIntent` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportingTurnIntent {
@@ -16425,7 +16425,7 @@ impl serde::Serialize for ReportingTurnIntent {
 }
 /// The `ReportingTurnIntentSlot` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportingTurnIntentSlot {
@@ -16494,7 +16494,7 @@ impl serde::Serialize for ReportingTurnIntentSlot {
 }
 /// The `ReportingTurnKnowledge` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportingTurnKnowledge {
@@ -16557,7 +16557,7 @@ impl serde::Serialize for ReportingTurnKnowledge {
 }
 /// The `ReportingTurnKnowledgeDocument` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportingTurnKnowledgeDocument {
@@ -16626,7 +16626,7 @@ impl serde::Serialize for ReportingTurnKnowledgeDocument {
 }
 /// The `ReportingTurnKnowledgeEvents` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportingTurnKnowledgeEvents {
@@ -16685,7 +16685,7 @@ impl serde::Serialize for ReportingTurnKnowledgeEvents {
 }
 /// The `ReportingTurnKnowledgeFeedback` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportingTurnKnowledgeFeedback {
@@ -16748,7 +16748,7 @@ impl serde::Serialize for ReportingTurnKnowledgeFeedback {
 }
 /// The `ReportingTurnKnowledgeFeedbackEvent` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportingTurnKnowledgeFeedbackEvent {
@@ -17086,7 +17086,7 @@ impl crate::OpenEnum for ReportingTurnKnowledgeMetadataFailureReason {
 crate::__impl_open_enum!(ReportingTurnKnowledgeMetadataFailureReason);
 /// The `ReportingTurnKnowledgeSearch` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportingTurnKnowledgeSearch {
@@ -17149,7 +17149,7 @@ impl serde::Serialize for ReportingTurnKnowledgeSearch {
 }
 /// The `ReportingTurnKnowledgeSearchEvent` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportingTurnKnowledgeSearchEvent {
@@ -17459,7 +17459,7 @@ impl crate::OpenEnum for ReportingTurnToolCallOrigin {
 crate::__impl_open_enum!(ReportingTurnToolCallOrigin);
 /// The `ReportingTurnsResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportingTurnsResponse {
@@ -17526,7 +17526,7 @@ impl serde::Serialize for ReportingTurnsResponse {
 }
 /// The `ReprocessInteractionsByJobIdResponse` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReprocessInteractionsByJobIdResponse {
@@ -17581,7 +17581,7 @@ impl serde::Serialize for ReprocessInteractionsByJobIdResponse {
 }
 /// The `ReprocessJobEntityListingResponse` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReprocessJobEntityListingResponse {
@@ -17691,7 +17691,7 @@ impl serde::Serialize for ReprocessJobEntityListingResponse {
 }
 /// The `ReprocessJobResponse` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReprocessJobResponse {
@@ -17945,7 +17945,7 @@ impl crate::OpenEnum for ReprocessJobResponseJobStatus {
 crate::__impl_open_enum!(ReprocessJobResponseJobStatus);
 /// The `RequestConfig` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestConfig {
@@ -18024,7 +18024,7 @@ impl serde::Serialize for RequestConfig {
 }
 /// The `RequestContext` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestContext {
@@ -18079,7 +18079,7 @@ impl serde::Serialize for RequestContext {
 }
 /// The `RequestContextPattern` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestContextPattern {
@@ -18140,7 +18140,7 @@ impl serde::Serialize for RequestContextPattern {
 }
 /// The `RequestCriteria` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestCriteria {
@@ -18312,7 +18312,7 @@ impl crate::OpenEnum for RequestCriteriaOperator {
 crate::__impl_open_enum!(RequestCriteriaOperator);
 /// The `RequestDevice` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestDevice {
@@ -18487,7 +18487,7 @@ impl crate::OpenEnum for RequestDeviceCategory {
 crate::__impl_open_enum!(RequestDeviceCategory);
 /// The `RequestEntityTypeCriteria` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestEntityTypeCriteria {
@@ -18702,7 +18702,7 @@ impl crate::OpenEnum for RequestEntityTypeCriteriaEntityType {
 crate::__impl_open_enum!(RequestEntityTypeCriteriaEntityType);
 /// The `RequestExternalSegment` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestExternalSegment {
@@ -18813,7 +18813,7 @@ impl crate::OpenEnum for RequestExternalSegmentSource {
 crate::__impl_open_enum!(RequestExternalSegmentSource);
 /// The `RequestJourney` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestJourney {
@@ -18868,7 +18868,7 @@ impl serde::Serialize for RequestJourney {
 }
 /// The `RequestJourneyPattern` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestJourneyPattern {
@@ -19018,7 +19018,7 @@ impl crate::OpenEnum for RequestJourneyPatternStreamType {
 crate::__impl_open_enum!(RequestJourneyPatternStreamType);
 /// The `RequestMapping` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestMapping {
@@ -19172,7 +19172,7 @@ impl crate::OpenEnum for RequestMappingMappingType {
 crate::__impl_open_enum!(RequestMappingMappingType);
 /// The `RequestPage` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestPage {
@@ -19250,7 +19250,7 @@ impl serde::Serialize for RequestPage {
 }
 /// The `RequestScoredAgent` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestScoredAgent {
@@ -19309,7 +19309,7 @@ impl serde::Serialize for RequestScoredAgent {
 }
 /// The `RequiredDateRange` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequiredDateRange {
@@ -19379,7 +19379,7 @@ impl serde::Serialize for RequiredDateRange {
 }
 /// The `RequiredLocalDateRange` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequiredLocalDateRange {
@@ -19449,7 +19449,7 @@ impl serde::Serialize for RequiredLocalDateRange {
 }
 /// The `ReschedulingManagementUnitResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReschedulingManagementUnitResponse {
@@ -19510,7 +19510,7 @@ impl serde::Serialize for ReschedulingManagementUnitResponse {
 }
 /// The `ReschedulingOptionsRunResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReschedulingOptionsRunResponse {
@@ -19635,7 +19635,7 @@ impl serde::Serialize for ReschedulingOptionsRunResponse {
 }
 /// The `ResolutionAggregateDataContainer` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResolutionAggregateDataContainer {
@@ -19694,7 +19694,7 @@ impl serde::Serialize for ResolutionAggregateDataContainer {
 }
 /// The `ResolutionAggregateQueryClause` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResolutionAggregateQueryClause {
@@ -19801,7 +19801,7 @@ impl crate::OpenEnum for ResolutionAggregateQueryClauseType {
 crate::__impl_open_enum!(ResolutionAggregateQueryClauseType);
 /// The `ResolutionAggregateQueryFilter` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResolutionAggregateQueryFilter {
@@ -19907,7 +19907,7 @@ impl crate::OpenEnum for ResolutionAggregateQueryFilterType {
 crate::__impl_open_enum!(ResolutionAggregateQueryFilterType);
 /// The `ResolutionAggregateQueryPredicate` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResolutionAggregateQueryPredicate {
@@ -20130,7 +20130,7 @@ impl crate::OpenEnum for ResolutionAggregateQueryPredicateOperator {
 crate::__impl_open_enum!(ResolutionAggregateQueryPredicateOperator);
 /// The `ResolutionAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResolutionAggregateQueryResponse {
@@ -20185,7 +20185,7 @@ impl serde::Serialize for ResolutionAggregateQueryResponse {
 }
 /// The `ResolutionAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResolutionAggregationQuery {
@@ -20492,7 +20492,7 @@ impl crate::OpenEnum for ResolutionAggregationSortFunction {
 crate::__impl_open_enum!(ResolutionAggregationSortFunction);
 /// The `ResolutionAggregationView` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResolutionAggregationView {
@@ -20641,7 +20641,7 @@ impl crate::OpenEnum for ResolutionAggregationViewFunction {
 crate::__impl_open_enum!(ResolutionAggregationViewFunction);
 /// The `ResolutionAsyncAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResolutionAsyncAggregateQueryResponse {
@@ -20700,7 +20700,7 @@ impl serde::Serialize for ResolutionAsyncAggregateQueryResponse {
 }
 /// The `ResolutionAsyncAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResolutionAsyncAggregationQuery {
@@ -22168,7 +22168,7 @@ impl serde::Serialize for ResourcePermissionPolicy {
 }
 /// The `Response` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Response {
@@ -22408,7 +22408,7 @@ impl crate::OpenEnum for ResponseResponseType {
 crate::__impl_open_enum!(ResponseResponseType);
 /// The `ResponseAsset` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseAsset {
@@ -22509,7 +22509,7 @@ impl serde::Serialize for ResponseAsset {
 }
 /// The `ResponseAssetBulkRequest` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseAssetBulkRequest {
@@ -22615,7 +22615,7 @@ impl crate::OpenEnum for ResponseAssetBulkRequestSortOrder {
 crate::__impl_open_enum!(ResponseAssetBulkRequestSortOrder);
 /// The `ResponseAssetEntityListing` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseAssetEntityListing {
@@ -22674,7 +22674,7 @@ impl serde::Serialize for ResponseAssetEntityListing {
 }
 /// The `ResponseAssetFilter` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseAssetFilter {
@@ -22814,7 +22814,7 @@ impl crate::OpenEnum for ResponseAssetFilterType {
 crate::__impl_open_enum!(ResponseAssetFilterType);
 /// The `ResponseAssetRequest` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseAssetRequest {
@@ -22879,7 +22879,7 @@ impl serde::Serialize for ResponseAssetRequest {
 }
 /// The `ResponseAssetSearchRequest` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseAssetSearchRequest {
@@ -22997,7 +22997,7 @@ impl crate::OpenEnum for ResponseAssetSearchRequestSortOrder {
 crate::__impl_open_enum!(ResponseAssetSearchRequestSortOrder);
 /// The `ResponseAssetSearchResults` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseAssetSearchResults {
@@ -23074,7 +23074,7 @@ impl serde::Serialize for ResponseAssetSearchResults {
 }
 /// The `ResponseAssetStatus` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseAssetStatus {
@@ -23182,7 +23182,7 @@ impl crate::OpenEnum for ResponseAssetStatusStatus {
 crate::__impl_open_enum!(ResponseAssetStatusStatus);
 /// The `ResponseConfig` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseConfig {
@@ -23257,7 +23257,7 @@ impl serde::Serialize for ResponseConfig {
 }
 /// The `ResponseDivisionView` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseDivisionView {
@@ -23412,7 +23412,7 @@ impl crate::OpenEnum for ResponseDivisionViewResponseType {
 crate::__impl_open_enum!(ResponseDivisionViewResponseType);
 /// The `ResponseDivisionViewQueryResults` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseDivisionViewQueryResults {
@@ -23473,7 +23473,7 @@ impl serde::Serialize for ResponseDivisionViewQueryResults {
 }
 /// The `ResponseEntityList` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseEntityList {
@@ -23570,7 +23570,7 @@ impl serde::Serialize for ResponseEntityList {
 }
 /// The `ResponseEntityListing` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseEntityListing {
@@ -23667,7 +23667,7 @@ impl serde::Serialize for ResponseEntityListing {
 }
 /// The `ResponseFilter` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseFilter {
@@ -23806,7 +23806,7 @@ impl crate::OpenEnum for ResponseFilterOperator {
 crate::__impl_open_enum!(ResponseFilterOperator);
 /// The `ResponsePage` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponsePage {
@@ -23925,7 +23925,7 @@ impl serde::Serialize for ResponsePage {
 }
 /// The `ResponseQueryRequest` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseQueryRequest {
@@ -23996,7 +23996,7 @@ impl serde::Serialize for ResponseQueryRequest {
 }
 /// The `ResponseQueryResults` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseQueryResults {
@@ -24057,7 +24057,7 @@ impl serde::Serialize for ResponseQueryResults {
 }
 /// The `ResponseSet` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseSet {
@@ -24236,7 +24236,7 @@ impl crate::OpenEnum for ResponseSetLiveSpeakerDetectionMode {
 crate::__impl_open_enum!(ResponseSetLiveSpeakerDetectionMode);
 /// The `ResponseSetEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseSetEntityListing {
@@ -24333,7 +24333,7 @@ impl serde::Serialize for ResponseSetEntityListing {
 }
 /// The `ResponseSubstitution` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseSubstitution {
@@ -24402,7 +24402,7 @@ impl serde::Serialize for ResponseSubstitution {
 }
 /// The `ResponseText` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseText {
@@ -24616,7 +24616,7 @@ impl serde::Serialize for RestErrorDetail {
 }
 /// The `RestorePresenceSettings` definition of the spec.
 ///
-/// Available with any of the features `presence`.
+/// Available with the `presence` feature.
 #[cfg(feature = "presence")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RestorePresenceSettings {
@@ -24721,7 +24721,7 @@ impl serde::Serialize for RestorePresenceSettings {
 }
 /// The `RetentionDuration` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RetentionDuration {
@@ -24780,7 +24780,7 @@ impl serde::Serialize for RetentionDuration {
 }
 /// The `ReverseWhitepagesLookupResult` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReverseWhitepagesLookupResult {
@@ -24835,7 +24835,7 @@ impl serde::Serialize for ReverseWhitepagesLookupResult {
 }
 /// The `ReviewAssessmentResults` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReviewAssessmentResults {
@@ -24898,7 +24898,7 @@ impl serde::Serialize for ReviewAssessmentResults {
 }
 /// The `RichLink` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RichLink {
@@ -24973,7 +24973,7 @@ impl serde::Serialize for RichLink {
 }
 /// The `RichLinkHeader` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RichLinkHeader {
@@ -25213,7 +25213,7 @@ impl serde::Serialize for Ring {
 }
 /// The `RmsAssetAddressableRef` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RmsAssetAddressableRef {
@@ -25576,7 +25576,7 @@ impl serde::Serialize for RoleDivisionPair {
 }
 /// The `RoleSettings` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoleSettings {
@@ -25667,7 +25667,7 @@ impl serde::Serialize for RoleSettings {
 }
 /// The `RollbackDecisionTableVersionRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RollbackDecisionTableVersionRequest {
@@ -25876,7 +25876,7 @@ impl crate::OpenEnum for RoomRoomType {
 crate::__impl_open_enum!(RoomRoomType);
 /// The `RoomParticipant` definition of the spec.
 ///
-/// Available with any of the features `chat`.
+/// Available with the `chat` feature.
 #[cfg(feature = "chat")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoomParticipant {
@@ -25939,7 +25939,7 @@ impl serde::Serialize for RoomParticipant {
 }
 /// The `RoomParticipantResponse` definition of the spec.
 ///
-/// Available with any of the features `chat`.
+/// Available with the `chat` feature.
 #[cfg(feature = "chat")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoomParticipantResponse {
@@ -25998,7 +25998,7 @@ impl serde::Serialize for RoomParticipantResponse {
 }
 /// The `RoomParticipantsResponse` definition of the spec.
 ///
-/// Available with any of the features `chat`.
+/// Available with the `chat` feature.
 #[cfg(feature = "chat")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoomParticipantsResponse {
@@ -26053,7 +26053,7 @@ impl serde::Serialize for RoomParticipantsResponse {
 }
 /// The `RoomUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `chat`.
+/// Available with the `chat` feature.
 #[cfg(feature = "chat")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoomUpdateRequest {
@@ -26120,7 +26120,7 @@ impl serde::Serialize for RoomUpdateRequest {
 }
 /// The `RouteIdentityResolutionConfig` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RouteIdentityResolutionConfig {
@@ -26199,7 +26199,7 @@ impl serde::Serialize for RouteIdentityResolutionConfig {
 }
 /// The `RoutePathRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoutePathRequest {
@@ -26345,7 +26345,7 @@ impl crate::OpenEnum for RoutePathRequestMediaType {
 crate::__impl_open_enum!(RoutePathRequestMediaType);
 /// The `RoutePathResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoutePathResponse {
@@ -27608,7 +27608,7 @@ impl crate::OpenEnum for RoutingActivityResponseEntityIdDimension {
 crate::__impl_open_enum!(RoutingActivityResponseEntityIdDimension);
 /// The `RoutingConversationAttributesRequest` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoutingConversationAttributesRequest {
@@ -27689,7 +27689,7 @@ impl serde::Serialize for RoutingConversationAttributesRequest {
 }
 /// The `RoutingConversationAttributesResponse` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoutingConversationAttributesResponse {
@@ -27774,7 +27774,7 @@ impl serde::Serialize for RoutingConversationAttributesResponse {
 }
 /// The `RoutingData` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoutingData {
@@ -27873,7 +27873,7 @@ impl serde::Serialize for RoutingData {
 }
 /// The `RoutingEstablishedEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoutingEstablishedEvent {
@@ -28242,7 +28242,7 @@ impl crate::OpenEnum for RoutingRuleOperator {
 crate::__impl_open_enum!(RoutingRuleOperator);
 /// The `RoutingSettings` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoutingSettings {
@@ -28441,7 +28441,7 @@ impl crate::OpenEnum for RoutingSkillState {
 crate::__impl_open_enum!(RoutingSkillState);
 /// The `RoutingSkillReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoutingSkillReference {
@@ -29193,7 +29193,7 @@ impl crate::OpenEnum for RoutingStatusDetailQueryPredicateOperator {
 crate::__impl_open_enum!(RoutingStatusDetailQueryPredicateOperator);
 /// The `RoutingTransferEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoutingTransferEvent {
@@ -29413,7 +29413,7 @@ impl crate::OpenEnum for RoutingTransferEventTransferType {
 crate::__impl_open_enum!(RoutingTransferEventTransferType);
 /// The `Row` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Row {
@@ -29496,7 +29496,7 @@ impl serde::Serialize for Row {
 }
 /// The `RowSearchFilter` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RowSearchFilter {
@@ -29557,7 +29557,7 @@ impl serde::Serialize for RowSearchFilter {
 }
 /// The `RowSearchPredicate` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RowSearchPredicate {
@@ -29961,7 +29961,7 @@ impl serde::Serialize for RuleEngineConfig {
 }
 /// The `RuleSet` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RuleSet {
@@ -30069,7 +30069,7 @@ impl serde::Serialize for RuleSet {
 }
 /// The `RuleSetDiagnostic` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RuleSetDiagnostic {
@@ -30132,7 +30132,7 @@ impl serde::Serialize for RuleSetDiagnostic {
 }
 /// The `RuleSetEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RuleSetEntityListing {

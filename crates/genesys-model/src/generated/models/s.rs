@@ -5,7 +5,7 @@
 use super::*;
 /// The `SAMLProvider` definition of the spec.
 ///
-/// Available with any of the features `identity-provider`.
+/// Available with the `identity-provider` feature.
 #[cfg(feature = "identity-provider")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SAMLProvider {
@@ -306,7 +306,7 @@ impl crate::OpenEnum for SAMLProviderSsoBinding {
 crate::__impl_open_enum!(SAMLProviderSsoBinding);
 /// The `SIPSearchPublicRequest` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SIPSearchPublicRequest {
@@ -408,7 +408,7 @@ impl serde::Serialize for SIPSearchPublicRequest {
 }
 /// The `SMSAvailablePhoneNumberEntityListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SMSAvailablePhoneNumberEntityListing {
@@ -463,7 +463,7 @@ impl serde::Serialize for SMSAvailablePhoneNumberEntityListing {
 }
 /// The `Salesforce` definition of the spec.
 ///
-/// Available with any of the features `identity-provider`.
+/// Available with the `identity-provider` feature.
 #[cfg(feature = "identity-provider")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Salesforce {
@@ -768,7 +768,7 @@ impl crate::OpenEnum for SalesforceSsoBinding {
 crate::__impl_open_enum!(SalesforceSsoBinding);
 /// The `SalesforceSettings` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SalesforceSettings {
@@ -880,7 +880,7 @@ impl crate::OpenEnum for SalesforceSettingsChannel {
 crate::__impl_open_enum!(SalesforceSettingsChannel);
 /// The `SalesforceSourceRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SalesforceSourceRequest {
@@ -965,7 +965,7 @@ impl serde::Serialize for SalesforceSourceRequest {
 }
 /// The `SalesforceSourceResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SalesforceSourceResponse {
@@ -1097,7 +1097,7 @@ impl crate::OpenEnum for SalesforceSourceResponseType {
 crate::__impl_open_enum!(SalesforceSourceResponseType);
 /// The `Schedule` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Schedule {
@@ -1277,7 +1277,7 @@ impl crate::OpenEnum for ScheduleState {
 crate::__impl_open_enum!(ScheduleState);
 /// The `ScheduleActivity` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleActivity {
@@ -1424,7 +1424,7 @@ impl crate::OpenEnum for ScheduleActivityExternalActivityType {
 crate::__impl_open_enum!(ScheduleActivityExternalActivityType);
 /// The `ScheduleBid` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleBid {
@@ -1845,7 +1845,7 @@ impl crate::OpenEnum for ScheduleBidRankingTiebreakerType {
 crate::__impl_open_enum!(ScheduleBidRankingTiebreakerType);
 /// The `ScheduleBidGroup` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleBidGroup {
@@ -1962,7 +1962,7 @@ impl serde::Serialize for ScheduleBidGroup {
 }
 /// The `ScheduleBidGroupCreate` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleBidGroupCreate {
@@ -2071,7 +2071,7 @@ impl serde::Serialize for ScheduleBidGroupCreate {
 }
 /// The `ScheduleBidGroupReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleBidGroupReference {
@@ -2136,7 +2136,7 @@ impl serde::Serialize for ScheduleBidGroupReference {
 }
 /// The `ScheduleBidGroupResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleBidGroupResponse {
@@ -2221,7 +2221,7 @@ impl serde::Serialize for ScheduleBidGroupResponse {
 }
 /// The `ScheduleBidGroupSummary` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleBidGroupSummary {
@@ -2383,7 +2383,7 @@ impl serde::Serialize for ScheduleBidGroupSummary {
 }
 /// The `ScheduleBidGroupSummaryList` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleBidGroupSummaryList {
@@ -2452,7 +2452,7 @@ impl serde::Serialize for ScheduleBidGroupSummaryList {
 }
 /// The `ScheduleBidGroupUpdate` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleBidGroupUpdate {
@@ -2535,7 +2535,7 @@ impl serde::Serialize for ScheduleBidGroupUpdate {
 }
 /// The `ScheduleBidListResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleBidListResponse {
@@ -2590,7 +2590,7 @@ impl serde::Serialize for ScheduleBidListResponse {
 }
 /// The `ScheduleBidReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleBidReference {
@@ -2659,7 +2659,7 @@ impl serde::Serialize for ScheduleBidReference {
 }
 /// The `ScheduleBidScheduledActivity` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleBidScheduledActivity {
@@ -2845,7 +2845,7 @@ impl crate::OpenEnum for ScheduleBidScheduledActivityActivityCategory {
 crate::__impl_open_enum!(ScheduleBidScheduledActivityActivityCategory);
 /// The `ScheduleBidScheduledShift` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleBidScheduledShift {
@@ -3141,7 +3141,7 @@ crate::__impl_open_enum!(
 );
 /// The `ScheduleDivisionViewEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleDivisionViewEntityListing {
@@ -3250,7 +3250,7 @@ impl serde::Serialize for ScheduleDivisionViewEntityListing {
 }
 /// The `ScheduleEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleEntityListing {
@@ -3359,7 +3359,7 @@ impl serde::Serialize for ScheduleEntityListing {
 }
 /// The `ScheduleGenerationMessage` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleGenerationMessage {
@@ -3971,7 +3971,7 @@ impl crate::OpenEnum for ScheduleGenerationMessageType {
 crate::__impl_open_enum!(ScheduleGenerationMessageType);
 /// The `ScheduleGenerationResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleGenerationResult {
@@ -4048,7 +4048,7 @@ impl serde::Serialize for ScheduleGenerationResult {
 }
 /// The `ScheduleGenerationResultSummary` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleGenerationResultSummary {
@@ -4121,7 +4121,7 @@ impl serde::Serialize for ScheduleGenerationResultSummary {
 }
 /// The `ScheduleGenerationWarning` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleGenerationWarning {
@@ -4246,7 +4246,7 @@ impl serde::Serialize for ScheduleGenerationWarning {
 }
 /// The `ScheduleGroup` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleGroup {
@@ -4420,7 +4420,7 @@ impl crate::OpenEnum for ScheduleGroupState {
 crate::__impl_open_enum!(ScheduleGroupState);
 /// The `ScheduleGroupDivisionView` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleGroupDivisionView {
@@ -4493,7 +4493,7 @@ impl serde::Serialize for ScheduleGroupDivisionView {
 }
 /// The `ScheduleGroupDivisionViewEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleGroupDivisionViewEntityListing {
@@ -4602,7 +4602,7 @@ impl serde::Serialize for ScheduleGroupDivisionViewEntityListing {
 }
 /// The `ScheduleGroupEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleGroupEntityListing {
@@ -4711,7 +4711,7 @@ impl serde::Serialize for ScheduleGroupEntityListing {
 }
 /// The `ScheduleInterval` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleInterval {
@@ -4781,7 +4781,7 @@ impl serde::Serialize for ScheduleInterval {
 }
 /// The `ScheduleReferenceWithBusinessUnit` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleReferenceWithBusinessUnit {
@@ -4866,7 +4866,7 @@ impl serde::Serialize for ScheduleReferenceWithBusinessUnit {
 }
 /// The `ScheduleSetError` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleSetError {
@@ -4979,7 +4979,7 @@ impl crate::OpenEnum for ScheduleSetErrorErrorCode {
 crate::__impl_open_enum!(ScheduleSetErrorErrorCode);
 /// The `ScheduleSetRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleSetRequest {
@@ -5054,7 +5054,7 @@ impl serde::Serialize for ScheduleSetRequest {
 }
 /// The `ScheduleUploadProcessingResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleUploadProcessingResponse {
@@ -5243,7 +5243,7 @@ impl serde::Serialize for ScheduleVisibilityRange {
 }
 /// The `ScheduleVisibilitySettingsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleVisibilitySettingsRequest {
@@ -5306,7 +5306,7 @@ impl serde::Serialize for ScheduleVisibilitySettingsRequest {
 }
 /// The `ScheduleVisibilitySettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleVisibilitySettingsResponse {
@@ -5382,7 +5382,7 @@ impl serde::Serialize for ScheduleVisibilitySettingsResponse {
 }
 /// The `ScheduledTrigger` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduledTrigger {
@@ -5469,7 +5469,7 @@ impl serde::Serialize for ScheduledTrigger {
 }
 /// The `ScheduledTriggerEntityListing` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduledTriggerEntityListing {
@@ -5536,7 +5536,7 @@ impl serde::Serialize for ScheduledTriggerEntityListing {
 }
 /// The `SchedulerMessageArgument` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SchedulerMessageArgument {
@@ -5640,7 +5640,7 @@ impl crate::OpenEnum for SchedulerMessageArgumentType {
 crate::__impl_open_enum!(SchedulerMessageArgumentType);
 /// The `SchedulerMessageSeverityCount` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SchedulerMessageSeverityCount {
@@ -5749,7 +5749,7 @@ impl crate::OpenEnum for SchedulerMessageSeverityCountSeverity {
 crate::__impl_open_enum!(SchedulerMessageSeverityCountSeverity);
 /// The `SchedulerMessageTypeSeverity` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SchedulerMessageTypeSeverity {
@@ -6411,7 +6411,7 @@ impl crate::OpenEnum for SchedulerMessageTypeSeveritySeverity {
 crate::__impl_open_enum!(SchedulerMessageTypeSeveritySeverity);
 /// The `SchedulesDivisionView` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SchedulesDivisionView {
@@ -6484,7 +6484,7 @@ impl serde::Serialize for SchedulesDivisionView {
 }
 /// The `SchedulingNoForecastOptionsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SchedulingNoForecastOptionsRequest {
@@ -6643,7 +6643,7 @@ impl crate::OpenEnum for SchedulingNoForecastOptionsRequestShiftStart {
 crate::__impl_open_enum!(SchedulingNoForecastOptionsRequestShiftStart);
 /// The `SchedulingOptionsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SchedulingOptionsRequest {
@@ -6775,7 +6775,7 @@ impl crate::OpenEnum for SchedulingOptionsRequestActivitySmoothingType {
 crate::__impl_open_enum!(SchedulingOptionsRequestActivitySmoothingType);
 /// The `SchedulingPeriod` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SchedulingPeriod {
@@ -6853,7 +6853,7 @@ impl serde::Serialize for SchedulingPeriod {
 }
 /// The `SchedulingPeriodBase` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SchedulingPeriodBase {
@@ -6916,7 +6916,7 @@ impl serde::Serialize for SchedulingPeriodBase {
 }
 /// The `SchedulingProcessingError` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SchedulingProcessingError {
@@ -7020,7 +7020,7 @@ impl crate::OpenEnum for SchedulingProcessingErrorInternalErrorCode {
 crate::__impl_open_enum!(SchedulingProcessingErrorInternalErrorCode);
 /// The `SchedulingSettingsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SchedulingSettingsRequest {
@@ -7196,7 +7196,7 @@ impl crate::OpenEnum for SchedulingSettingsRequestStartDayOfWeekend {
 crate::__impl_open_enum!(SchedulingSettingsRequestStartDayOfWeekend);
 /// The `SchedulingSettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SchedulingSettingsResponse {
@@ -7372,7 +7372,7 @@ impl crate::OpenEnum for SchedulingSettingsResponseStartDayOfWeekend {
 crate::__impl_open_enum!(SchedulingSettingsResponseStartDayOfWeekend);
 /// The `SchedulingStatusResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SchedulingStatusResponse {
@@ -7986,7 +7986,7 @@ impl serde::Serialize for SchemaQuantityLimits {
 }
 /// The `ScimConfigResourceType` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimConfigResourceType {
@@ -8069,7 +8069,7 @@ impl serde::Serialize for ScimConfigResourceType {
 }
 /// The `ScimConfigResourceTypeSchemaExtension` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimConfigResourceTypeSchemaExtension {
@@ -8130,7 +8130,7 @@ impl serde::Serialize for ScimConfigResourceTypeSchemaExtension {
 }
 /// The `ScimConfigResourceTypesListResponse` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimConfigResourceTypesListResponse {
@@ -8207,7 +8207,7 @@ impl serde::Serialize for ScimConfigResourceTypesListResponse {
 }
 /// The `ScimEmail` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimEmail {
@@ -8456,7 +8456,7 @@ impl crate::OpenEnum for ScimErrorScimType {
 crate::__impl_open_enum!(ScimErrorScimType);
 /// The `ScimGenesysUserExternalId` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimGenesysUserExternalId {
@@ -8526,7 +8526,7 @@ impl serde::Serialize for ScimGenesysUserExternalId {
 }
 /// The `ScimGroupListResponse` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimGroupListResponse {
@@ -8603,7 +8603,7 @@ impl serde::Serialize for ScimGroupListResponse {
 }
 /// The `ScimMetadata` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimMetadata {
@@ -8725,7 +8725,7 @@ impl crate::OpenEnum for ScimMetadataResourceType {
 crate::__impl_open_enum!(ScimMetadataResourceType);
 /// The `ScimPhoneNumber` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimPhoneNumber {
@@ -8875,7 +8875,7 @@ impl crate::OpenEnum for ScimPhoneNumberType {
 crate::__impl_open_enum!(ScimPhoneNumberType);
 /// The `ScimServiceProviderConfig` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimServiceProviderConfig {
@@ -8972,7 +8972,7 @@ impl serde::Serialize for ScimServiceProviderConfig {
 }
 /// The `ScimServiceProviderConfigAuthenticationScheme` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimServiceProviderConfigAuthenticationScheme {
@@ -9121,7 +9121,7 @@ impl crate::OpenEnum for ScimServiceProviderConfigAuthenticationSchemeType {
 crate::__impl_open_enum!(ScimServiceProviderConfigAuthenticationSchemeType);
 /// The `ScimServiceProviderConfigBulkFeature` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimServiceProviderConfigBulkFeature {
@@ -9192,7 +9192,7 @@ impl serde::Serialize for ScimServiceProviderConfigBulkFeature {
 }
 /// The `ScimServiceProviderConfigFilterFeature` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimServiceProviderConfigFilterFeature {
@@ -9255,7 +9255,7 @@ impl serde::Serialize for ScimServiceProviderConfigFilterFeature {
 }
 /// The `ScimServiceProviderConfigSimpleFeature` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimServiceProviderConfigSimpleFeature {
@@ -9312,7 +9312,7 @@ impl serde::Serialize for ScimServiceProviderConfigSimpleFeature {
 }
 /// The `ScimUserExtensions` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimUserExtensions {
@@ -9375,7 +9375,7 @@ impl serde::Serialize for ScimUserExtensions {
 }
 /// The `ScimUserListResponse` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimUserListResponse {
@@ -9452,7 +9452,7 @@ impl serde::Serialize for ScimUserListResponse {
 }
 /// The `ScimUserRole` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimUserRole {
@@ -9507,7 +9507,7 @@ impl serde::Serialize for ScimUserRole {
 }
 /// The `ScimUserRoutingLanguage` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimUserRoutingLanguage {
@@ -9574,7 +9574,7 @@ impl serde::Serialize for ScimUserRoutingLanguage {
 }
 /// The `ScimUserRoutingSkill` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimUserRoutingSkill {
@@ -9641,7 +9641,7 @@ impl serde::Serialize for ScimUserRoutingSkill {
 }
 /// The `ScimV2CreateUser` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimV2CreateUser {
@@ -9775,7 +9775,7 @@ impl serde::Serialize for ScimV2CreateUser {
 }
 /// The `ScimV2EnterpriseUser` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimV2EnterpriseUser {
@@ -9846,7 +9846,7 @@ impl serde::Serialize for ScimV2EnterpriseUser {
 }
 /// The `ScimV2Group` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimV2Group {
@@ -9929,7 +9929,7 @@ impl serde::Serialize for ScimV2Group {
 }
 /// The `ScimV2GroupReference` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimV2GroupReference {
@@ -10047,7 +10047,7 @@ impl crate::OpenEnum for ScimV2GroupReferenceType {
 crate::__impl_open_enum!(ScimV2GroupReferenceType);
 /// The `ScimV2MemberReference` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimV2MemberReference {
@@ -10165,7 +10165,7 @@ impl crate::OpenEnum for ScimV2MemberReferenceType {
 crate::__impl_open_enum!(ScimV2MemberReferenceType);
 /// The `ScimV2PatchOperation` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimV2PatchOperation {
@@ -10275,7 +10275,7 @@ impl crate::OpenEnum for ScimV2PatchOperationOp {
 crate::__impl_open_enum!(ScimV2PatchOperationOp);
 /// The `ScimV2PatchRequest` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimV2PatchRequest {
@@ -10340,7 +10340,7 @@ impl serde::Serialize for ScimV2PatchRequest {
 }
 /// The `ScimV2SchemaAttribute` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimV2SchemaAttribute {
@@ -10651,7 +10651,7 @@ impl crate::OpenEnum for ScimV2SchemaAttributeUniqueness {
 crate::__impl_open_enum!(ScimV2SchemaAttributeUniqueness);
 /// The `ScimV2SchemaDefinition` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimV2SchemaDefinition {
@@ -10722,7 +10722,7 @@ impl serde::Serialize for ScimV2SchemaDefinition {
 }
 /// The `ScimV2SchemaListResponse` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimV2SchemaListResponse {
@@ -10799,7 +10799,7 @@ impl serde::Serialize for ScimV2SchemaListResponse {
 }
 /// The `ScimV2User` definition of the spec.
 ///
-/// Available with any of the features `scim`.
+/// Available with the `scim` feature.
 #[cfg(feature = "scim")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimV2User {
@@ -10928,7 +10928,7 @@ impl serde::Serialize for ScimV2User {
 }
 /// The `ScorableSurvey` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScorableSurvey {
@@ -11172,7 +11172,7 @@ impl serde::Serialize for ScoredAgent {
 }
 /// The `ScreenMonitorSettings` definition of the spec.
 ///
-/// Available with any of the features `screen-monitoring`.
+/// Available with the `screen-monitoring` feature.
 #[cfg(feature = "screen-monitoring")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScreenMonitorSettings {
@@ -11642,7 +11642,7 @@ impl crate::OpenEnum for ScreenMonitoringMonitoringType {
 crate::__impl_open_enum!(ScreenMonitoringMonitoringType);
 /// The `ScreenMonitoringDetails` definition of the spec.
 ///
-/// Available with any of the features `screen-monitoring`.
+/// Available with the `screen-monitoring` feature.
 #[cfg(feature = "screen-monitoring")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScreenMonitoringDetails {
@@ -11703,7 +11703,7 @@ impl serde::Serialize for ScreenMonitoringDetails {
 }
 /// The `ScreenMonitoringSession` definition of the spec.
 ///
-/// Available with any of the features `screen-monitoring`.
+/// Available with the `screen-monitoring` feature.
 #[cfg(feature = "screen-monitoring")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScreenMonitoringSession {
@@ -11860,7 +11860,7 @@ impl crate::OpenEnum for ScreenMonitoringSessionMonitoringType {
 crate::__impl_open_enum!(ScreenMonitoringSessionMonitoringType);
 /// The `ScreenMonitoringSessionEntityListing` definition of the spec.
 ///
-/// Available with any of the features `screen-monitoring`.
+/// Available with the `screen-monitoring` feature.
 #[cfg(feature = "screen-monitoring")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScreenMonitoringSessionEntityListing {
@@ -11915,7 +11915,7 @@ impl serde::Serialize for ScreenMonitoringSessionEntityListing {
 }
 /// The `ScreenMonitoringUserDetails` definition of the spec.
 ///
-/// Available with any of the features `screen-monitoring`.
+/// Available with the `screen-monitoring` feature.
 #[cfg(feature = "screen-monitoring")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScreenMonitoringUserDetails {
@@ -11981,7 +11981,7 @@ impl serde::Serialize for ScreenMonitoringUserDetails {
 }
 /// The `ScreenMonitoringUserDetailsEntityListing` definition of the spec.
 ///
-/// Available with any of the features `screen-monitoring`.
+/// Available with the `screen-monitoring` feature.
 #[cfg(feature = "screen-monitoring")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScreenMonitoringUserDetailsEntityListing {
@@ -12036,7 +12036,7 @@ impl serde::Serialize for ScreenMonitoringUserDetailsEntityListing {
 }
 /// The `ScreenRecordingActiveSessions` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScreenRecordingActiveSessions {
@@ -12091,7 +12091,7 @@ impl serde::Serialize for ScreenRecordingActiveSessions {
 }
 /// The `ScreenRecordingMetaData` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScreenRecordingMetaData {
@@ -12176,7 +12176,7 @@ impl serde::Serialize for ScreenRecordingMetaData {
 }
 /// The `ScreenRecordingMetaDataRequest` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScreenRecordingMetaDataRequest {
@@ -12917,7 +12917,7 @@ impl serde::Serialize for Script {
 }
 /// The `ScriptEntityListing` definition of the spec.
 ///
-/// Available with any of the features `scripts`.
+/// Available with the `scripts` feature.
 #[cfg(feature = "scripts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScriptEntityListing {
@@ -13026,7 +13026,7 @@ impl serde::Serialize for ScriptEntityListing {
 }
 /// The `ScrollPercentageEventTrigger` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScrollPercentageEventTrigger {
@@ -13308,7 +13308,7 @@ impl crate::OpenEnum for SearchAggregationType {
 crate::__impl_open_enum!(SearchAggregationType);
 /// The `SearchAlternativeShiftTradesRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchAlternativeShiftTradesRequest {
@@ -13609,7 +13609,7 @@ impl crate::OpenEnum for SearchCriteriaType {
 crate::__impl_open_enum!(SearchCriteriaType);
 /// The `SearchDecisionTableRowsRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchDecisionTableRowsRequest {
@@ -13812,7 +13812,7 @@ impl crate::OpenEnum for SearchRequestSortOrder {
 crate::__impl_open_enum!(SearchRequestSortOrder);
 /// The `SearchShiftTradeResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchShiftTradeResponse {
@@ -13881,7 +13881,7 @@ impl serde::Serialize for SearchShiftTradeResponse {
 }
 /// The `SearchShiftTradesRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchShiftTradesRequest {
@@ -13956,7 +13956,7 @@ impl serde::Serialize for SearchShiftTradesRequest {
 }
 /// The `SearchShiftTradesResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchShiftTradesResponse {
@@ -14219,7 +14219,7 @@ impl crate::OpenEnum for SearchSortSortOrder {
 crate::__impl_open_enum!(SearchSortSortOrder);
 /// The `SearchUnmatchedShiftTradeListJobRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchUnmatchedShiftTradeListJobRequest {
@@ -14322,7 +14322,7 @@ impl serde::Serialize for SearchUnmatchedShiftTradeListJobRequest {
 }
 /// The `SearchUnmatchedShiftTradeListJobResponseItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchUnmatchedShiftTradeListJobResponseItem {
@@ -14383,7 +14383,7 @@ impl serde::Serialize for SearchUnmatchedShiftTradeListJobResponseItem {
 }
 /// The `SearchUnmatchedShiftTradeResponseItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchUnmatchedShiftTradeResponseItem {
@@ -14459,7 +14459,7 @@ impl serde::Serialize for SearchUnmatchedShiftTradeResponseItem {
 }
 /// The `SearchUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchUpdateRequest {
@@ -14534,7 +14534,7 @@ impl serde::Serialize for SearchUpdateRequest {
 }
 /// The `SecondaryPresence` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SecondaryPresence {
@@ -14599,7 +14599,7 @@ impl serde::Serialize for SecondaryPresence {
 }
 /// The `SecondaryPresenceLookupItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SecondaryPresenceLookupItem {
@@ -14729,7 +14729,7 @@ impl serde::Serialize for Section {
 }
 /// The `SecureSession` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SecureSession {
@@ -14870,7 +14870,7 @@ impl crate::OpenEnum for SecureSessionState {
 crate::__impl_open_enum!(SecureSessionState);
 /// The `SecureSessionEntityListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SecureSessionEntityListing {
@@ -14925,7 +14925,7 @@ impl serde::Serialize for SecureSessionEntityListing {
 }
 /// The `SecurityProfile` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SecurityProfile {
@@ -14996,7 +14996,7 @@ impl serde::Serialize for SecurityProfile {
 }
 /// The `SecurityProfileEntityListing` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SecurityProfileEntityListing {
@@ -15322,7 +15322,7 @@ impl serde::Serialize for SegmentAssignment {
 }
 /// The `SegmentAssignmentEvent` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SegmentAssignmentEvent {
@@ -16539,7 +16539,7 @@ impl crate::OpenEnum for SegmentDetailQueryPredicateOperator {
 crate::__impl_open_enum!(SegmentDetailQueryPredicateOperator);
 /// The `SegmentEstimateCount` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SegmentEstimateCount {
@@ -16720,7 +16720,7 @@ impl serde::Serialize for SegmentForUnassignment {
 }
 /// The `SegmentListing` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SegmentListing {
@@ -16878,7 +16878,7 @@ impl serde::Serialize for SegmentUnassignments {
 }
 /// The `SegmentUrl` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SegmentUrl {
@@ -16937,7 +16937,7 @@ impl serde::Serialize for SegmentUrl {
 }
 /// The `SelectedAnswer` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SelectedAnswer {
@@ -16998,7 +16998,7 @@ impl serde::Serialize for SelectedAnswer {
 }
 /// The `SelectedColumns` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SelectedColumns {
@@ -17130,7 +17130,7 @@ impl serde::Serialize for SelectedCustomCalculationColumns {
 }
 /// The `SelectorEventTrigger` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SelectorEventTrigger {
@@ -17200,7 +17200,7 @@ impl serde::Serialize for SelectorEventTrigger {
 }
 /// The `SelfAgentGreeting` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SelfAgentGreeting {
@@ -17287,7 +17287,7 @@ impl serde::Serialize for SelfAgentGreeting {
 }
 /// The `SendAgentlessOutboundMessageRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SendAgentlessOutboundMessageRequest {
@@ -17460,7 +17460,7 @@ impl crate::OpenEnum for SendAgentlessOutboundMessageRequestToAddressMessengerTy
 crate::__impl_open_enum!(SendAgentlessOutboundMessageRequestToAddressMessengerType);
 /// The `SendAgentlessOutboundMessageResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SendAgentlessOutboundMessageResponse {
@@ -17614,7 +17614,7 @@ impl crate::OpenEnum for SendAgentlessOutboundMessageResponseMessengerType {
 crate::__impl_open_enum!(SendAgentlessOutboundMessageResponseMessengerType);
 /// The `SendMessageBody` definition of the spec.
 ///
-/// Available with any of the features `chat`.
+/// Available with the `chat` feature.
 #[cfg(feature = "chat")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SendMessageBody {
@@ -17683,7 +17683,7 @@ impl serde::Serialize for SendMessageBody {
 }
 /// The `SendMessagingTemplateRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SendMessagingTemplateRequest {
@@ -17766,7 +17766,7 @@ impl serde::Serialize for SendMessagingTemplateRequest {
 }
 /// The `SentimentData` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SentimentData {
@@ -17821,7 +17821,7 @@ impl serde::Serialize for SentimentData {
 }
 /// The `SentimentFeedback` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SentimentFeedback {
@@ -17955,7 +17955,7 @@ impl crate::OpenEnum for SentimentFeedbackFeedbackValue {
 crate::__impl_open_enum!(SentimentFeedbackFeedbackValue);
 /// The `SentimentFeedbackEntityListing` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SentimentFeedbackEntityListing {
@@ -18010,7 +18010,7 @@ impl serde::Serialize for SentimentFeedbackEntityListing {
 }
 /// The `SentimentInsightEntry` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SentimentInsightEntry {
@@ -18081,7 +18081,7 @@ impl serde::Serialize for SentimentInsightEntry {
 }
 /// The `SentimentInsights` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SentimentInsights {
@@ -18152,7 +18152,7 @@ impl serde::Serialize for SentimentInsights {
 }
 /// The `SequenceSchedule` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SequenceSchedule {
@@ -18319,7 +18319,7 @@ impl serde::Serialize for ServerDate {
 }
 /// The `ServiceGoalTemplate` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceGoalTemplate {
@@ -18412,7 +18412,7 @@ impl serde::Serialize for ServiceGoalTemplate {
 }
 /// The `ServiceGoalTemplateImpactOverride` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceGoalTemplateImpactOverride {
@@ -18484,7 +18484,7 @@ impl serde::Serialize for ServiceGoalTemplateImpactOverride {
 }
 /// The `ServiceGoalTemplateList` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceGoalTemplateList {
@@ -18543,7 +18543,7 @@ impl serde::Serialize for ServiceGoalTemplateList {
 }
 /// The `ServiceGoalTemplateReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceGoalTemplateReference {
@@ -18741,7 +18741,7 @@ impl serde::Serialize for ServiceLevel {
 }
 /// The `ServiceNowSettings` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceNowSettings {
@@ -18808,7 +18808,7 @@ impl serde::Serialize for ServiceNowSettings {
 }
 /// The `ServiceNowSourceRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceNowSourceRequest {
@@ -18893,7 +18893,7 @@ impl serde::Serialize for ServiceNowSourceRequest {
 }
 /// The `ServiceNowSourceResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceNowSourceResponse {
@@ -19666,7 +19666,7 @@ impl crate::OpenEnum for SessionCaseStatus {
 crate::__impl_open_enum!(SessionCaseStatus);
 /// The `SessionEndDetails` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionEndDetails {
@@ -19762,7 +19762,7 @@ impl crate::OpenEnum for SessionEndDetailsType {
 crate::__impl_open_enum!(SessionEndDetailsType);
 /// The `SessionFiles` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionFiles {
@@ -19829,7 +19829,7 @@ impl serde::Serialize for SessionFiles {
 }
 /// The `SessionInfo` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionInfo {
@@ -20058,7 +20058,7 @@ impl serde::Serialize for SessionListing {
 }
 /// The `SessionMetaData` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionMetaData {
@@ -20117,7 +20117,7 @@ impl serde::Serialize for SessionMetaData {
 }
 /// The `SessionMetaDataResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionMetaDataResult {
@@ -20217,7 +20217,7 @@ impl serde::Serialize for SessionMetaDataResult {
 }
 /// The `SessionMetricData` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionMetricData {
@@ -20415,7 +20415,7 @@ impl serde::Serialize for SessionSegmentAssignment {
 }
 /// The `SessionsResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionsResponse {
@@ -20482,7 +20482,7 @@ impl serde::Serialize for SessionsResponse {
 }
 /// The `SetContentTemplateActionSettings` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetContentTemplateActionSettings {
@@ -20587,7 +20587,7 @@ impl serde::Serialize for SetContentTemplateActionSettings {
 }
 /// The `SetRecordingState` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetRecordingState {
@@ -20683,7 +20683,7 @@ impl crate::OpenEnum for SetRecordingStateRecordingState {
 crate::__impl_open_enum!(SetRecordingStateRecordingState);
 /// The `SetSmsPhoneNumberActionSettings` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetSmsPhoneNumberActionSettings {
@@ -20750,7 +20750,7 @@ impl serde::Serialize for SetSmsPhoneNumberActionSettings {
 }
 /// The `SetTimeOffIntegrationStatusRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetTimeOffIntegrationStatusRequest {
@@ -20867,7 +20867,7 @@ impl crate::OpenEnum for SetTimeOffIntegrationStatusRequestIntegrationStatus {
 crate::__impl_open_enum!(SetTimeOffIntegrationStatusRequestIntegrationStatus);
 /// The `SetTimeOffLimitValuesRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetTimeOffLimitValuesRequest {
@@ -20932,7 +20932,7 @@ impl serde::Serialize for SetTimeOffLimitValuesRequest {
 }
 /// The `SetUuiDataRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetUuiDataRequest {
@@ -20987,7 +20987,7 @@ impl serde::Serialize for SetUuiDataRequest {
 }
 /// The `SetWhatsAppIntegrationActionSettings` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetWhatsAppIntegrationActionSettings {
@@ -21109,7 +21109,7 @@ impl serde::Serialize for SetWrapperAssignmentEffectiveDateRange {
 }
 /// The `SetWrapperDayOfWeek` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetWrapperDayOfWeek {
@@ -21164,7 +21164,7 @@ impl serde::Serialize for SetWrapperDayOfWeek {
 }
 /// The `SetWrapperRoutePathRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetWrapperRoutePathRequest {
@@ -21219,7 +21219,7 @@ impl serde::Serialize for SetWrapperRoutePathRequest {
 }
 /// The `SetWrapperString` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetWrapperString {
@@ -21274,7 +21274,7 @@ impl serde::Serialize for SetWrapperString {
 }
 /// The `SetWrapperSyncTimeOffProperty` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetWrapperSyncTimeOffProperty {
@@ -21462,7 +21462,7 @@ impl crate::OpenEnum for SettingDirectionOutbound {
 crate::__impl_open_enum!(SettingDirectionOutbound);
 /// The `Settings` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Settings {
@@ -21585,7 +21585,7 @@ impl serde::Serialize for Settings {
 }
 /// The `Share` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Share {
@@ -21758,7 +21758,7 @@ impl crate::OpenEnum for ShareMemberType {
 crate::__impl_open_enum!(ShareMemberType);
 /// The `ShareEntityListing` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShareEntityListing {
@@ -21855,7 +21855,7 @@ impl serde::Serialize for ShareEntityListing {
 }
 /// The `SharedEntity` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SharedEntity {
@@ -21910,7 +21910,7 @@ impl serde::Serialize for SharedEntity {
 }
 /// The `SharedResponse` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SharedResponse {
@@ -21981,7 +21981,7 @@ impl serde::Serialize for SharedResponse {
 }
 /// The `SharepointAuthenticationProperties` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SharepointAuthenticationProperties {
@@ -22052,7 +22052,7 @@ impl serde::Serialize for SharepointAuthenticationProperties {
 }
 /// The `ShiftSet` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftSet {
@@ -22183,7 +22183,7 @@ impl serde::Serialize for ShiftSet {
 }
 /// The `ShiftSetEffectiveWorkPlan` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftSetEffectiveWorkPlan {
@@ -22258,7 +22258,7 @@ impl serde::Serialize for ShiftSetEffectiveWorkPlan {
 }
 /// The `ShiftStartVariance` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftStartVariance {
@@ -22343,7 +22343,7 @@ impl serde::Serialize for ShiftStartVariance {
 }
 /// The `ShiftTradeActivityPreviewResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeActivityPreviewResponse {
@@ -22496,7 +22496,7 @@ impl crate::OpenEnum for ShiftTradeActivityPreviewResponseExternalActivityType {
 crate::__impl_open_enum!(ShiftTradeActivityPreviewResponseExternalActivityType);
 /// The `ShiftTradeActivityRule` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeActivityRule {
@@ -22693,7 +22693,7 @@ impl crate::OpenEnum for ShiftTradeActivityRuleAction {
 crate::__impl_open_enum!(ShiftTradeActivityRuleAction);
 /// The `ShiftTradeAddTradeJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeAddTradeJobResponse {
@@ -22918,7 +22918,7 @@ impl crate::OpenEnum for ShiftTradeAddTradeJobResponseType {
 crate::__impl_open_enum!(ShiftTradeAddTradeJobResponseType);
 /// The `ShiftTradeBulkUpdateTradeStateBuJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeBulkUpdateTradeStateBuJobResponse {
@@ -23149,7 +23149,7 @@ impl crate::OpenEnum for ShiftTradeBulkUpdateTradeStateBuJobResponseType {
 crate::__impl_open_enum!(ShiftTradeBulkUpdateTradeStateBuJobResponseType);
 /// The `ShiftTradeEvaluateTradesBuJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeEvaluateTradesBuJobResponse {
@@ -23378,7 +23378,7 @@ impl crate::OpenEnum for ShiftTradeEvaluateTradesBuJobResponseType {
 crate::__impl_open_enum!(ShiftTradeEvaluateTradesBuJobResponseType);
 /// The `ShiftTradeExternalActivityRule` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeExternalActivityRule {
@@ -23553,7 +23553,7 @@ impl crate::OpenEnum for ShiftTradeExternalActivityRuleAction {
 crate::__impl_open_enum!(ShiftTradeExternalActivityRuleAction);
 /// The `ShiftTradeInitiatingSideResponseItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeInitiatingSideResponseItem {
@@ -23652,7 +23652,7 @@ impl serde::Serialize for ShiftTradeInitiatingSideResponseItem {
 }
 /// The `ShiftTradeListJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeListJobResponse {
@@ -23707,7 +23707,7 @@ impl serde::Serialize for ShiftTradeListJobResponse {
 }
 /// The `ShiftTradeListResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeListResponse {
@@ -23762,7 +23762,7 @@ impl serde::Serialize for ShiftTradeListResponse {
 }
 /// The `ShiftTradeMatchResponseItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeMatchResponseItem {
@@ -23832,7 +23832,7 @@ impl serde::Serialize for ShiftTradeMatchResponseItem {
 }
 /// The `ShiftTradeMatchReviewResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeMatchReviewResponse {
@@ -23907,7 +23907,7 @@ impl serde::Serialize for ShiftTradeMatchReviewResponse {
 }
 /// The `ShiftTradeMatchReviewUserResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeMatchReviewUserResponse {
@@ -24014,7 +24014,7 @@ impl serde::Serialize for ShiftTradeMatchReviewUserResponse {
 }
 /// The `ShiftTradeMatchTradeJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeMatchTradeJobResponse {
@@ -24239,7 +24239,7 @@ impl crate::OpenEnum for ShiftTradeMatchTradeJobResponseType {
 crate::__impl_open_enum!(ShiftTradeMatchTradeJobResponseType);
 /// The `ShiftTradeMatchViolation` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeMatchViolation {
@@ -24605,7 +24605,7 @@ impl crate::OpenEnum for ShiftTradeMatchViolationType {
 crate::__impl_open_enum!(ShiftTradeMatchViolationType);
 /// The `ShiftTradeMatchesSummaryResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeMatchesSummaryResponse {
@@ -24660,7 +24660,7 @@ impl serde::Serialize for ShiftTradeMatchesSummaryResponse {
 }
 /// The `ShiftTradeNotification` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeNotification {
@@ -24813,7 +24813,7 @@ impl crate::OpenEnum for ShiftTradeNotificationNewState {
 crate::__impl_open_enum!(ShiftTradeNotificationNewState);
 /// The `ShiftTradePreviewResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradePreviewResponse {
@@ -24868,7 +24868,7 @@ impl serde::Serialize for ShiftTradePreviewResponse {
 }
 /// The `ShiftTradeQueryAgentTradesJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeQueryAgentTradesJobResponse {
@@ -25099,7 +25099,7 @@ impl crate::OpenEnum for ShiftTradeQueryAgentTradesJobResponseType {
 crate::__impl_open_enum!(ShiftTradeQueryAgentTradesJobResponseType);
 /// The `ShiftTradeQueryTradesBuJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeQueryTradesBuJobResponse {
@@ -25328,7 +25328,7 @@ impl crate::OpenEnum for ShiftTradeQueryTradesBuJobResponseType {
 crate::__impl_open_enum!(ShiftTradeQueryTradesBuJobResponseType);
 /// The `ShiftTradeQueryWeekSummariesBuJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeQueryWeekSummariesBuJobResponse {
@@ -25559,7 +25559,7 @@ impl crate::OpenEnum for ShiftTradeQueryWeekSummariesBuJobResponseType {
 crate::__impl_open_enum!(ShiftTradeQueryWeekSummariesBuJobResponseType);
 /// The `ShiftTradeReceivingSideResponseItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeReceivingSideResponseItem {
@@ -25624,7 +25624,7 @@ impl serde::Serialize for ShiftTradeReceivingSideResponseItem {
 }
 /// The `ShiftTradeResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeResponse {
@@ -25841,7 +25841,7 @@ impl crate::OpenEnum for ShiftTradeResponseState {
 crate::__impl_open_enum!(ShiftTradeResponseState);
 /// The `ShiftTradeResponseItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeResponseItem {
@@ -26042,7 +26042,7 @@ impl crate::OpenEnum for ShiftTradeResponseItemState {
 crate::__impl_open_enum!(ShiftTradeResponseItemState);
 /// The `ShiftTradeSearchUnmatchedTradesBuJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeSearchUnmatchedTradesBuJobResponse {
@@ -26275,7 +26275,7 @@ impl crate::OpenEnum for ShiftTradeSearchUnmatchedTradesBuJobResponseType {
 crate::__impl_open_enum!(ShiftTradeSearchUnmatchedTradesBuJobResponseType);
 /// The `ShiftTradeSettings` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeSettings {
@@ -26825,7 +26825,7 @@ impl crate::OpenEnum for ShiftTradeSettingsMinMinutesBetweenShiftsViolations {
 crate::__impl_open_enum!(ShiftTradeSettingsMinMinutesBetweenShiftsViolations);
 /// The `ShiftTradeShiftResponseItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeShiftResponseItem {
@@ -26918,7 +26918,7 @@ impl serde::Serialize for ShiftTradeShiftResponseItem {
 }
 /// The `ShiftTradeTargetRequestItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeTargetRequestItem {
@@ -26973,7 +26973,7 @@ impl serde::Serialize for ShiftTradeTargetRequestItem {
 }
 /// The `ShiftTradeTargetResponseItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeTargetResponseItem {
@@ -27028,7 +27028,7 @@ impl serde::Serialize for ShiftTradeTargetResponseItem {
 }
 /// The `ShiftTradeUpdateTradeJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeUpdateTradeJobResponse {
@@ -27257,7 +27257,7 @@ impl crate::OpenEnum for ShiftTradeUpdateTradeJobResponseType {
 crate::__impl_open_enum!(ShiftTradeUpdateTradeJobResponseType);
 /// The `ShiftTradeUpdateTradeStateJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeUpdateTradeStateJobResponse {
@@ -27488,7 +27488,7 @@ impl crate::OpenEnum for ShiftTradeUpdateTradeStateJobResponseType {
 crate::__impl_open_enum!(ShiftTradeUpdateTradeStateJobResponseType);
 /// The `ShiftTradeWeekSummaryResponseItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeWeekSummaryResponseItem {
@@ -27591,7 +27591,7 @@ impl serde::Serialize for ShiftTradeWeekSummaryResponseItem {
 }
 /// The `ShortTermForecastReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShortTermForecastReference {
@@ -27669,7 +27669,7 @@ impl serde::Serialize for ShortTermForecastReference {
 }
 /// The `ShortTermForecastingSettings` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShortTermForecastingSettings {
@@ -27732,7 +27732,7 @@ impl serde::Serialize for ShortTermForecastingSettings {
 }
 /// The `ShrinkageOverride` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShrinkageOverride {
@@ -27805,7 +27805,7 @@ impl serde::Serialize for ShrinkageOverride {
 }
 /// The `ShrinkageOverrides` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShrinkageOverrides {
@@ -28137,7 +28137,7 @@ impl serde::Serialize for SignedData {
 }
 /// The `SignedUrlResponse` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SignedUrlResponse {
@@ -28204,7 +28204,7 @@ impl serde::Serialize for SignedUrlResponse {
 }
 /// The `SingleWorkdayAveragePoints` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SingleWorkdayAveragePoints {
@@ -28277,7 +28277,7 @@ impl serde::Serialize for SingleWorkdayAveragePoints {
 }
 /// The `SingleWorkdayAverageValues` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SingleWorkdayAverageValues {
@@ -28356,7 +28356,7 @@ impl serde::Serialize for SingleWorkdayAverageValues {
 }
 /// The `SipDownloadResponse` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SipDownloadResponse {
@@ -28415,7 +28415,7 @@ impl serde::Serialize for SipDownloadResponse {
 }
 /// The `SipSearchResult` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SipSearchResult {
@@ -28977,7 +28977,7 @@ impl crate::OpenEnum for SiteConnectionMediaModel {
 crate::__impl_open_enum!(SiteConnectionMediaModel);
 /// The `SiteConnections` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SiteConnections {
@@ -29044,7 +29044,7 @@ impl serde::Serialize for SiteConnections {
 }
 /// The `SiteEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SiteEntityListing {
@@ -29580,7 +29580,7 @@ impl serde::Serialize for SitesSearchResponse {
 }
 /// The `SkillCombinationInfo` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SkillCombinationInfo {
@@ -29649,7 +29649,7 @@ impl serde::Serialize for SkillCombinationInfo {
 }
 /// The `SkillEntityListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SkillEntityListing {
@@ -29746,7 +29746,7 @@ impl serde::Serialize for SkillEntityListing {
 }
 /// The `SkillExpression` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SkillExpression {
@@ -29817,7 +29817,7 @@ impl serde::Serialize for SkillExpression {
 }
 /// The `SkillExpressionData` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SkillExpressionData {
@@ -29878,7 +29878,7 @@ impl serde::Serialize for SkillExpressionData {
 }
 /// The `SkillExpressionEntityListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SkillExpressionEntityListing {
@@ -29975,7 +29975,7 @@ impl serde::Serialize for SkillExpressionEntityListing {
 }
 /// The `SkillExpressionValidationError` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SkillExpressionValidationError {
@@ -30040,7 +30040,7 @@ impl serde::Serialize for SkillExpressionValidationError {
 }
 /// The `SkillExpressionValidationResult` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SkillExpressionValidationResult {
@@ -30392,7 +30392,7 @@ impl crate::OpenEnum for SkillGroupConditionOperation {
 crate::__impl_open_enum!(SkillGroupConditionOperation);
 /// The `SkillGroupDefinition` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SkillGroupDefinition {
@@ -30483,7 +30483,7 @@ impl serde::Serialize for SkillGroupDefinition {
 }
 /// The `SkillGroupEntityListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SkillGroupEntityListing {
@@ -30702,7 +30702,7 @@ impl crate::OpenEnum for SkillGroupLanguageConditionComparator {
 crate::__impl_open_enum!(SkillGroupLanguageConditionComparator);
 /// The `SkillGroupMemberDivisionList` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SkillGroupMemberDivisionList {
@@ -30757,7 +30757,7 @@ impl serde::Serialize for SkillGroupMemberDivisionList {
 }
 /// The `SkillGroupMemberDivisions` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SkillGroupMemberDivisions {
@@ -30820,7 +30820,7 @@ impl serde::Serialize for SkillGroupMemberDivisions {
 }
 /// The `SkillGroupMemberEntityListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SkillGroupMemberEntityListing {
@@ -31039,7 +31039,7 @@ impl crate::OpenEnum for SkillGroupRoutingConditionComparator {
 crate::__impl_open_enum!(SkillGroupRoutingConditionComparator);
 /// The `SkillGroupWithMemberDivisions` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SkillGroupWithMemberDivisions {
@@ -31186,7 +31186,7 @@ impl crate::OpenEnum for SkillGroupWithMemberDivisionsStatus {
 crate::__impl_open_enum!(SkillGroupWithMemberDivisionsStatus);
 /// The `SkillReference` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SkillReference {
@@ -31381,7 +31381,7 @@ impl serde::Serialize for SkillsToRemove {
 }
 /// The `SmsAddress` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SmsAddress {
@@ -31470,7 +31470,7 @@ impl serde::Serialize for SmsAddress {
 }
 /// The `SmsAddressEntityListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SmsAddressEntityListing {
@@ -31567,7 +31567,7 @@ impl serde::Serialize for SmsAddressEntityListing {
 }
 /// The `SmsAddressProvision` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SmsAddressProvision {
@@ -31707,7 +31707,7 @@ impl serde::Serialize for SmsAddressProvision {
 }
 /// The `SmsAlphanumericProvision` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SmsAlphanumericProvision {
@@ -31778,7 +31778,7 @@ impl serde::Serialize for SmsAlphanumericProvision {
 }
 /// The `SmsAvailablePhoneNumber` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SmsAvailablePhoneNumber {
@@ -31977,7 +31977,7 @@ impl crate::OpenEnum for SmsAvailablePhoneNumberAddressRequirement {
 crate::__impl_open_enum!(SmsAvailablePhoneNumberAddressRequirement);
 /// The `SmsConfig` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SmsConfig {
@@ -32074,7 +32074,7 @@ impl serde::Serialize for SmsConfig {
 }
 /// The `SmsIdentityResolutionConfig` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SmsIdentityResolutionConfig {
@@ -32153,7 +32153,7 @@ impl serde::Serialize for SmsIdentityResolutionConfig {
 }
 /// The `SmsPhoneNumber` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SmsPhoneNumber {
@@ -32546,7 +32546,7 @@ impl crate::OpenEnum for SmsPhoneNumberShortCodeBillingType {
 crate::__impl_open_enum!(SmsPhoneNumberShortCodeBillingType);
 /// The `SmsPhoneNumberEntityListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SmsPhoneNumberEntityListing {
@@ -32643,7 +32643,7 @@ impl serde::Serialize for SmsPhoneNumberEntityListing {
 }
 /// The `SmsPhoneNumberImport` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SmsPhoneNumberImport {
@@ -32810,7 +32810,7 @@ impl crate::OpenEnum for SmsPhoneNumberImportPhoneNumberType {
 crate::__impl_open_enum!(SmsPhoneNumberImportPhoneNumberType);
 /// The `SmsPhoneNumberPatchRequest` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SmsPhoneNumberPatchRequest {
@@ -32873,7 +32873,7 @@ impl serde::Serialize for SmsPhoneNumberPatchRequest {
 }
 /// The `SmsPhoneNumberProvision` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SmsPhoneNumberProvision {
@@ -33036,7 +33036,7 @@ impl crate::OpenEnum for SmsPhoneNumberProvisionPhoneNumberType {
 crate::__impl_open_enum!(SmsPhoneNumberProvisionPhoneNumberType);
 /// The `SmsPhoneNumberRef` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SmsPhoneNumberRef {
@@ -33103,7 +33103,7 @@ impl serde::Serialize for SmsPhoneNumberRef {
 }
 /// The `SmsProvisioningStatus` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SmsProvisioningStatus {
@@ -33263,7 +33263,7 @@ impl crate::OpenEnum for SmsProvisioningStatusState {
 crate::__impl_open_enum!(SmsProvisioningStatusState);
 /// The `SnapshotFiles` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SnapshotFiles {
@@ -33330,7 +33330,7 @@ impl serde::Serialize for SnapshotFiles {
 }
 /// The `SnapshotInfo` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SnapshotInfo {
@@ -33411,7 +33411,7 @@ impl serde::Serialize for SnapshotInfo {
 }
 /// The `SnapshotMetaData` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SnapshotMetaData {
@@ -33470,7 +33470,7 @@ impl serde::Serialize for SnapshotMetaData {
 }
 /// The `SnapshotMetaDataResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SnapshotMetaDataResult {
@@ -33533,7 +33533,7 @@ impl serde::Serialize for SnapshotMetaDataResult {
 }
 /// The `SnapshotMetricData` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SnapshotMetricData {
@@ -33592,7 +33592,7 @@ impl serde::Serialize for SnapshotMetricData {
 }
 /// The `Snapshots` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Snapshots {
@@ -33653,7 +33653,7 @@ impl serde::Serialize for Snapshots {
 }
 /// The `SnippetRecordingRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SnippetRecordingRequest {
@@ -33755,7 +33755,7 @@ impl crate::OpenEnum for SnippetRecordingRequestType {
 crate::__impl_open_enum!(SnippetRecordingRequestType);
 /// The `SocialEscalationResponseEntityListing` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialEscalationResponseEntityListing {
@@ -34263,7 +34263,7 @@ impl crate::OpenEnum for SocialExpressionDisconnectType {
 crate::__impl_open_enum!(SocialExpressionDisconnectType);
 /// The `SocialHandle` definition of the spec.
 ///
-/// Available with any of the features `general-data-protection-regulation`.
+/// Available with the `general-data-protection-regulation` feature.
 #[cfg(feature = "general-data-protection-regulation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialHandle {
@@ -34377,7 +34377,7 @@ impl crate::OpenEnum for SocialHandleType {
 crate::__impl_open_enum!(SocialHandleType);
 /// The `SocialKeyword` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialKeyword {
@@ -34436,7 +34436,7 @@ impl serde::Serialize for SocialKeyword {
 }
 /// The `SocialMediaAggregateDataContainer` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialMediaAggregateDataContainer {
@@ -34495,7 +34495,7 @@ impl serde::Serialize for SocialMediaAggregateDataContainer {
 }
 /// The `SocialMediaAggregateMetricData` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialMediaAggregateMetricData {
@@ -34558,7 +34558,7 @@ impl serde::Serialize for SocialMediaAggregateMetricData {
 }
 /// The `SocialMediaAsyncAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialMediaAsyncAggregateQueryResponse {
@@ -34617,7 +34617,7 @@ impl serde::Serialize for SocialMediaAsyncAggregateQueryResponse {
 }
 /// The `SocialMediaAsyncAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialMediaAsyncAggregationQuery {
@@ -34709,7 +34709,7 @@ impl serde::Serialize for SocialMediaAsyncAggregationQuery {
 }
 /// The `SocialMediaAsyncDetailQuery` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialMediaAsyncDetailQuery {
@@ -34825,7 +34825,7 @@ impl crate::OpenEnum for SocialMediaAsyncDetailQueryOrder {
 crate::__impl_open_enum!(SocialMediaAsyncDetailQueryOrder);
 /// The `SocialMediaAsyncDetailQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialMediaAsyncDetailQueryResponse {
@@ -34884,7 +34884,7 @@ impl serde::Serialize for SocialMediaAsyncDetailQueryResponse {
 }
 /// The `SocialMediaDetailDataContainer` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialMediaDetailDataContainer {
@@ -34943,7 +34943,7 @@ impl serde::Serialize for SocialMediaDetailDataContainer {
 }
 /// The `SocialMediaDetailMessageContainer` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialMediaDetailMessageContainer {
@@ -35067,7 +35067,7 @@ impl serde::Serialize for SocialMediaEngagement {
 }
 /// The `SocialMediaMessageData` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialMediaMessageData {
@@ -35373,7 +35373,7 @@ impl crate::OpenEnum for SocialMediaMessageDataStatus {
 crate::__impl_open_enum!(SocialMediaMessageDataStatus);
 /// The `SocialMediaMessageEscalationInfo` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialMediaMessageEscalationInfo {
@@ -35488,7 +35488,7 @@ impl crate::OpenEnum for SocialMediaMessageEscalationInfoEscalationStatus {
 crate::__impl_open_enum!(SocialMediaMessageEscalationInfoEscalationStatus);
 /// The `SocialMediaQueryClause` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialMediaQueryClause {
@@ -35595,7 +35595,7 @@ impl crate::OpenEnum for SocialMediaQueryClauseType {
 crate::__impl_open_enum!(SocialMediaQueryClauseType);
 /// The `SocialMediaQueryFilter` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialMediaQueryFilter {
@@ -35701,7 +35701,7 @@ impl crate::OpenEnum for SocialMediaQueryFilterType {
 crate::__impl_open_enum!(SocialMediaQueryFilterType);
 /// The `SocialMediaQueryPredicate` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialMediaQueryPredicate {
@@ -36033,7 +36033,7 @@ impl serde::Serialize for SocialMediaQuerySort {
 }
 /// The `SocialMediaStatisticalResponse` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialMediaStatisticalResponse {
@@ -36092,7 +36092,7 @@ impl serde::Serialize for SocialMediaStatisticalResponse {
 }
 /// The `SocialMediaStatisticalSummary` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialMediaStatisticalSummary {
@@ -36223,7 +36223,7 @@ impl serde::Serialize for SocialMediaStatisticalSummary {
 }
 /// The `SocialNumericRange` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialNumericRange {
@@ -36294,7 +36294,7 @@ impl serde::Serialize for SocialNumericRange {
 }
 /// The `SocialTopicPatchRequest` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialTopicPatchRequest {
@@ -36357,7 +36357,7 @@ impl serde::Serialize for SocialTopicPatchRequest {
 }
 /// The `SocialTopicRequest` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialTopicRequest {
@@ -36432,7 +36432,7 @@ impl serde::Serialize for SocialTopicRequest {
 }
 /// The `SocialTopicResponse` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialTopicResponse {
@@ -36556,7 +36556,7 @@ impl crate::OpenEnum for SocialTopicResponseStatus {
 crate::__impl_open_enum!(SocialTopicResponseStatus);
 /// The `SocialTopicWithDataIngestionRuleMetadataResponse` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialTopicWithDataIngestionRuleMetadataResponse {
@@ -36691,7 +36691,7 @@ impl crate::OpenEnum for SocialTopicWithDataIngestionRuleMetadataResponseStatus 
 crate::__impl_open_enum!(SocialTopicWithDataIngestionRuleMetadataResponseStatus);
 /// The `SocialTopicWithDataIngestionRuleMetadataResponseEntityListing` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SocialTopicWithDataIngestionRuleMetadataResponseEntityListing {
@@ -36791,7 +36791,7 @@ impl serde::Serialize for SocialTopicWithDataIngestionRuleMetadataResponseEntity
 }
 /// The `SortItem` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SortItem {
@@ -36852,7 +36852,7 @@ impl serde::Serialize for SortItem {
 }
 /// The `Source` definition of the spec.
 ///
-/// Available with any of the features `presence`.
+/// Available with the `presence` feature.
 #[cfg(feature = "presence")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Source {
@@ -36972,7 +36972,7 @@ impl crate::OpenEnum for SourceType {
 crate::__impl_open_enum!(SourceType);
 /// The `SourceBaseResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceBaseResponse {
@@ -37100,7 +37100,7 @@ impl crate::OpenEnum for SourceBaseResponseType {
 crate::__impl_open_enum!(SourceBaseResponseType);
 /// The `SourceConfiguration` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceConfiguration {
@@ -37176,7 +37176,7 @@ impl serde::Serialize for SourceConfiguration {
 }
 /// The `SourceEntity` definition of the spec.
 ///
-/// Available with any of the features `employee-engagement`.
+/// Available with the `employee-engagement` feature.
 #[cfg(feature = "employee-engagement")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceEntity {
@@ -37317,7 +37317,7 @@ impl crate::OpenEnum for SourceEntityType {
 crate::__impl_open_enum!(SourceEntityType);
 /// The `SourceEntityListing` definition of the spec.
 ///
-/// Available with any of the features `presence`.
+/// Available with the `presence` feature.
 #[cfg(feature = "presence")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceEntityListing {
@@ -37380,7 +37380,7 @@ impl serde::Serialize for SourceEntityListing {
 }
 /// The `SourceIntent` definition of the spec.
 ///
-/// Available with any of the features `intents`.
+/// Available with the `intents` feature.
 #[cfg(feature = "intents")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceIntent {
@@ -37511,7 +37511,7 @@ impl crate::OpenEnum for SourceIntentSourceType {
 crate::__impl_open_enum!(SourceIntentSourceType);
 /// The `SourceLastSync` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceLastSync {
@@ -37628,7 +37628,7 @@ impl crate::OpenEnum for SourceLastSyncState {
 crate::__impl_open_enum!(SourceLastSyncState);
 /// The `SourcePlanningGroupRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourcePlanningGroupRequest {
@@ -37698,7 +37698,7 @@ impl serde::Serialize for SourcePlanningGroupRequest {
 }
 /// The `SourceSyncResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceSyncResponse {
@@ -37823,7 +37823,7 @@ impl crate::OpenEnum for SourceSyncResponseState {
 crate::__impl_open_enum!(SourceSyncResponseState);
 /// The `SpeechTextAnalyticsConversationSummary` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpeechTextAnalyticsConversationSummary {
@@ -38011,7 +38011,7 @@ impl crate::OpenEnum for SpeechTextAnalyticsConversationSummaryMediaType {
 crate::__impl_open_enum!(SpeechTextAnalyticsConversationSummaryMediaType);
 /// The `SpeechTextAnalyticsConversationSummaryListing` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpeechTextAnalyticsConversationSummaryListing {
@@ -38066,7 +38066,7 @@ impl serde::Serialize for SpeechTextAnalyticsConversationSummaryListing {
 }
 /// The `SpeechTextAnalyticsSettingsRequest` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpeechTextAnalyticsSettingsRequest {
@@ -38149,7 +38149,7 @@ impl serde::Serialize for SpeechTextAnalyticsSettingsRequest {
 }
 /// The `SpeechTextAnalyticsSettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpeechTextAnalyticsSettingsResponse {
@@ -38332,7 +38332,7 @@ impl crate::OpenEnum for SpeechTextAnalyticsSummaryLabelType {
 crate::__impl_open_enum!(SpeechTextAnalyticsSummaryLabelType);
 /// The `SplittingInformation` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SplittingInformation {
@@ -38461,7 +38461,7 @@ impl crate::OpenEnum for SplittingInformationCriteria {
 crate::__impl_open_enum!(SplittingInformationCriteria);
 /// The `StaCategory` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StaCategory {
@@ -38606,7 +38606,7 @@ impl crate::OpenEnum for StaCategoryInteractionType {
 crate::__impl_open_enum!(StaCategoryInteractionType);
 /// The `StaffingGroupAllocation` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StaffingGroupAllocation {
@@ -38843,7 +38843,7 @@ impl serde::Serialize for StaffingGroupAllocation {
 }
 /// The `StaffingGroupAllocationsResponseTemplate` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StaffingGroupAllocationsResponseTemplate {
@@ -38936,7 +38936,7 @@ impl serde::Serialize for StaffingGroupAllocationsResponseTemplate {
 }
 /// The `StaffingGroupFullTimeEquivalentContribution` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StaffingGroupFullTimeEquivalentContribution {
@@ -39021,7 +39021,7 @@ impl serde::Serialize for StaffingGroupFullTimeEquivalentContribution {
 }
 /// The `StaffingGroupListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StaffingGroupListing {
@@ -39080,7 +39080,7 @@ impl serde::Serialize for StaffingGroupListing {
 }
 /// The `StaffingGroupMetricChangeResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StaffingGroupMetricChangeResponse {
@@ -39301,7 +39301,7 @@ impl crate::OpenEnum for StaffingGroupMetricChangeResponseMetric {
 crate::__impl_open_enum!(StaffingGroupMetricChangeResponseMetric);
 /// The `StaffingGroupReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StaffingGroupReference {
@@ -39366,7 +39366,7 @@ impl serde::Serialize for StaffingGroupReference {
 }
 /// The `StaffingGroupResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StaffingGroupResponse {
@@ -39461,7 +39461,7 @@ impl serde::Serialize for StaffingGroupResponse {
 }
 /// The `StaffingRequirementResultResponseTemplate` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StaffingRequirementResultResponseTemplate {
@@ -39528,7 +39528,7 @@ impl serde::Serialize for StaffingRequirementResultResponseTemplate {
 }
 /// The `StaffingRequirementsPlanningGroupData` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StaffingRequirementsPlanningGroupData {
@@ -39637,7 +39637,7 @@ impl serde::Serialize for StaffingRequirementsPlanningGroupData {
 }
 /// The `Stage` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stage {
@@ -39802,7 +39802,7 @@ impl crate::OpenEnum for StageStatus {
 crate::__impl_open_enum!(StageStatus);
 /// The `StageListing` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StageListing {
@@ -39869,7 +39869,7 @@ impl serde::Serialize for StageListing {
 }
 /// The `StageReference` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StageReference {
@@ -39928,7 +39928,7 @@ impl serde::Serialize for StageReference {
 }
 /// The `Stageplan` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stageplan {
@@ -40011,7 +40011,7 @@ impl serde::Serialize for Stageplan {
 }
 /// The `StageplanCreate` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StageplanCreate {
@@ -40080,7 +40080,7 @@ impl serde::Serialize for StageplanCreate {
 }
 /// The `StageplanListing` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StageplanListing {
@@ -40147,7 +40147,7 @@ impl serde::Serialize for StageplanListing {
 }
 /// The `StageplanReference` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StageplanReference {
@@ -40210,7 +40210,7 @@ impl serde::Serialize for StageplanReference {
 }
 /// The `StageplanReposition` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StageplanReposition {
@@ -40265,7 +40265,7 @@ impl serde::Serialize for StageplanReposition {
 }
 /// The `StageplanUpdate` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StageplanUpdate {
@@ -40427,7 +40427,7 @@ impl serde::Serialize for StarrableDivision {
 }
 /// The `StartScreenMonitorResponseBody` definition of the spec.
 ///
-/// Available with any of the features `screen-monitoring`.
+/// Available with the `screen-monitoring` feature.
 #[cfg(feature = "screen-monitoring")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StartScreenMonitorResponseBody {
@@ -40678,7 +40678,7 @@ impl crate::OpenEnum for StaticListValuesAllOfMatchType {
 crate::__impl_open_enum!(StaticListValuesAllOfMatchType);
 /// The `Station` definition of the spec.
 ///
-/// Available with any of the features `stations`.
+/// Available with the `stations` feature.
 #[cfg(feature = "stations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Station {
@@ -40870,7 +40870,7 @@ impl crate::OpenEnum for StationStatus {
 crate::__impl_open_enum!(StationStatus);
 /// The `StationEntityListing` definition of the spec.
 ///
-/// Available with any of the features `stations`.
+/// Available with the `stations` feature.
 #[cfg(feature = "stations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StationEntityListing {
@@ -41262,7 +41262,7 @@ impl serde::Serialize for StatisticalSummary {
 }
 /// The `StatusChange` definition of the spec.
 ///
-/// Available with any of the features `organization`.
+/// Available with the `organization` feature.
 #[cfg(feature = "organization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StatusChange {
@@ -42099,7 +42099,7 @@ impl crate::OpenEnum for StatusChangeRejectReason {
 crate::__impl_open_enum!(StatusChangeRejectReason);
 /// The `StatusInfo` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StatusInfo {
@@ -42158,7 +42158,7 @@ impl serde::Serialize for StatusInfo {
 }
 /// The `Step` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Step {
@@ -42331,7 +42331,7 @@ impl crate::OpenEnum for StepStatus {
 crate::__impl_open_enum!(StepStatus);
 /// The `StepListing` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StepListing {
@@ -42398,7 +42398,7 @@ impl serde::Serialize for StepListing {
 }
 /// The `StepReference` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StepReference {
@@ -42457,7 +42457,7 @@ impl serde::Serialize for StepReference {
 }
 /// The `Stepplan` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stepplan {
@@ -42593,7 +42593,7 @@ impl crate::OpenEnum for StepplanActivityType {
 crate::__impl_open_enum!(StepplanActivityType);
 /// The `StepplanListing` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StepplanListing {
@@ -42660,7 +42660,7 @@ impl serde::Serialize for StepplanListing {
 }
 /// The `StepplanUpdate` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StepplanUpdate {
@@ -42768,7 +42768,7 @@ impl crate::OpenEnum for StepplanUpdateActivityType {
 crate::__impl_open_enum!(StepplanUpdateActivityType);
 /// The `StepplansWorktypeReference` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StepplansWorktypeReference {
@@ -42831,7 +42831,7 @@ impl serde::Serialize for StepplansWorktypeReference {
 }
 /// The `StopSettings` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StopSettings {
@@ -42960,7 +42960,7 @@ impl serde::Serialize for StorySetting {
 }
 /// The `StreetAddress` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StreetAddress {
@@ -43081,7 +43081,7 @@ impl serde::Serialize for StreetAddress {
 }
 /// The `SttEngineEntity` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SttEngineEntity {
@@ -43154,7 +43154,7 @@ impl serde::Serialize for SttEngineEntity {
 }
 /// The `SttEngineEntityListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SttEngineEntityListing {
@@ -43251,7 +43251,7 @@ impl serde::Serialize for SttEngineEntityListing {
 }
 /// The `Subject` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Subject {
@@ -43365,7 +43365,7 @@ impl crate::OpenEnum for SubjectType {
 crate::__impl_open_enum!(SubjectType);
 /// The `SubjectDivisionGrants` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubjectDivisionGrants {
@@ -43496,7 +43496,7 @@ impl crate::OpenEnum for SubjectDivisionGrantsType {
 crate::__impl_open_enum!(SubjectDivisionGrantsType);
 /// The `SubjectDivisionGrantsEntityListing` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubjectDivisionGrantsEntityListing {
@@ -43593,7 +43593,7 @@ impl serde::Serialize for SubjectDivisionGrantsEntityListing {
 }
 /// The `SubjectDivisions` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubjectDivisions {
@@ -43666,7 +43666,7 @@ impl serde::Serialize for SubjectDivisions {
 }
 /// The `SubscriberResponse` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubscriberResponse {
@@ -43790,7 +43790,7 @@ impl serde::Serialize for Subscription {
 }
 /// The `SubscriptionOverviewUsage` definition of the spec.
 ///
-/// Available with any of the features `billing`.
+/// Available with the `billing` feature.
 #[cfg(feature = "billing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubscriptionOverviewUsage {
@@ -44217,7 +44217,7 @@ impl serde::Serialize for SuggestedSearchChunk {
 }
 /// The `Suggestion` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Suggestion {
@@ -44525,7 +44525,7 @@ impl crate::OpenEnum for SuggestionState {
 crate::__impl_open_enum!(SuggestionState);
 /// The `SuggestionCannedResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SuggestionCannedResponse {
@@ -44584,7 +44584,7 @@ impl serde::Serialize for SuggestionCannedResponse {
 }
 /// The `SuggestionContext` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SuggestionContext {
@@ -44753,7 +44753,7 @@ impl crate::OpenEnum for SuggestionContextParticipantType {
 crate::__impl_open_enum!(SuggestionContextParticipantType);
 /// The `SuggestionEngagement` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SuggestionEngagement {
@@ -44870,7 +44870,7 @@ impl crate::OpenEnum for SuggestionEngagementEngagementType {
 crate::__impl_open_enum!(SuggestionEngagementEngagementType);
 /// The `SuggestionFeedback` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SuggestionFeedback {
@@ -45041,7 +45041,7 @@ impl serde::Serialize for SuggestionGeneratedKnowledgeAnswer {
 }
 /// The `SuggestionKnowledgeAnswer` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SuggestionKnowledgeAnswer {
@@ -45108,7 +45108,7 @@ impl serde::Serialize for SuggestionKnowledgeAnswer {
 }
 /// The `SuggestionKnowledgeArticle` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SuggestionKnowledgeArticle {
@@ -45183,7 +45183,7 @@ impl serde::Serialize for SuggestionKnowledgeArticle {
 }
 /// The `SuggestionKnowledgeSearch` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SuggestionKnowledgeSearch {
@@ -45268,7 +45268,7 @@ impl serde::Serialize for SuggestionKnowledgeSearch {
 }
 /// The `SuggestionListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SuggestionListing {
@@ -45335,7 +45335,7 @@ impl serde::Serialize for SuggestionListing {
 }
 /// The `SuggestionPatchRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SuggestionPatchRequest {
@@ -45394,7 +45394,7 @@ impl serde::Serialize for SuggestionPatchRequest {
 }
 /// The `SuggestionScript` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SuggestionScript {
@@ -45457,7 +45457,7 @@ impl serde::Serialize for SuggestionScript {
 }
 /// The `SummaryAggregateDataContainer` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SummaryAggregateDataContainer {
@@ -45516,7 +45516,7 @@ impl serde::Serialize for SummaryAggregateDataContainer {
 }
 /// The `SummaryAggregateQueryClause` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SummaryAggregateQueryClause {
@@ -45623,7 +45623,7 @@ impl crate::OpenEnum for SummaryAggregateQueryClauseType {
 crate::__impl_open_enum!(SummaryAggregateQueryClauseType);
 /// The `SummaryAggregateQueryFilter` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SummaryAggregateQueryFilter {
@@ -45729,7 +45729,7 @@ impl crate::OpenEnum for SummaryAggregateQueryFilterType {
 crate::__impl_open_enum!(SummaryAggregateQueryFilterType);
 /// The `SummaryAggregateQueryPredicate` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SummaryAggregateQueryPredicate {
@@ -46017,7 +46017,7 @@ impl crate::OpenEnum for SummaryAggregateQueryPredicateOperator {
 crate::__impl_open_enum!(SummaryAggregateQueryPredicateOperator);
 /// The `SummaryAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SummaryAggregateQueryResponse {
@@ -46072,7 +46072,7 @@ impl serde::Serialize for SummaryAggregateQueryResponse {
 }
 /// The `SummaryAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SummaryAggregationQuery {
@@ -46268,7 +46268,7 @@ impl crate::OpenEnum for SummaryAggregationQueryQueryType {
 crate::__impl_open_enum!(SummaryAggregationQueryQueryType);
 /// The `SummaryAggregationSort` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SummaryAggregationSort {
@@ -46438,7 +46438,7 @@ impl crate::OpenEnum for SummaryAggregationSortFunction {
 crate::__impl_open_enum!(SummaryAggregationSortFunction);
 /// The `SummaryAggregationView` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SummaryAggregationView {
@@ -46599,7 +46599,7 @@ impl crate::OpenEnum for SummaryAggregationViewFunction {
 crate::__impl_open_enum!(SummaryAggregationViewFunction);
 /// The `SummaryAsyncAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SummaryAsyncAggregateQueryResponse {
@@ -46658,7 +46658,7 @@ impl serde::Serialize for SummaryAsyncAggregateQueryResponse {
 }
 /// The `SummaryAsyncAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SummaryAsyncAggregationQuery {
@@ -46984,7 +46984,7 @@ impl serde::Serialize for SummaryGenerationConfig {
 }
 /// The `SummarySetting` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SummarySetting {
@@ -47328,7 +47328,7 @@ impl crate::OpenEnum for SummarySettingServiceType {
 crate::__impl_open_enum!(SummarySettingServiceType);
 /// The `SummarySettingCustomEntity` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SummarySettingCustomEntity {
@@ -47481,7 +47481,7 @@ impl serde::Serialize for SummarySettingEntity {
 }
 /// The `SummarySettingEntityListing` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SummarySettingEntityListing {
@@ -47578,7 +47578,7 @@ impl serde::Serialize for SummarySettingEntityListing {
 }
 /// The `SummarySettingPII` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SummarySettingPII {
@@ -47639,7 +47639,7 @@ impl serde::Serialize for SummarySettingPII {
 }
 /// The `SummarySettingParticipantLabels` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SummarySettingParticipantLabels {
@@ -47702,7 +47702,7 @@ impl serde::Serialize for SummarySettingParticipantLabels {
 }
 /// The `SummarySettingWithTranscript` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SummarySettingWithTranscript {
@@ -47852,7 +47852,7 @@ impl serde::Serialize for SummaryTransferConfig {
 }
 /// The `SupportCenterCategory` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupportCenterCategory {
@@ -47915,7 +47915,7 @@ impl serde::Serialize for SupportCenterCategory {
 }
 /// The `SupportCenterCompactCategoryModuleTemplate` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupportCenterCompactCategoryModuleTemplate {
@@ -47970,7 +47970,7 @@ impl serde::Serialize for SupportCenterCompactCategoryModuleTemplate {
 }
 /// The `SupportCenterCustomMessage` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupportCenterCustomMessage {
@@ -48066,7 +48066,7 @@ impl crate::OpenEnum for SupportCenterCustomMessageType {
 crate::__impl_open_enum!(SupportCenterCustomMessageType);
 /// The `SupportCenterDetailedCategoryModuleSidebar` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupportCenterDetailedCategoryModuleSidebar {
@@ -48123,7 +48123,7 @@ impl serde::Serialize for SupportCenterDetailedCategoryModuleSidebar {
 }
 /// The `SupportCenterDetailedCategoryModuleTemplate` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupportCenterDetailedCategoryModuleTemplate {
@@ -48182,7 +48182,7 @@ impl serde::Serialize for SupportCenterDetailedCategoryModuleTemplate {
 }
 /// The `SupportCenterFeedbackSettings` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupportCenterFeedbackSettings {
@@ -48239,7 +48239,7 @@ impl serde::Serialize for SupportCenterFeedbackSettings {
 }
 /// The `SupportCenterGlobalStyle` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupportCenterGlobalStyle {
@@ -48318,7 +48318,7 @@ impl serde::Serialize for SupportCenterGlobalStyle {
 }
 /// The `SupportCenterHeroStyle` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupportCenterHeroStyle {
@@ -48381,7 +48381,7 @@ impl serde::Serialize for SupportCenterHeroStyle {
 }
 /// The `SupportCenterImage` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupportCenterImage {
@@ -48436,7 +48436,7 @@ impl serde::Serialize for SupportCenterImage {
 }
 /// The `SupportCenterImageSource` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupportCenterImageSource {
@@ -48491,7 +48491,7 @@ impl serde::Serialize for SupportCenterImageSource {
 }
 /// The `SupportCenterLabelFilter` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupportCenterLabelFilter {
@@ -48546,7 +48546,7 @@ impl serde::Serialize for SupportCenterLabelFilter {
 }
 /// The `SupportCenterModuleSetting` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupportCenterModuleSetting {
@@ -48696,7 +48696,7 @@ impl crate::OpenEnum for SupportCenterModuleSettingType {
 crate::__impl_open_enum!(SupportCenterModuleSettingType);
 /// The `SupportCenterScreen` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupportCenterScreen {
@@ -48805,7 +48805,7 @@ impl crate::OpenEnum for SupportCenterScreenType {
 crate::__impl_open_enum!(SupportCenterScreenType);
 /// The `SupportCenterSettings` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupportCenterSettings {
@@ -48935,7 +48935,7 @@ impl crate::OpenEnum for SupportCenterSettingsRouterType {
 crate::__impl_open_enum!(SupportCenterSettingsRouterType);
 /// The `SupportCenterStyleSetting` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupportCenterStyleSetting {
@@ -49264,7 +49264,7 @@ impl serde::Serialize for SupportedContentReference {
 }
 /// The `SupportedDialectsEntityListing` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupportedDialectsEntityListing {
@@ -49319,7 +49319,7 @@ impl serde::Serialize for SupportedDialectsEntityListing {
 }
 /// The `SupportedDialectsTranscriptionEngine` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupportedDialectsTranscriptionEngine {
@@ -49431,7 +49431,7 @@ impl crate::OpenEnum for SupportedDialectsTranscriptionEngineEngine {
 crate::__impl_open_enum!(SupportedDialectsTranscriptionEngineEngine);
 /// The `SupportedEntityTypeStatus` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupportedEntityTypeStatus {
@@ -49588,7 +49588,7 @@ impl serde::Serialize for SupportedLanguage {
 }
 /// The `SupportedLanguagesInfoDefinition` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupportedLanguagesInfoDefinition {
@@ -49718,7 +49718,7 @@ impl crate::OpenEnum for SupportedLanguagesInfoDefinitionStatus {
 crate::__impl_open_enum!(SupportedLanguagesInfoDefinitionStatus);
 /// The `Survey` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Survey {
@@ -51211,7 +51211,7 @@ impl crate::OpenEnum for SurveyAggregationViewFunction {
 crate::__impl_open_enum!(SurveyAggregationViewFunction);
 /// The `SurveyAssignment` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SurveyAssignment {
@@ -52008,7 +52008,7 @@ impl crate::OpenEnum for SurveyDetailQueryPredicateOperator {
 crate::__impl_open_enum!(SurveyDetailQueryPredicateOperator);
 /// The `SurveyErrorDetails` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SurveyErrorDetails {
@@ -52075,7 +52075,7 @@ impl serde::Serialize for SurveyErrorDetails {
 }
 /// The `SurveyForm` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SurveyForm {
@@ -52218,7 +52218,7 @@ impl serde::Serialize for SurveyForm {
 }
 /// The `SurveyFormAndScoringSet` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SurveyFormAndScoringSet {
@@ -52277,7 +52277,7 @@ impl serde::Serialize for SurveyFormAndScoringSet {
 }
 /// The `SurveyFormDivisionView` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SurveyFormDivisionView {
@@ -52367,7 +52367,7 @@ impl serde::Serialize for SurveyFormDivisionView {
 }
 /// The `SurveyFormDivisionViewListing` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SurveyFormDivisionViewListing {
@@ -52464,7 +52464,7 @@ impl serde::Serialize for SurveyFormDivisionViewListing {
 }
 /// The `SurveyFormEntityListing` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SurveyFormEntityListing {
@@ -52561,7 +52561,7 @@ impl serde::Serialize for SurveyFormEntityListing {
 }
 /// The `SurveyQuestion` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SurveyQuestion {
@@ -52725,7 +52725,7 @@ impl crate::OpenEnum for SurveyQuestionType {
 crate::__impl_open_enum!(SurveyQuestionType);
 /// The `SurveyQuestionGroup` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SurveyQuestionGroup {
@@ -52810,7 +52810,7 @@ impl serde::Serialize for SurveyQuestionGroup {
 }
 /// The `SurveyQuestionGroupScore` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SurveyQuestionGroupScore {
@@ -52897,7 +52897,7 @@ impl serde::Serialize for SurveyQuestionGroupScore {
 }
 /// The `SurveyQuestionScore` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SurveyQuestionScore {
@@ -52992,7 +52992,7 @@ impl serde::Serialize for SurveyQuestionScore {
 }
 /// The `SurveyScoringSet` definition of the spec.
 ///
-/// Available with any of the features `quality`.
+/// Available with the `quality` feature.
 #[cfg(feature = "quality")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SurveyScoringSet {
@@ -53172,7 +53172,7 @@ impl serde::Serialize for SwapRowIndexRequest {
 }
 /// The `SyncStatusRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SyncStatusRequest {
@@ -53367,7 +53367,7 @@ impl serde::Serialize for SystemMessageObject {
 }
 /// The `SystemPresence` definition of the spec.
 ///
-/// Available with any of the features `presence`.
+/// Available with the `presence` feature.
 #[cfg(feature = "presence")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SystemPresence {
@@ -53434,7 +53434,7 @@ impl serde::Serialize for SystemPresence {
 }
 /// The `SystemPrompt` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SystemPrompt {
@@ -53509,7 +53509,7 @@ impl serde::Serialize for SystemPrompt {
 }
 /// The `SystemPromptAsset` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SystemPromptAsset {
@@ -53690,7 +53690,7 @@ impl crate::OpenEnum for SystemPromptAssetUploadStatus {
 crate::__impl_open_enum!(SystemPromptAssetUploadStatus);
 /// The `SystemPromptAssetEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SystemPromptAssetEntityListing {
@@ -53787,7 +53787,7 @@ impl serde::Serialize for SystemPromptAssetEntityListing {
 }
 /// The `SystemPromptEntityListing` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SystemPromptEntityListing {

@@ -5,7 +5,7 @@
 use super::*;
 /// The `TagQueryRequest` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TagQueryRequest {
@@ -72,7 +72,7 @@ impl serde::Serialize for TagQueryRequest {
 }
 /// The `TagValue` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TagValue {
@@ -153,7 +153,7 @@ impl serde::Serialize for TagValue {
 }
 /// The `TagValueEntityListing` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TagValueEntityListing {
@@ -250,7 +250,7 @@ impl serde::Serialize for TagValueEntityListing {
 }
 /// The `TargetAttributeValue` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TargetAttributeValue {
@@ -309,7 +309,7 @@ impl serde::Serialize for TargetAttributeValue {
 }
 /// The `TargetAttributes` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TargetAttributes {
@@ -370,7 +370,7 @@ impl serde::Serialize for TargetAttributes {
 }
 /// The `TargetPerformanceProfile` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TargetPerformanceProfile {
@@ -439,7 +439,7 @@ impl serde::Serialize for TargetPerformanceProfile {
 }
 /// The `TargetUnavailableTime` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TargetUnavailableTime {
@@ -494,7 +494,7 @@ impl serde::Serialize for TargetUnavailableTime {
 }
 /// The `TaskManagementAggregateDataContainer` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskManagementAggregateDataContainer {
@@ -553,7 +553,7 @@ impl serde::Serialize for TaskManagementAggregateDataContainer {
 }
 /// The `TaskManagementAggregateQueryClause` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskManagementAggregateQueryClause {
@@ -660,7 +660,7 @@ impl crate::OpenEnum for TaskManagementAggregateQueryClauseType {
 crate::__impl_open_enum!(TaskManagementAggregateQueryClauseType);
 /// The `TaskManagementAggregateQueryFilter` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskManagementAggregateQueryFilter {
@@ -766,7 +766,7 @@ impl crate::OpenEnum for TaskManagementAggregateQueryFilterType {
 crate::__impl_open_enum!(TaskManagementAggregateQueryFilterType);
 /// The `TaskManagementAggregateQueryPredicate` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskManagementAggregateQueryPredicate {
@@ -1034,7 +1034,7 @@ impl crate::OpenEnum for TaskManagementAggregateQueryPredicateOperator {
 crate::__impl_open_enum!(TaskManagementAggregateQueryPredicateOperator);
 /// The `TaskManagementAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskManagementAggregateQueryResponse {
@@ -1089,7 +1089,7 @@ impl serde::Serialize for TaskManagementAggregateQueryResponse {
 }
 /// The `TaskManagementAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskManagementAggregationQuery {
@@ -1544,7 +1544,7 @@ impl crate::OpenEnum for TaskManagementAggregationSortFunction {
 crate::__impl_open_enum!(TaskManagementAggregationSortFunction);
 /// The `TaskManagementAggregationView` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskManagementAggregationView {
@@ -1850,7 +1850,7 @@ impl crate::OpenEnum for TaskManagementAggregationViewFunction {
 crate::__impl_open_enum!(TaskManagementAggregationViewFunction);
 /// The `TaskManagementAsyncAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskManagementAsyncAggregateQueryResponse {
@@ -1909,7 +1909,7 @@ impl serde::Serialize for TaskManagementAsyncAggregateQueryResponse {
 }
 /// The `TaskManagementAsyncAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskManagementAsyncAggregationQuery {
@@ -2060,7 +2060,7 @@ impl crate::OpenEnum for TaskManagementAsyncAggregationQueryAlternateTimeDimensi
 crate::__impl_open_enum!(TaskManagementAsyncAggregationQueryAlternateTimeDimension);
 /// The `TaskManagementErrorDetails` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskManagementErrorDetails {
@@ -2119,7 +2119,7 @@ impl serde::Serialize for TaskManagementErrorDetails {
 }
 /// The `TaskManagementObservationDataContainer` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskManagementObservationDataContainer {
@@ -2319,7 +2319,7 @@ impl crate::OpenEnum for TaskManagementObservationDataContainerQualifier {
 crate::__impl_open_enum!(TaskManagementObservationDataContainerQualifier);
 /// The `TaskManagementObservationDetailContainer` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskManagementObservationDetailContainer {
@@ -2378,7 +2378,7 @@ impl serde::Serialize for TaskManagementObservationDetailContainer {
 }
 /// The `TaskManagementObservationGroupResult` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskManagementObservationGroupResult {
@@ -2500,7 +2500,7 @@ impl crate::OpenEnum for TaskManagementObservationGroupResultStatusCategory {
 crate::__impl_open_enum!(TaskManagementObservationGroupResultStatusCategory);
 /// The `TaskManagementObservationMetricStats` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskManagementObservationMetricStats {
@@ -2559,7 +2559,7 @@ impl serde::Serialize for TaskManagementObservationMetricStats {
 }
 /// The `TaskManagementObservationPredicate` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskManagementObservationPredicate {
@@ -2666,7 +2666,7 @@ impl crate::OpenEnum for TaskManagementObservationPredicateDimension {
 crate::__impl_open_enum!(TaskManagementObservationPredicateDimension);
 /// The `TaskManagementObservationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskManagementObservationQuery {
@@ -2749,7 +2749,7 @@ impl serde::Serialize for TaskManagementObservationQuery {
 }
 /// The `TaskManagementObservationQueryFilter` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskManagementObservationQueryFilter {
@@ -2810,7 +2810,7 @@ impl serde::Serialize for TaskManagementObservationQueryFilter {
 }
 /// The `TaskManagementObservationQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskManagementObservationQueryResponse {
@@ -2877,7 +2877,7 @@ impl serde::Serialize for TaskManagementObservationQueryResponse {
 }
 /// The `TaskManagementObservationResult` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskManagementObservationResult {
@@ -2936,7 +2936,7 @@ impl serde::Serialize for TaskManagementObservationResult {
 }
 /// The `TaskManagementQueryMetric` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskManagementQueryMetric {
@@ -4460,7 +4460,7 @@ impl crate::OpenEnum for TeamActivityResponseEntityIdDimension {
 crate::__impl_open_enum!(TeamActivityResponseEntityIdDimension);
 /// The `TeamAddMemberFailure` definition of the spec.
 ///
-/// Available with any of the features `teams`.
+/// Available with the `teams` feature.
 #[cfg(feature = "teams")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TeamAddMemberFailure {
@@ -4564,7 +4564,7 @@ impl crate::OpenEnum for TeamAddMemberFailureReason {
 crate::__impl_open_enum!(TeamAddMemberFailureReason);
 /// The `TeamEntityListing` definition of the spec.
 ///
-/// Available with any of the features `teams`.
+/// Available with the `teams` feature.
 #[cfg(feature = "teams")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TeamEntityListing {
@@ -4722,7 +4722,7 @@ impl serde::Serialize for TeamFullReference {
 }
 /// The `TeamMemberAddListingResponse` definition of the spec.
 ///
-/// Available with any of the features `teams`.
+/// Available with the `teams` feature.
 #[cfg(feature = "teams")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TeamMemberAddListingResponse {
@@ -4781,7 +4781,7 @@ impl serde::Serialize for TeamMemberAddListingResponse {
 }
 /// The `TeamMemberEntityListing` definition of the spec.
 ///
-/// Available with any of the features `teams`.
+/// Available with the `teams` feature.
 #[cfg(feature = "teams")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TeamMemberEntityListing {
@@ -4848,7 +4848,7 @@ impl serde::Serialize for TeamMemberEntityListing {
 }
 /// The `TeamMembers` definition of the spec.
 ///
-/// Available with any of the features `teams`.
+/// Available with the `teams` feature.
 #[cfg(feature = "teams")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TeamMembers {
@@ -4909,7 +4909,7 @@ impl serde::Serialize for TeamMembers {
 }
 /// The `TeamReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TeamReference {
@@ -5397,7 +5397,7 @@ impl serde::Serialize for TeamsSearchResponse {
 }
 /// The `TelephonySearchCriteria` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TelephonySearchCriteria {
@@ -5572,7 +5572,7 @@ impl crate::OpenEnum for TelephonySearchCriteriaType {
 crate::__impl_open_enum!(TelephonySearchCriteriaType);
 /// The `TelephonySearchRequest` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TelephonySearchRequest {
@@ -5696,7 +5696,7 @@ impl crate::OpenEnum for TelephonySearchRequestSortOrder {
 crate::__impl_open_enum!(TelephonySearchRequestSortOrder);
 /// The `TelephonySettings` definition of the spec.
 ///
-/// Available with any of the features `telephony`.
+/// Available with the `telephony` feature.
 #[cfg(feature = "telephony")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TelephonySettings {
@@ -5769,7 +5769,7 @@ impl serde::Serialize for TelephonySettings {
 }
 /// The `TemplateParameter` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TemplateParameter {
@@ -5907,7 +5907,7 @@ impl serde::Serialize for TemporalUnit {
 }
 /// The `Term` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Term {
@@ -6020,7 +6020,7 @@ impl crate::OpenEnum for TermParticipantType {
 crate::__impl_open_enum!(TermParticipantType);
 /// The `TermAttribute` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TermAttribute {
@@ -6138,7 +6138,7 @@ impl crate::OpenEnum for TermAttributeType {
 crate::__impl_open_enum!(TermAttributeType);
 /// The `TerminateJob` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TerminateJob {
@@ -6309,7 +6309,7 @@ impl crate::OpenEnum for TerminateJobJobType {
 crate::__impl_open_enum!(TerminateJobJobType);
 /// The `TestExecutionOperationResult` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TestExecutionOperationResult {
@@ -6382,7 +6382,7 @@ impl serde::Serialize for TestExecutionOperationResult {
 }
 /// The `TestExecutionResult` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TestExecutionResult {
@@ -6451,7 +6451,7 @@ impl serde::Serialize for TestExecutionResult {
 }
 /// The `TestMatchesEventOperation` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TestMatchesEventOperation {
@@ -6522,7 +6522,7 @@ impl serde::Serialize for TestMatchesEventOperation {
 }
 /// The `TestMatchesOperation` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TestMatchesOperation {
@@ -6591,7 +6591,7 @@ impl serde::Serialize for TestMatchesOperation {
 }
 /// The `TestMessage` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TestMessage {
@@ -6686,7 +6686,7 @@ impl serde::Serialize for TestMessage {
 }
 /// The `TestModeEventResults` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TestModeEventResults {
@@ -6749,7 +6749,7 @@ impl serde::Serialize for TestModeEventResults {
 }
 /// The `TestModeResults` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TestModeResults {
@@ -6824,7 +6824,7 @@ impl serde::Serialize for TestModeResults {
 }
 /// The `TestModeTrigger` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TestModeTrigger {
@@ -6893,7 +6893,7 @@ impl serde::Serialize for TestModeTrigger {
 }
 /// The `TestSchemaOperation` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TestSchemaOperation {
@@ -6962,7 +6962,7 @@ impl serde::Serialize for TestSchemaOperation {
 }
 /// The `TestTargetOperation` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TestTargetOperation {
@@ -7031,7 +7031,7 @@ impl serde::Serialize for TestTargetOperation {
 }
 /// The `TestTopicPhraseJob` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TestTopicPhraseJob {
@@ -7171,7 +7171,7 @@ impl crate::OpenEnum for TestTopicPhraseJobState {
 crate::__impl_open_enum!(TestTopicPhraseJobState);
 /// The `TestTopicPhraseJobRequest` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TestTopicPhraseJobRequest {
@@ -7240,7 +7240,7 @@ impl serde::Serialize for TestTopicPhraseJobRequest {
 }
 /// The `TestTopicPhraseJobs` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TestTopicPhraseJobs {
@@ -7414,7 +7414,7 @@ impl crate::OpenEnum for TestTopicPhraseJobsEntityType {
 crate::__impl_open_enum!(TestTopicPhraseJobsEntityType);
 /// The `TestTopicPhrasePhrase` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TestTopicPhrasePhrase {
@@ -7532,7 +7532,7 @@ impl crate::OpenEnum for TestTopicPhrasePhraseStrictness {
 crate::__impl_open_enum!(TestTopicPhrasePhraseStrictness);
 /// The `TestTopicPhraseTopic` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TestTopicPhraseTopic {
@@ -7745,7 +7745,7 @@ impl crate::OpenEnum for TestTopicPhraseTopicParticipants {
 crate::__impl_open_enum!(TestTopicPhraseTopicParticipants);
 /// The `TextBotChannel` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotChannel {
@@ -7882,7 +7882,7 @@ impl crate::OpenEnum for TextBotChannelName {
 crate::__impl_open_enum!(TextBotChannelName);
 /// The `TextBotDisconnectAction` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotDisconnectAction {
@@ -8014,7 +8014,7 @@ impl crate::OpenEnum for TextBotDisconnectActionReason {
 crate::__impl_open_enum!(TextBotDisconnectActionReason);
 /// The `TextBotErrorInputEvent` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotErrorInputEvent {
@@ -8084,7 +8084,7 @@ impl serde::Serialize for TextBotErrorInputEvent {
 }
 /// The `TextBotExitAction` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotExitAction {
@@ -8224,7 +8224,7 @@ impl crate::OpenEnum for TextBotExitActionReason {
 crate::__impl_open_enum!(TextBotExitActionReason);
 /// The `TextBotFlow` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotFlow {
@@ -8285,7 +8285,7 @@ impl serde::Serialize for TextBotFlow {
 }
 /// The `TextBotFlowLaunchRequest` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotFlowLaunchRequest {
@@ -8382,7 +8382,7 @@ impl serde::Serialize for TextBotFlowLaunchRequest {
 }
 /// The `TextBotFlowLaunchResponse` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotFlowLaunchResponse {
@@ -8443,7 +8443,7 @@ impl serde::Serialize for TextBotFlowLaunchResponse {
 }
 /// The `TextBotFlowLocation` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotFlowLocation {
@@ -8533,7 +8533,7 @@ impl serde::Serialize for TextBotFlowLocation {
 }
 /// The `TextBotFlowMilestone` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotFlowMilestone {
@@ -8616,7 +8616,7 @@ impl serde::Serialize for TextBotFlowMilestone {
 }
 /// The `TextBotFlowOutcome` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotFlowOutcome {
@@ -8724,7 +8724,7 @@ impl crate::OpenEnum for TextBotFlowOutcomeOutcomeValue {
 crate::__impl_open_enum!(TextBotFlowOutcomeOutcomeValue);
 /// The `TextBotFlowTurnRequest` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotFlowTurnRequest {
@@ -8881,7 +8881,7 @@ impl crate::OpenEnum for TextBotFlowTurnRequestInputEventType {
 crate::__impl_open_enum!(TextBotFlowTurnRequestInputEventType);
 /// The `TextBotFlowTurnResponse` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotFlowTurnResponse {
@@ -9033,7 +9033,7 @@ impl crate::OpenEnum for TextBotFlowTurnResponseNextActionType {
 crate::__impl_open_enum!(TextBotFlowTurnResponseNextActionType);
 /// The `TextBotInputOutputData` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotInputOutputData {
@@ -9094,7 +9094,7 @@ impl serde::Serialize for TextBotInputOutputData {
 }
 /// The `TextBotModeConstraints` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotModeConstraints {
@@ -9149,7 +9149,7 @@ impl serde::Serialize for TextBotModeConstraints {
 }
 /// The `TextBotModeOutputPrompts` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotModeOutputPrompts {
@@ -9210,7 +9210,7 @@ impl serde::Serialize for TextBotModeOutputPrompts {
 }
 /// The `TextBotOutputPrompts` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotOutputPrompts {
@@ -9277,7 +9277,7 @@ impl serde::Serialize for TextBotOutputPrompts {
 }
 /// The `TextBotPromptSegment` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotPromptSegment {
@@ -9396,7 +9396,7 @@ impl crate::OpenEnum for TextBotPromptSegmentType {
 crate::__impl_open_enum!(TextBotPromptSegmentType);
 /// The `TextBotTextModeConstraints` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotTextModeConstraints {
@@ -9475,7 +9475,7 @@ impl serde::Serialize for TextBotTextModeConstraints {
 }
 /// The `TextBotTranscript` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotTranscript {
@@ -9542,7 +9542,7 @@ impl serde::Serialize for TextBotTranscript {
 }
 /// The `TextBotTurnReference` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotTurnReference {
@@ -9784,7 +9784,7 @@ impl crate::OpenEnum for TextBotUserAgentName {
 crate::__impl_open_enum!(TextBotUserAgentName);
 /// The `TextBotUserInputAlternative` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotUserInputAlternative {
@@ -9845,7 +9845,7 @@ impl serde::Serialize for TextBotUserInputAlternative {
 }
 /// The `TextBotUserInputEvent` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotUserInputEvent {
@@ -9950,7 +9950,7 @@ impl crate::OpenEnum for TextBotUserInputEventMode {
 crate::__impl_open_enum!(TextBotUserInputEventMode);
 /// The `TextBotWaitForInputAction` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotWaitForInputAction {
@@ -10013,7 +10013,7 @@ impl serde::Serialize for TextBotWaitForInputAction {
 }
 /// The `TextBotsRichMediaInputEvent` definition of the spec.
 ///
-/// Available with any of the features `textbots`.
+/// Available with the `textbots` feature.
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotsRichMediaInputEvent {
@@ -10072,7 +10072,7 @@ impl serde::Serialize for TextBotsRichMediaInputEvent {
 }
 /// The `TextMessageListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextMessageListing {
@@ -10127,7 +10127,7 @@ impl serde::Serialize for TextMessageListing {
 }
 /// The `TextStyleProperties` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextStyleProperties {
@@ -10235,7 +10235,7 @@ impl crate::OpenEnum for TextStylePropertiesTextAlign {
 crate::__impl_open_enum!(TextStylePropertiesTextAlign);
 /// The `ThirdPartySuggestion` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ThirdPartySuggestion {
@@ -10298,7 +10298,7 @@ impl serde::Serialize for ThirdPartySuggestion {
 }
 /// The `ThirdPartySuggestionSource` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ThirdPartySuggestionSource {
@@ -10437,7 +10437,7 @@ impl serde::Serialize for Ticker {
 }
 /// The `TimeAllowed` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeAllowed {
@@ -10500,7 +10500,7 @@ impl serde::Serialize for TimeAllowed {
 }
 /// The `TimeAndDateSubCondition` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeAndDateSubCondition {
@@ -10719,7 +10719,7 @@ impl crate::OpenEnum for TimeAndDateSubConditionOperator {
 crate::__impl_open_enum!(TimeAndDateSubConditionOperator);
 /// The `TimeAndDateSubConditionRange` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeAndDateSubConditionRange {
@@ -10782,7 +10782,7 @@ impl serde::Serialize for TimeAndDateSubConditionRange {
 }
 /// The `TimeInterval` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeInterval {
@@ -10849,7 +10849,7 @@ impl serde::Serialize for TimeInterval {
 }
 /// The `TimeOffBalanceJobReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffBalanceJobReference {
@@ -10953,7 +10953,7 @@ impl crate::OpenEnum for TimeOffBalanceJobReferenceStatus {
 crate::__impl_open_enum!(TimeOffBalanceJobReferenceStatus);
 /// The `TimeOffBalanceJobResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffBalanceJobResponse {
@@ -11053,7 +11053,7 @@ impl crate::OpenEnum for TimeOffBalanceJobResponseStatus {
 crate::__impl_open_enum!(TimeOffBalanceJobResponseStatus);
 /// The `TimeOffBalanceRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffBalanceRequest {
@@ -11120,7 +11120,7 @@ impl serde::Serialize for TimeOffBalanceRequest {
 }
 /// The `TimeOffBalanceResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffBalanceResponse {
@@ -11224,7 +11224,7 @@ impl serde::Serialize for TimeOffBalanceResponse {
 }
 /// The `TimeOffBalancesResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffBalancesResponse {
@@ -11283,7 +11283,7 @@ impl serde::Serialize for TimeOffBalancesResponse {
 }
 /// The `TimeOffIntegrationStatusResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffIntegrationStatusResponse {
@@ -11411,7 +11411,7 @@ impl crate::OpenEnum for TimeOffIntegrationStatusResponseIntegrationStatus {
 crate::__impl_open_enum!(TimeOffIntegrationStatusResponseIntegrationStatus);
 /// The `TimeOffIntegrationStatusResponseListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffIntegrationStatusResponseListing {
@@ -11466,7 +11466,7 @@ impl serde::Serialize for TimeOffIntegrationStatusResponseListing {
 }
 /// The `TimeOffLimit` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffLimit {
@@ -11588,7 +11588,7 @@ impl crate::OpenEnum for TimeOffLimitGranularity {
 crate::__impl_open_enum!(TimeOffLimitGranularity);
 /// The `TimeOffLimitListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffLimitListing {
@@ -11643,7 +11643,7 @@ impl serde::Serialize for TimeOffLimitListing {
 }
 /// The `TimeOffLimitRange` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffLimitRange {
@@ -11774,7 +11774,7 @@ impl crate::OpenEnum for TimeOffLimitRangeGranularity {
 crate::__impl_open_enum!(TimeOffLimitRangeGranularity);
 /// The `TimeOffLimitReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffLimitReference {
@@ -11839,7 +11839,7 @@ impl serde::Serialize for TimeOffLimitReference {
 }
 /// The `TimeOffLimitValueRange` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffLimitValueRange {
@@ -12003,7 +12003,7 @@ impl crate::OpenEnum for TimeOffLimitValueRangeGranularity {
 crate::__impl_open_enum!(TimeOffLimitValueRangeGranularity);
 /// The `TimeOffLimitValues` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffLimitValues {
@@ -12126,7 +12126,7 @@ impl serde::Serialize for TimeOffLimitValues {
 }
 /// The `TimeOffPlan` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffPlan {
@@ -12286,7 +12286,7 @@ impl crate::OpenEnum for TimeOffPlanAutoApprovalRule {
 crate::__impl_open_enum!(TimeOffPlanAutoApprovalRule);
 /// The `TimeOffPlanBusinessUnitAssociation` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffPlanBusinessUnitAssociation {
@@ -12345,7 +12345,7 @@ impl serde::Serialize for TimeOffPlanBusinessUnitAssociation {
 }
 /// The `TimeOffPlanListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffPlanListing {
@@ -12400,7 +12400,7 @@ impl serde::Serialize for TimeOffPlanListing {
 }
 /// The `TimeOffPlanManagementUnitAssociation` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffPlanManagementUnitAssociation {
@@ -12467,7 +12467,7 @@ impl serde::Serialize for TimeOffPlanManagementUnitAssociation {
 }
 /// The `TimeOffRequestList` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffRequestList {
@@ -12538,7 +12538,7 @@ impl serde::Serialize for TimeOffRequestList {
 }
 /// The `TimeOffRequestListItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffRequestListItem {
@@ -13000,7 +13000,7 @@ impl crate::OpenEnum for TimeOffRequestListItemSubstatus {
 crate::__impl_open_enum!(TimeOffRequestListItemSubstatus);
 /// The `TimeOffRequestListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffRequestListing {
@@ -13065,7 +13065,7 @@ impl serde::Serialize for TimeOffRequestListing {
 }
 /// The `TimeOffRequestLookup` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffRequestLookup {
@@ -13141,7 +13141,7 @@ impl serde::Serialize for TimeOffRequestLookup {
 }
 /// The `TimeOffRequestNotification` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffRequestNotification {
@@ -13290,7 +13290,7 @@ impl crate::OpenEnum for TimeOffRequestNotificationStatus {
 crate::__impl_open_enum!(TimeOffRequestNotificationStatus);
 /// The `TimeOffRequestQueryBody` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffRequestQueryBody {
@@ -13365,7 +13365,7 @@ impl serde::Serialize for TimeOffRequestQueryBody {
 }
 /// The `TimeOffRequestReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffRequestReference {
@@ -13424,7 +13424,7 @@ impl serde::Serialize for TimeOffRequestReference {
 }
 /// The `TimeOffRequestResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffRequestResponse {
@@ -13894,7 +13894,7 @@ impl crate::OpenEnum for TimeOffRequestResponseSubstatus {
 crate::__impl_open_enum!(TimeOffRequestResponseSubstatus);
 /// The `TimeOffSettingsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffSettingsRequest {
@@ -14034,7 +14034,7 @@ impl crate::OpenEnum for TimeOffSettingsRequestSubmissionRangeType {
 crate::__impl_open_enum!(TimeOffSettingsRequestSubmissionRangeType);
 /// The `TimeOffSettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffSettingsResponse {
@@ -14174,7 +14174,7 @@ impl crate::OpenEnum for TimeOffSettingsResponseSubmissionRangeType {
 crate::__impl_open_enum!(TimeOffSettingsResponseSubmissionRangeType);
 /// The `TimeSlot` definition of the spec.
 ///
-/// Available with any of the features `recording`.
+/// Available with the `recording` feature.
 #[cfg(feature = "recording")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeSlot {
@@ -14334,7 +14334,7 @@ impl serde::Serialize for TimeZoneEntityListing {
 }
 /// The `TimeZoneMappingPreview` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeZoneMappingPreview {
@@ -14619,7 +14619,7 @@ impl serde::Serialize for TokenInfoClonedUser {
 }
 /// The `Topic` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Topic {
@@ -14943,7 +14943,7 @@ impl serde::Serialize for TopicCriteria {
 }
 /// The `TopicCursorEntityListing` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TopicCursorEntityListing {
@@ -15118,7 +15118,7 @@ impl serde::Serialize for TopicDuration {
 }
 /// The `TopicJob` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TopicJob {
@@ -15238,7 +15238,7 @@ impl crate::OpenEnum for TopicJobState {
 crate::__impl_open_enum!(TopicJobState);
 /// The `TopicJobRequest` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TopicJobRequest {
@@ -15409,7 +15409,7 @@ impl serde::Serialize for TopicOffset {
 }
 /// The `TopicPhrase` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TopicPhrase {
@@ -15476,7 +15476,7 @@ impl serde::Serialize for TopicPhrase {
 }
 /// The `TopicRequest` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TopicRequest {
@@ -15705,7 +15705,7 @@ impl crate::OpenEnum for TopicRequestParticipants {
 crate::__impl_open_enum!(TopicRequestParticipants);
 /// The `TopicsDefinitionsProgramMappings` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TopicsDefinitionsProgramMappings {
@@ -15776,7 +15776,7 @@ impl serde::Serialize for TopicsDefinitionsProgramMappings {
 }
 /// The `TopicsDefinitionsProgramsMappingsEntityListing` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TopicsDefinitionsProgramsMappingsEntityListing {
@@ -15855,7 +15855,7 @@ impl serde::Serialize for TopicsDefinitionsProgramsMappingsEntityListing {
 }
 /// The `TopicsEntityListing` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TopicsEntityListing {
@@ -15934,7 +15934,7 @@ impl serde::Serialize for TopicsEntityListing {
 }
 /// The `Touchpoint` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Touchpoint {
@@ -16063,7 +16063,7 @@ impl crate::OpenEnum for TouchpointMediaType {
 crate::__impl_open_enum!(TouchpointMediaType);
 /// The `TouchpointResponse` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TouchpointResponse {
@@ -16255,7 +16255,7 @@ impl crate::OpenEnum for TouchpointResponseState {
 crate::__impl_open_enum!(TouchpointResponseState);
 /// The `TrackingSettings` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrackingSettings {
@@ -16340,7 +16340,7 @@ impl serde::Serialize for TrackingSettings {
 }
 /// The `TranscriptAggregateDataContainer` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TranscriptAggregateDataContainer {
@@ -16399,7 +16399,7 @@ impl serde::Serialize for TranscriptAggregateDataContainer {
 }
 /// The `TranscriptAggregateQueryClause` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TranscriptAggregateQueryClause {
@@ -16506,7 +16506,7 @@ impl crate::OpenEnum for TranscriptAggregateQueryClauseType {
 crate::__impl_open_enum!(TranscriptAggregateQueryClauseType);
 /// The `TranscriptAggregateQueryFilter` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TranscriptAggregateQueryFilter {
@@ -16612,7 +16612,7 @@ impl crate::OpenEnum for TranscriptAggregateQueryFilterType {
 crate::__impl_open_enum!(TranscriptAggregateQueryFilterType);
 /// The `TranscriptAggregateQueryPredicate` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TranscriptAggregateQueryPredicate {
@@ -16900,7 +16900,7 @@ impl crate::OpenEnum for TranscriptAggregateQueryPredicateOperator {
 crate::__impl_open_enum!(TranscriptAggregateQueryPredicateOperator);
 /// The `TranscriptAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TranscriptAggregateQueryResponse {
@@ -16955,7 +16955,7 @@ impl serde::Serialize for TranscriptAggregateQueryResponse {
 }
 /// The `TranscriptAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TranscriptAggregationQuery {
@@ -17153,7 +17153,7 @@ impl crate::OpenEnum for TranscriptAggregationQueryQueryType {
 crate::__impl_open_enum!(TranscriptAggregationQueryQueryType);
 /// The `TranscriptAggregationSort` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TranscriptAggregationSort {
@@ -17363,7 +17363,7 @@ impl crate::OpenEnum for TranscriptAggregationSortFunction {
 crate::__impl_open_enum!(TranscriptAggregationSortFunction);
 /// The `TranscriptAggregationView` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TranscriptAggregationView {
@@ -17564,7 +17564,7 @@ impl crate::OpenEnum for TranscriptAggregationViewFunction {
 crate::__impl_open_enum!(TranscriptAggregationViewFunction);
 /// The `TranscriptAsyncAggregateQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TranscriptAsyncAggregateQueryResponse {
@@ -17623,7 +17623,7 @@ impl serde::Serialize for TranscriptAsyncAggregateQueryResponse {
 }
 /// The `TranscriptAsyncAggregationQuery` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TranscriptAsyncAggregationQuery {
@@ -18368,7 +18368,7 @@ impl serde::Serialize for TranscriptTopic {
 }
 /// The `TranscriptTopics` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TranscriptTopics {
@@ -18427,7 +18427,7 @@ impl serde::Serialize for TranscriptTopics {
 }
 /// The `TranscriptTranslation` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TranscriptTranslation {
@@ -18496,7 +18496,7 @@ impl serde::Serialize for TranscriptTranslation {
 }
 /// The `TranscriptUrl` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TranscriptUrl {
@@ -18551,7 +18551,7 @@ impl serde::Serialize for TranscriptUrl {
 }
 /// The `TranscriptUrls` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TranscriptUrls {
@@ -18769,7 +18769,7 @@ impl crate::OpenEnum for TranscriptionConfigVendorName {
 crate::__impl_open_enum!(TranscriptionConfigVendorName);
 /// The `TranscriptionEnginesRequest` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TranscriptionEnginesRequest {
@@ -18836,7 +18836,7 @@ impl serde::Serialize for TranscriptionEnginesRequest {
 }
 /// The `TranscriptionSettings` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TranscriptionSettings {
@@ -19014,7 +19014,7 @@ impl crate::OpenEnum for TranscriptionSettingsTranscription {
 crate::__impl_open_enum!(TranscriptionSettingsTranscription);
 /// The `Transcripts` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Transcripts {
@@ -19081,7 +19081,7 @@ impl serde::Serialize for Transcripts {
 }
 /// The `TranscriptsFilters` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TranscriptsFilters {
@@ -19404,7 +19404,7 @@ impl serde::Serialize for TransferInitiator {
 }
 /// The `TransferRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TransferRequest {
@@ -19882,7 +19882,7 @@ impl serde::Serialize for TransferResponseModifiedBy {
 }
 /// The `TransferToAddressRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TransferToAddressRequest {
@@ -19990,7 +19990,7 @@ impl crate::OpenEnum for TransferToAddressRequestTransferType {
 crate::__impl_open_enum!(TransferToAddressRequestTransferType);
 /// The `TransferToAgentRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TransferToAgentRequest {
@@ -20112,7 +20112,7 @@ impl crate::OpenEnum for TransferToAgentRequestTransferType {
 crate::__impl_open_enum!(TransferToAgentRequestTransferType);
 /// The `TransferToExternalContactRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TransferToExternalContactRequest {
@@ -20285,7 +20285,7 @@ impl crate::OpenEnum for TransferToExternalContactRequestPhoneType {
 crate::__impl_open_enum!(TransferToExternalContactRequestPhoneType);
 /// The `TransferToExternalRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TransferToExternalRequest {
@@ -20393,7 +20393,7 @@ impl crate::OpenEnum for TransferToExternalRequestTransferType {
 crate::__impl_open_enum!(TransferToExternalRequestTransferType);
 /// The `TransferToQueueRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TransferToQueueRequest {
@@ -20505,7 +20505,7 @@ impl crate::OpenEnum for TransferToQueueRequestTransferType {
 crate::__impl_open_enum!(TransferToQueueRequestTransferType);
 /// The `TransfersFullTimeEquivalent` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TransfersFullTimeEquivalent {
@@ -20607,7 +20607,7 @@ impl crate::OpenEnum for TransfersFullTimeEquivalentTransferType {
 crate::__impl_open_enum!(TransfersFullTimeEquivalentTransferType);
 /// The `TranslateSupportedLanguage` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TranslateSupportedLanguage {
@@ -20681,7 +20681,7 @@ impl serde::Serialize for TranslateSupportedLanguage {
 }
 /// The `TranslateSupportedLanguageList` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TranslateSupportedLanguageList {
@@ -20736,7 +20736,7 @@ impl serde::Serialize for TranslateSupportedLanguageList {
 }
 /// The `TrendData` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrendData {
@@ -20809,7 +20809,7 @@ impl serde::Serialize for TrendData {
 }
 /// The `Trigger` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Trigger {
@@ -20916,7 +20916,7 @@ impl serde::Serialize for Trigger {
 }
 /// The `TriggerEntityListing` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TriggerEntityListing {
@@ -20983,7 +20983,7 @@ impl serde::Serialize for TriggerEntityListing {
 }
 /// The `TriggerSchedule` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TriggerSchedule {
@@ -21058,7 +21058,7 @@ impl serde::Serialize for TriggerSchedule {
 }
 /// The `TriggerTarget` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TriggerTarget {
@@ -21158,7 +21158,7 @@ impl crate::OpenEnum for TriggerTargetType {
 crate::__impl_open_enum!(TriggerTargetType);
 /// The `Trunk` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Trunk {
@@ -21821,7 +21821,7 @@ impl serde::Serialize for TrunkBaseAssignment {
 }
 /// The `TrunkBaseEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrunkBaseEntityListing {
@@ -21930,7 +21930,7 @@ impl serde::Serialize for TrunkBaseEntityListing {
 }
 /// The `TrunkBasesSearchResponse` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrunkBasesSearchResponse {
@@ -22062,7 +22062,7 @@ impl serde::Serialize for TrunkBasesSearchResponse {
 }
 /// The `TrunkConnectedStatus` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrunkConnectedStatus {
@@ -22127,7 +22127,7 @@ impl serde::Serialize for TrunkConnectedStatus {
 }
 /// The `TrunkEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrunkEntityListing {
@@ -22236,7 +22236,7 @@ impl serde::Serialize for TrunkEntityListing {
 }
 /// The `TrunkErrorInfo` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrunkErrorInfo {
@@ -22299,7 +22299,7 @@ impl serde::Serialize for TrunkErrorInfo {
 }
 /// The `TrunkErrorInfoDetails` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrunkErrorInfoDetails {
@@ -22362,7 +22362,7 @@ impl serde::Serialize for TrunkErrorInfoDetails {
 }
 /// The `TrunkInstanceSearchResponse` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrunkInstanceSearchResponse {
@@ -22494,7 +22494,7 @@ impl serde::Serialize for TrunkInstanceSearchResponse {
 }
 /// The `TrunkMetabaseEntityListing` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrunkMetabaseEntityListing {
@@ -22603,7 +22603,7 @@ impl serde::Serialize for TrunkMetabaseEntityListing {
 }
 /// The `TrunkMetrics` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrunkMetrics {
@@ -22674,7 +22674,7 @@ impl serde::Serialize for TrunkMetrics {
 }
 /// The `TrunkMetricsCalls` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrunkMetricsCalls {
@@ -22745,7 +22745,7 @@ impl serde::Serialize for TrunkMetricsCalls {
 }
 /// The `TrunkMetricsNetworkTypeIp` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrunkMetricsNetworkTypeIp {
@@ -22804,7 +22804,7 @@ impl serde::Serialize for TrunkMetricsNetworkTypeIp {
 }
 /// The `TrunkMetricsOptions` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrunkMetricsOptions {
@@ -22873,7 +22873,7 @@ impl serde::Serialize for TrunkMetricsOptions {
 }
 /// The `TrunkMetricsQoS` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrunkMetricsQoS {
@@ -22938,7 +22938,7 @@ impl serde::Serialize for TrunkMetricsQoS {
 }
 /// The `TrunkMetricsRegisters` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrunkMetricsRegisters {
@@ -23011,7 +23011,7 @@ impl serde::Serialize for TrunkMetricsRegisters {
 }
 /// The `TrunkRecordingEnabledCount` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrunkRecordingEnabledCount {
@@ -23074,7 +23074,7 @@ impl serde::Serialize for TrunkRecordingEnabledCount {
 }
 /// The `TrustCreate` definition of the spec.
 ///
-/// Available with any of the features `organization-authorization`.
+/// Available with the `organization-authorization` feature.
 #[cfg(feature = "organization-authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrustCreate {
@@ -23153,7 +23153,7 @@ impl serde::Serialize for TrustCreate {
 }
 /// The `TrustEntityListing` definition of the spec.
 ///
-/// Available with any of the features `organization-authorization`.
+/// Available with the `organization-authorization` feature.
 #[cfg(feature = "organization-authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrustEntityListing {
@@ -23250,7 +23250,7 @@ impl serde::Serialize for TrustEntityListing {
 }
 /// The `TrustGroup` definition of the spec.
 ///
-/// Available with any of the features `organization-authorization`.
+/// Available with the `organization-authorization` feature.
 #[cfg(feature = "organization-authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrustGroup {
@@ -23550,7 +23550,7 @@ impl crate::OpenEnum for TrustGroupVisibility {
 crate::__impl_open_enum!(TrustGroupVisibility);
 /// The `TrustGroupEntityListing` definition of the spec.
 ///
-/// Available with any of the features `organization-authorization`.
+/// Available with the `organization-authorization` feature.
 #[cfg(feature = "organization-authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrustGroupEntityListing {
@@ -23647,7 +23647,7 @@ impl serde::Serialize for TrustGroupEntityListing {
 }
 /// The `TrustMemberCreate` definition of the spec.
 ///
-/// Available with any of the features `organization-authorization`.
+/// Available with the `organization-authorization` feature.
 #[cfg(feature = "organization-authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrustMemberCreate {
@@ -23716,7 +23716,7 @@ impl serde::Serialize for TrustMemberCreate {
 }
 /// The `TrustRequest` definition of the spec.
 ///
-/// Available with any of the features `organization-authorization`.
+/// Available with the `organization-authorization` feature.
 #[cfg(feature = "organization-authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrustRequest {
@@ -23813,7 +23813,7 @@ impl serde::Serialize for TrustRequest {
 }
 /// The `TrustRequestCreate` definition of the spec.
 ///
-/// Available with any of the features `organization-authorization`.
+/// Available with the `organization-authorization` feature.
 #[cfg(feature = "organization-authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrustRequestCreate {
@@ -23872,7 +23872,7 @@ impl serde::Serialize for TrustRequestCreate {
 }
 /// The `TrustUpdate` definition of the spec.
 ///
-/// Available with any of the features `organization-authorization`.
+/// Available with the `organization-authorization` feature.
 #[cfg(feature = "organization-authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrustUpdate {
@@ -23939,7 +23939,7 @@ impl serde::Serialize for TrustUpdate {
 }
 /// The `TrustUser` definition of the spec.
 ///
-/// Available with any of the features `organization-authorization`.
+/// Available with the `organization-authorization` feature.
 #[cfg(feature = "organization-authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrustUser {
@@ -24245,7 +24245,7 @@ impl crate::OpenEnum for TrustUserState {
 crate::__impl_open_enum!(TrustUserState);
 /// The `TrustUserDetails` definition of the spec.
 ///
-/// Available with any of the features `organization-authorization`.
+/// Available with the `organization-authorization` feature.
 #[cfg(feature = "organization-authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrustUserDetails {
@@ -24308,7 +24308,7 @@ impl serde::Serialize for TrustUserDetails {
 }
 /// The `TrustUserEntityListing` definition of the spec.
 ///
-/// Available with any of the features `organization-authorization`.
+/// Available with the `organization-authorization` feature.
 #[cfg(feature = "organization-authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrustUserEntityListing {
@@ -24405,7 +24405,7 @@ impl serde::Serialize for TrustUserEntityListing {
 }
 /// The `TrustedCertificateInfo` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrustedCertificateInfo {
@@ -24468,7 +24468,7 @@ impl serde::Serialize for TrustedCertificateInfo {
 }
 /// The `TrustedCertificates` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrustedCertificates {
@@ -24527,7 +24527,7 @@ impl serde::Serialize for TrustedCertificates {
 }
 /// The `Trustee` definition of the spec.
 ///
-/// Available with any of the features `organization-authorization`.
+/// Available with the `organization-authorization` feature.
 #[cfg(feature = "organization-authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Trustee {
@@ -24648,7 +24648,7 @@ impl serde::Serialize for Trustee {
 }
 /// The `TrusteeAuditQueryRequest` definition of the spec.
 ///
-/// Available with any of the features `organization-authorization`.
+/// Available with the `organization-authorization` feature.
 #[cfg(feature = "organization-authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrusteeAuditQueryRequest {
@@ -24844,7 +24844,7 @@ impl serde::Serialize for TrusteeAuthorization {
 }
 /// The `TrusteeBillingOverview` definition of the spec.
 ///
-/// Available with any of the features `billing`.
+/// Available with the `billing` feature.
 #[cfg(feature = "billing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrusteeBillingOverview {
@@ -25103,7 +25103,7 @@ impl crate::OpenEnum for TrusteeBillingOverviewSubscriptionType {
 crate::__impl_open_enum!(TrusteeBillingOverviewSubscriptionType);
 /// The `TrusteeReferenceList` definition of the spec.
 ///
-/// Available with any of the features `organization-authorization`.
+/// Available with the `organization-authorization` feature.
 #[cfg(feature = "organization-authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrusteeReferenceList {
@@ -25295,7 +25295,7 @@ impl serde::Serialize for Trustor {
 }
 /// The `TrustorAuditQueryRequest` definition of the spec.
 ///
-/// Available with any of the features `organization-authorization`.
+/// Available with the `organization-authorization` feature.
 #[cfg(feature = "organization-authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrustorAuditQueryRequest {
@@ -25493,7 +25493,7 @@ impl serde::Serialize for TrustorEntityListing {
 }
 /// The `TtsEngineEntity` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TtsEngineEntity {
@@ -25593,7 +25593,7 @@ impl serde::Serialize for TtsEngineEntity {
 }
 /// The `TtsEngineEntityListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TtsEngineEntityListing {
@@ -25690,7 +25690,7 @@ impl serde::Serialize for TtsEngineEntityListing {
 }
 /// The `TtsSettings` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TtsSettings {
@@ -25768,7 +25768,7 @@ impl serde::Serialize for TtsSettings {
 }
 /// The `TtsVoiceEntity` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TtsVoiceEntity {
@@ -25951,7 +25951,7 @@ impl crate::OpenEnum for TtsVoiceEntityVoiceType {
 crate::__impl_open_enum!(TtsVoiceEntityVoiceType);
 /// The `TtsVoiceEntityListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TtsVoiceEntityListing {
@@ -26048,7 +26048,7 @@ impl serde::Serialize for TtsVoiceEntityListing {
 }
 /// The `TweetUsage` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TweetUsage {
@@ -26117,7 +26117,7 @@ impl serde::Serialize for TweetUsage {
 }
 /// The `TwitterDataHistoricalTweetRequest` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TwitterDataHistoricalTweetRequest {
@@ -26184,7 +26184,7 @@ impl serde::Serialize for TwitterDataHistoricalTweetRequest {
 }
 /// The `TwitterDataHistoricalTweetResponse` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TwitterDataHistoricalTweetResponse {
@@ -26259,7 +26259,7 @@ impl serde::Serialize for TwitterDataHistoricalTweetResponse {
 }
 /// The `TwitterDataIngestionRuleRequest` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TwitterDataIngestionRuleRequest {
@@ -26339,7 +26339,7 @@ impl serde::Serialize for TwitterDataIngestionRuleRequest {
 }
 /// The `TwitterDataIngestionRuleResponse` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TwitterDataIngestionRuleResponse {
@@ -26504,7 +26504,7 @@ impl crate::OpenEnum for TwitterDataIngestionRuleResponseStatus {
 crate::__impl_open_enum!(TwitterDataIngestionRuleResponseStatus);
 /// The `TwitterDataIngestionRuleVersionResponse` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TwitterDataIngestionRuleVersionResponse {
@@ -26669,7 +26669,7 @@ impl crate::OpenEnum for TwitterDataIngestionRuleVersionResponseStatus {
 crate::__impl_open_enum!(TwitterDataIngestionRuleVersionResponseStatus);
 /// The `TwitterDataIngestionRuleVersionResponseEntityListing` definition of the spec.
 ///
-/// Available with any of the features `social-media`.
+/// Available with the `social-media` feature.
 #[cfg(feature = "social-media")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TwitterDataIngestionRuleVersionResponseEntityListing {
@@ -26854,7 +26854,7 @@ impl serde::Serialize for TwitterId {
 }
 /// The `TwitterIdentityResolutionConfig` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TwitterIdentityResolutionConfig {
@@ -26933,7 +26933,7 @@ impl serde::Serialize for TwitterIdentityResolutionConfig {
 }
 /// The `TwitterIntegration` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TwitterIntegration {
@@ -27099,7 +27099,7 @@ impl crate::OpenEnum for TwitterIntegrationCreateStatus {
 crate::__impl_open_enum!(TwitterIntegrationCreateStatus);
 /// The `TwitterIntegrationEntityListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TwitterIntegrationEntityListing {
@@ -27196,7 +27196,7 @@ impl serde::Serialize for TwitterIntegrationEntityListing {
 }
 /// The `TwitterIntegrationRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TwitterIntegrationRequest {
@@ -27320,7 +27320,7 @@ impl serde::Serialize for TwitterIntegrationRequest {
 }
 /// The `TwitterIntegrationUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TwitterIntegrationUpdateRequest {
@@ -27403,7 +27403,7 @@ impl serde::Serialize for TwitterIntegrationUpdateRequest {
 }
 /// The `TwitterOAuthSettings` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TwitterOAuthSettings {
@@ -27462,7 +27462,7 @@ impl serde::Serialize for TwitterOAuthSettings {
 }
 /// The `TwitterSignupOAuthSettings` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TwitterSignupOAuthSettings {
@@ -27525,7 +27525,7 @@ impl serde::Serialize for TwitterSignupOAuthSettings {
 }
 /// The `TypedAttribute` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TypedAttribute {

@@ -5,7 +5,7 @@
 use super::*;
 /// The `UCI10n` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UCI10n {
@@ -60,7 +60,7 @@ impl serde::Serialize for UCI10n {
 }
 /// The `UCIcon` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UCIcon {
@@ -121,7 +121,7 @@ impl serde::Serialize for UCIcon {
 }
 /// The `UCThirdPartyPresence` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UCThirdPartyPresence {
@@ -199,7 +199,7 @@ impl serde::Serialize for UCThirdPartyPresence {
 }
 /// The `UcUserPresence` definition of the spec.
 ///
-/// Available with any of the features `presence`.
+/// Available with the `presence` feature.
 #[cfg(feature = "presence")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UcUserPresence {
@@ -290,7 +290,7 @@ impl serde::Serialize for UcUserPresence {
 }
 /// The `UnansweredGroup` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnansweredGroup {
@@ -369,7 +369,7 @@ impl serde::Serialize for UnansweredGroup {
 }
 /// The `UnansweredGroupSuggestedDocument` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnansweredGroupSuggestedDocument {
@@ -428,7 +428,7 @@ impl serde::Serialize for UnansweredGroupSuggestedDocument {
 }
 /// The `UnansweredGroups` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnansweredGroups {
@@ -483,7 +483,7 @@ impl serde::Serialize for UnansweredGroups {
 }
 /// The `UnansweredPhrase` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnansweredPhrase {
@@ -554,7 +554,7 @@ impl serde::Serialize for UnansweredPhrase {
 }
 /// The `UnansweredPhraseGroup` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnansweredPhraseGroup {
@@ -645,7 +645,7 @@ impl serde::Serialize for UnansweredPhraseGroup {
 }
 /// The `UnansweredPhraseGroupPatchRequestBody` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnansweredPhraseGroupPatchRequestBody {
@@ -720,7 +720,7 @@ impl serde::Serialize for UnansweredPhraseGroupPatchRequestBody {
 }
 /// The `UnansweredPhraseGroupUpdateResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnansweredPhraseGroupUpdateResponse {
@@ -783,7 +783,7 @@ impl serde::Serialize for UnansweredPhraseGroupUpdateResponse {
 }
 /// The `UnavailableTime` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnavailableTime {
@@ -852,7 +852,7 @@ impl serde::Serialize for UnavailableTime {
 }
 /// The `UnavailableTimeListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnavailableTimeListing {
@@ -907,7 +907,7 @@ impl serde::Serialize for UnavailableTimeListing {
 }
 /// The `UnavailableTimesManagementUnitSettings` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnavailableTimesManagementUnitSettings {
@@ -981,7 +981,7 @@ impl serde::Serialize for UnavailableTimesManagementUnitSettings {
 }
 /// The `UnavailableTimesValidationResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnavailableTimesValidationResult {
@@ -1065,7 +1065,7 @@ impl serde::Serialize for UnavailableTimesValidationResult {
 }
 /// The `UnavailableTimesViolationMessageArgument` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnavailableTimesViolationMessageArgument {
@@ -1195,7 +1195,7 @@ impl crate::OpenEnum for UnavailableTimesViolationMessageArgumentType {
 crate::__impl_open_enum!(UnavailableTimesViolationMessageArgumentType);
 /// The `UnifiedCommunicationsIntegration` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnifiedCommunicationsIntegration {
@@ -1431,7 +1431,7 @@ impl crate::OpenEnum for UnifiedCommunicationsIntegrationIntegrationPresenceSour
 crate::__impl_open_enum!(UnifiedCommunicationsIntegrationIntegrationPresenceSource);
 /// The `UnifiedCommunicationsIntegrationListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnifiedCommunicationsIntegrationListing {
@@ -1528,7 +1528,7 @@ impl serde::Serialize for UnifiedCommunicationsIntegrationListing {
 }
 /// The `UnifiedGeneralTopic` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnifiedGeneralTopic {
@@ -1647,7 +1647,7 @@ impl crate::OpenEnum for UnifiedGeneralTopicStatus {
 crate::__impl_open_enum!(UnifiedGeneralTopicStatus);
 /// The `UnifiedGeneralTopicEntityListing` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnifiedGeneralTopicEntityListing {
@@ -1702,7 +1702,7 @@ impl serde::Serialize for UnifiedGeneralTopicEntityListing {
 }
 /// The `UnprocessedExternalEvent` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnprocessedExternalEvent {
@@ -1886,7 +1886,7 @@ impl serde::Serialize for UnprocessedSegmentAssignments {
 }
 /// The `UnpublishedProgramsEntityListing` definition of the spec.
 ///
-/// Available with any of the features `speech-text-analytics`.
+/// Available with the `speech-text-analytics` feature.
 #[cfg(feature = "speech-text-analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnpublishedProgramsEntityListing {
@@ -1965,7 +1965,7 @@ impl serde::Serialize for UnpublishedProgramsEntityListing {
 }
 /// The `UnreadFields` definition of the spec.
 ///
-/// Available with any of the features `alerting`.
+/// Available with the `alerting` feature.
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnreadFields {
@@ -2026,7 +2026,7 @@ impl serde::Serialize for UnreadFields {
 }
 /// The `UpdateActionInput` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateActionInput {
@@ -2101,7 +2101,7 @@ impl serde::Serialize for UpdateActionInput {
 }
 /// The `UpdateActivityCodeRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateActivityCodeRequest {
@@ -2326,7 +2326,7 @@ impl crate::OpenEnum for UpdateActivityCodeRequestCategory {
 crate::__impl_open_enum!(UpdateActivityCodeRequestCategory);
 /// The `UpdateActivityPlanRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateActivityPlanRequest {
@@ -2597,7 +2597,7 @@ impl crate::OpenEnum for UpdateActivityPlanRequestType {
 crate::__impl_open_enum!(UpdateActivityPlanRequestType);
 /// The `UpdateAdherenceAdjustmentAdminRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateAdherenceAdjustmentAdminRequest {
@@ -2715,7 +2715,7 @@ impl crate::OpenEnum for UpdateAdherenceAdjustmentAdminRequestStatus {
 crate::__impl_open_enum!(UpdateAdherenceAdjustmentAdminRequestStatus);
 /// The `UpdateAdherenceAdjustmentAgentRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateAdherenceAdjustmentAgentRequest {
@@ -2788,7 +2788,7 @@ impl serde::Serialize for UpdateAdherenceAdjustmentAgentRequest {
 }
 /// The `UpdateAdherenceAdjustmentsBulkItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateAdherenceAdjustmentsBulkItem {
@@ -2896,7 +2896,7 @@ impl crate::OpenEnum for UpdateAdherenceAdjustmentsBulkItemStatus {
 crate::__impl_open_enum!(UpdateAdherenceAdjustmentsBulkItemStatus);
 /// The `UpdateAdherenceAdjustmentsBulkRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateAdherenceAdjustmentsBulkRequest {
@@ -2951,7 +2951,7 @@ impl serde::Serialize for UpdateAdherenceAdjustmentsBulkRequest {
 }
 /// The `UpdateAdherenceAdjustmentsReasonCodeRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateAdherenceAdjustmentsReasonCodeRequest {
@@ -3051,7 +3051,7 @@ impl crate::OpenEnum for UpdateAdherenceAdjustmentsReasonCodeRequestState {
 crate::__impl_open_enum!(UpdateAdherenceAdjustmentsReasonCodeRequestState);
 /// The `UpdateAdherenceAdjustmentsReasonCodesBulkItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateAdherenceAdjustmentsReasonCodesBulkItem {
@@ -3155,7 +3155,7 @@ impl crate::OpenEnum for UpdateAdherenceAdjustmentsReasonCodesBulkItemState {
 crate::__impl_open_enum!(UpdateAdherenceAdjustmentsReasonCodesBulkItemState);
 /// The `UpdateAdherenceAdjustmentsReasonCodesBulkRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateAdherenceAdjustmentsReasonCodesBulkRequest {
@@ -3211,7 +3211,7 @@ impl serde::Serialize for UpdateAdherenceAdjustmentsReasonCodesBulkRequest {
 }
 /// The `UpdateAdherenceExplanationStatusRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateAdherenceExplanationStatusRequest {
@@ -3307,7 +3307,7 @@ impl crate::OpenEnum for UpdateAdherenceExplanationStatusRequestStatus {
 crate::__impl_open_enum!(UpdateAdherenceExplanationStatusRequestStatus);
 /// The `UpdateAgentScheduleBiddingPreference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateAgentScheduleBiddingPreference {
@@ -3392,7 +3392,7 @@ impl serde::Serialize for UpdateAgentScheduleBiddingPreference {
 }
 /// The `UpdateAgentSchedulingPreferencesRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateAgentSchedulingPreferencesRequest {
@@ -3455,7 +3455,7 @@ impl serde::Serialize for UpdateAgentSchedulingPreferencesRequest {
 }
 /// The `UpdateAgentWorkPlanBiddingPreference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateAgentWorkPlanBiddingPreference {
@@ -3605,7 +3605,7 @@ impl serde::Serialize for UpdateAgenticVirtualAgent {
 }
 /// The `UpdateAlternativeShiftBuSettingsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateAlternativeShiftBuSettingsRequest {
@@ -3698,7 +3698,7 @@ impl serde::Serialize for UpdateAlternativeShiftBuSettingsRequest {
 }
 /// The `UpdateAnalyticsDataRetentionRequest` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateAnalyticsDataRetentionRequest {
@@ -3763,7 +3763,7 @@ impl serde::Serialize for UpdateAnalyticsDataRetentionRequest {
 }
 /// The `UpdateBuAdherenceAdjustmentsSettingsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateBuAdherenceAdjustmentsSettingsRequest {
@@ -3830,7 +3830,7 @@ impl serde::Serialize for UpdateBuAdherenceAdjustmentsSettingsRequest {
 }
 /// The `UpdateBusinessUnitRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateBusinessUnitRequest {
@@ -3893,7 +3893,7 @@ impl serde::Serialize for UpdateBusinessUnitRequest {
 }
 /// The `UpdateBusinessUnitSchedulingPreferencesSettingsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateBusinessUnitSchedulingPreferencesSettingsRequest {
@@ -3951,7 +3951,7 @@ impl serde::Serialize for UpdateBusinessUnitSchedulingPreferencesSettingsRequest
 }
 /// The `UpdateBusinessUnitSettingsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateBusinessUnitSettingsRequest {
@@ -4109,7 +4109,7 @@ impl crate::OpenEnum for UpdateBusinessUnitSettingsRequestStartDayOfWeek {
 crate::__impl_open_enum!(UpdateBusinessUnitSettingsRequestStartDayOfWeek);
 /// The `UpdateCapacityPlanRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateCapacityPlanRequest {
@@ -4222,7 +4222,7 @@ impl serde::Serialize for UpdateCapacityPlanRequest {
 }
 /// The `UpdateCoachingAppointmentRequest` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateCoachingAppointmentRequest {
@@ -4382,7 +4382,7 @@ impl crate::OpenEnum for UpdateCoachingAppointmentRequestStatus {
 crate::__impl_open_enum!(UpdateCoachingAppointmentRequestStatus);
 /// The `UpdateConferenceRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateConferenceRequest {
@@ -4437,7 +4437,7 @@ impl serde::Serialize for UpdateConferenceRequest {
 }
 /// The `UpdateContactColumnActionSettings` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateContactColumnActionSettings {
@@ -4559,7 +4559,7 @@ impl crate::OpenEnum for UpdateContactColumnActionSettingsUpdateOption {
 crate::__impl_open_enum!(UpdateContactColumnActionSettingsUpdateOption);
 /// The `UpdateDecisionTableColumnsRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateDecisionTableColumnsRequest {
@@ -4618,7 +4618,7 @@ impl serde::Serialize for UpdateDecisionTableColumnsRequest {
 }
 /// The `UpdateDecisionTableImportJobRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateDecisionTableImportJobRequest {
@@ -4734,7 +4734,7 @@ impl crate::OpenEnum for UpdateDecisionTableImportJobRequestStatus {
 crate::__impl_open_enum!(UpdateDecisionTableImportJobRequestStatus);
 /// The `UpdateDecisionTableRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateDecisionTableRequest {
@@ -4797,7 +4797,7 @@ impl serde::Serialize for UpdateDecisionTableRequest {
 }
 /// The `UpdateDecisionTableVersionRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateDecisionTableVersionRequest {
@@ -4852,7 +4852,7 @@ impl serde::Serialize for UpdateDecisionTableVersionRequest {
 }
 /// The `UpdateDraftInput` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateDraftInput {
@@ -4935,7 +4935,7 @@ impl serde::Serialize for UpdateDraftInput {
 }
 /// The `UpdateExternalEventRequest` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateExternalEventRequest {
@@ -5007,7 +5007,7 @@ impl serde::Serialize for UpdateExternalEventRequest {
 }
 /// The `UpdateExternalEventResponse` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateExternalEventResponse {
@@ -5115,7 +5115,7 @@ impl crate::OpenEnum for UpdateExternalEventResponseActivationStatus {
 crate::__impl_open_enum!(UpdateExternalEventResponseActivationStatus);
 /// The `UpdateExternalEventsConfigurationRequest` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateExternalEventsConfigurationRequest {
@@ -5174,7 +5174,7 @@ impl serde::Serialize for UpdateExternalEventsConfigurationRequest {
 }
 /// The `UpdateGuide` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateGuide {
@@ -5229,7 +5229,7 @@ impl serde::Serialize for UpdateGuide {
 }
 /// The `UpdateGuideVersion` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateGuideVersion {
@@ -5300,7 +5300,7 @@ impl serde::Serialize for UpdateGuideVersion {
 }
 /// The `UpdateKpiRequest` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateKpiRequest {
@@ -5400,7 +5400,7 @@ impl crate::OpenEnum for UpdateKpiRequestStatus {
 crate::__impl_open_enum!(UpdateKpiRequestStatus);
 /// The `UpdateManagementUnitRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateManagementUnitRequest {
@@ -5463,7 +5463,7 @@ impl serde::Serialize for UpdateManagementUnitRequest {
 }
 /// The `UpdateManagementUnitsSettingsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateManagementUnitsSettingsRequest {
@@ -5520,7 +5520,7 @@ impl serde::Serialize for UpdateManagementUnitsSettingsRequest {
 }
 /// The `UpdateMuAgentRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateMuAgentRequest {
@@ -5587,7 +5587,7 @@ impl serde::Serialize for UpdateMuAgentRequest {
 }
 /// The `UpdateMuAgentWorkPlanFailureResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateMuAgentWorkPlanFailureResponse {
@@ -5720,7 +5720,7 @@ impl crate::OpenEnum for UpdateMuAgentWorkPlanFailureResponseFailure {
 crate::__impl_open_enum!(UpdateMuAgentWorkPlanFailureResponseFailure);
 /// The `UpdateMuAgentWorkPlanRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateMuAgentWorkPlanRequest {
@@ -5793,7 +5793,7 @@ impl serde::Serialize for UpdateMuAgentWorkPlanRequest {
 }
 /// The `UpdateMuAgentWorkPlansBatchRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateMuAgentWorkPlansBatchRequest {
@@ -5848,7 +5848,7 @@ impl serde::Serialize for UpdateMuAgentWorkPlansBatchRequest {
 }
 /// The `UpdateMuAgentWorkPlansBatchResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateMuAgentWorkPlansBatchResponse {
@@ -5909,7 +5909,7 @@ impl serde::Serialize for UpdateMuAgentWorkPlansBatchResponse {
 }
 /// The `UpdateMuAgentsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateMuAgentsRequest {
@@ -5964,7 +5964,7 @@ impl serde::Serialize for UpdateMuAgentsRequest {
 }
 /// The `UpdateNotificationResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateNotificationResponse {
@@ -6023,7 +6023,7 @@ impl serde::Serialize for UpdateNotificationResponse {
 }
 /// The `UpdateNotificationsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateNotificationsRequest {
@@ -6084,7 +6084,7 @@ impl serde::Serialize for UpdateNotificationsRequest {
 }
 /// The `UpdateNotificationsResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateNotificationsResponse {
@@ -6139,7 +6139,7 @@ impl serde::Serialize for UpdateNotificationsResponse {
 }
 /// The `UpdatePlanningGroupRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdatePlanningGroupRequest {
@@ -6216,7 +6216,7 @@ impl serde::Serialize for UpdatePlanningGroupRequest {
 }
 /// The `UpdateRowIndexRequest` definition of the spec.
 ///
-/// Available with any of the features `business-rules`.
+/// Available with the `business-rules` feature.
 #[cfg(feature = "business-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateRowIndexRequest {
@@ -6288,7 +6288,7 @@ impl serde::Serialize for UpdateRowIndexRequest {
 }
 /// The `UpdateScheduleBid` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateScheduleBid {
@@ -6560,7 +6560,7 @@ impl crate::OpenEnum for UpdateScheduleBidStatus {
 crate::__impl_open_enum!(UpdateScheduleBidStatus);
 /// The `UpdateScheduleUploadResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateScheduleUploadResponse {
@@ -6627,7 +6627,7 @@ impl serde::Serialize for UpdateScheduleUploadResponse {
 }
 /// The `UpdateScheduleUploadSchema` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateScheduleUploadSchema {
@@ -6720,7 +6720,7 @@ impl serde::Serialize for UpdateScheduleUploadSchema {
 }
 /// The `UpdateScheduledTriggerRequest` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateScheduledTriggerRequest {
@@ -6953,7 +6953,7 @@ impl serde::Serialize for UpdateSegmentAssignmentResponse {
 }
 /// The `UpdateServiceGoalTemplate` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateServiceGoalTemplate {
@@ -7038,7 +7038,7 @@ impl serde::Serialize for UpdateServiceGoalTemplate {
 }
 /// The `UpdateShiftTradeJobRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateShiftTradeJobRequest {
@@ -7128,7 +7128,7 @@ impl serde::Serialize for UpdateShiftTradeJobRequest {
 }
 /// The `UpdateShiftTradeStateJobRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateShiftTradeStateJobRequest {
@@ -7267,7 +7267,7 @@ impl crate::OpenEnum for UpdateShiftTradeStateJobRequestState {
 crate::__impl_open_enum!(UpdateShiftTradeStateJobRequestState);
 /// The `UpdateSkillDivisionRequest` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateSkillDivisionRequest {
@@ -7322,7 +7322,7 @@ impl serde::Serialize for UpdateSkillDivisionRequest {
 }
 /// The `UpdateStaffingGroupRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateStaffingGroupRequest {
@@ -7395,7 +7395,7 @@ impl serde::Serialize for UpdateStaffingGroupRequest {
 }
 /// The `UpdateTimeOffLimitRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateTimeOffLimitRequest {
@@ -7468,7 +7468,7 @@ impl serde::Serialize for UpdateTimeOffLimitRequest {
 }
 /// The `UpdateTimeOffPlanBusinessUnitAssociation` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateTimeOffPlanBusinessUnitAssociation {
@@ -7531,7 +7531,7 @@ impl serde::Serialize for UpdateTimeOffPlanBusinessUnitAssociation {
 }
 /// The `UpdateTimeOffPlanManagementUnitAssociation` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateTimeOffPlanManagementUnitAssociation {
@@ -7586,7 +7586,7 @@ impl serde::Serialize for UpdateTimeOffPlanManagementUnitAssociation {
 }
 /// The `UpdateTimeOffPlanRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateTimeOffPlanRequest {
@@ -7738,7 +7738,7 @@ impl crate::OpenEnum for UpdateTimeOffPlanRequestAutoApprovalRule {
 crate::__impl_open_enum!(UpdateTimeOffPlanRequestAutoApprovalRule);
 /// The `UpdateTriggerRequest` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateTriggerRequest {
@@ -7869,7 +7869,7 @@ impl serde::Serialize for UpdateTriggerRequest {
 }
 /// The `UpdateUnavailableTime` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateUnavailableTime {
@@ -7936,7 +7936,7 @@ impl serde::Serialize for UpdateUnavailableTime {
 }
 /// The `UpdateUnavailableTimesRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateUnavailableTimesRequest {
@@ -7997,7 +7997,7 @@ impl serde::Serialize for UpdateUnavailableTimesRequest {
 }
 /// The `UpdateUser` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateUser {
@@ -8270,7 +8270,7 @@ impl serde::Serialize for UpdateUserAssignmentsRequest {
 }
 /// The `UpdateUtilizationLabelRequest` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateUtilizationLabelRequest {
@@ -8331,7 +8331,7 @@ impl serde::Serialize for UpdateUtilizationLabelRequest {
 }
 /// The `UpdateVerifierRequest` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateVerifierRequest {
@@ -8408,7 +8408,7 @@ impl serde::Serialize for UpdateVerifierRequest {
 }
 /// The `UpdateWorkPlanBid` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateWorkPlanBid {
@@ -8682,7 +8682,7 @@ impl crate::OpenEnum for UpdateWorkPlanBidStatus {
 crate::__impl_open_enum!(UpdateWorkPlanBidStatus);
 /// The `UpdateWorkPlanRotationAgentRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateWorkPlanRotationAgentRequest {
@@ -8757,7 +8757,7 @@ impl serde::Serialize for UpdateWorkPlanRotationAgentRequest {
 }
 /// The `UpdateWorkPlanRotationRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateWorkPlanRotationRequest {
@@ -8840,7 +8840,7 @@ impl serde::Serialize for UpdateWorkPlanRotationRequest {
 }
 /// The `UpdatedSettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `settings`.
+/// Available with the `settings` feature.
 #[cfg(feature = "settings")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdatedSettingsResponse {
@@ -8944,7 +8944,7 @@ impl serde::Serialize for UpdatedTopicObject {
 }
 /// The `UploadAttachmentRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UploadAttachmentRequest {
@@ -9034,7 +9034,7 @@ impl serde::Serialize for UploadAttachmentRequest {
 }
 /// The `UploadAttachmentResponse` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UploadAttachmentResponse {
@@ -9105,7 +9105,7 @@ impl serde::Serialize for UploadAttachmentResponse {
 }
 /// The `UploadMediaRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UploadMediaRequest {
@@ -9305,7 +9305,7 @@ impl crate::OpenEnum for UploadUrlRequestServerSideEncryption {
 crate::__impl_open_enum!(UploadUrlRequestServerSideEncryption);
 /// The `UploadUrlRequestBody` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UploadUrlRequestBody {
@@ -9484,7 +9484,7 @@ impl serde::Serialize for UploadUrlResponse {
 }
 /// The `UrlCondition` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UrlCondition {
@@ -9699,7 +9699,7 @@ impl serde::Serialize for UrlResponse {
 }
 /// The `Usage` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Usage {
@@ -9813,7 +9813,7 @@ impl serde::Serialize for UsageExecutionResult {
 }
 /// The `UsageItem` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsageItem {
@@ -9942,7 +9942,7 @@ impl crate::OpenEnum for UsageItemType {
 crate::__impl_open_enum!(UsageItemType);
 /// The `UsageQuerySortBy` definition of the spec.
 ///
-/// Available with any of the features `usage`.
+/// Available with the `usage` feature.
 #[cfg(feature = "usage")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsageQuerySortBy {
@@ -10522,7 +10522,7 @@ impl crate::OpenEnum for UserStateEnum {
 crate::__impl_open_enum!(UserStateEnum);
 /// The `UserActivity` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserActivity {
@@ -10616,7 +10616,7 @@ impl serde::Serialize for UserActivity {
 }
 /// The `UserActivityAdherencePresence` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserActivityAdherencePresence {
@@ -10878,7 +10878,7 @@ impl serde::Serialize for UserActivityEntityData {
 }
 /// The `UserActivityListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserActivityListing {
@@ -11037,7 +11037,7 @@ impl crate::OpenEnum for UserActivityMetricValueMetric {
 crate::__impl_open_enum!(UserActivityMetricValueMetric);
 /// The `UserActivityOutOfOffice` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserActivityOutOfOffice {
@@ -11096,7 +11096,7 @@ impl serde::Serialize for UserActivityOutOfOffice {
 }
 /// The `UserActivityPresenceDefinition` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserActivityPresenceDefinition {
@@ -12046,7 +12046,7 @@ impl crate::OpenEnum for UserActivityResponseEntityIdDimension {
 crate::__impl_open_enum!(UserActivityResponseEntityIdDimension);
 /// The `UserActivityRoutingStatus` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserActivityRoutingStatus {
@@ -12171,7 +12171,7 @@ impl crate::OpenEnum for UserActivityRoutingStatusStatus {
 crate::__impl_open_enum!(UserActivityRoutingStatusStatus);
 /// The `UserAgentInfo` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserAgentInfo {
@@ -13063,7 +13063,7 @@ impl crate::OpenEnum for UserAggregationViewFunction {
 crate::__impl_open_enum!(UserAggregationViewFunction);
 /// The `UserApp` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserApp {
@@ -13134,7 +13134,7 @@ impl serde::Serialize for UserApp {
 }
 /// The `UserAppConfigurationInfo` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserAppConfigurationInfo {
@@ -13193,7 +13193,7 @@ impl serde::Serialize for UserAppConfigurationInfo {
 }
 /// The `UserAppEntityListing` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserAppEntityListing {
@@ -13768,7 +13768,7 @@ impl serde::Serialize for UserAuthorization {
 }
 /// The `UserAvailableTimes` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserAvailableTimes {
@@ -13827,7 +13827,7 @@ impl serde::Serialize for UserAvailableTimes {
 }
 /// The `UserBestPoints` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserBestPoints {
@@ -13886,7 +13886,7 @@ impl serde::Serialize for UserBestPoints {
 }
 /// The `UserBestPointsItem` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserBestPointsItem {
@@ -14071,7 +14071,7 @@ impl serde::Serialize for UserChatSettings {
 }
 /// The `UserChatSettingsPost` definition of the spec.
 ///
-/// Available with any of the features `chat`.
+/// Available with the `chat` feature.
 #[cfg(feature = "chat")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserChatSettingsPost {
@@ -14343,7 +14343,7 @@ impl serde::Serialize for UserConversationSummary {
 }
 /// The `UserCursorEntityListing` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserCursorEntityListing {
@@ -14416,7 +14416,7 @@ impl serde::Serialize for UserCursorEntityListing {
 }
 /// The `UserCustomAttributes` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserCustomAttributes {
@@ -14497,7 +14497,7 @@ impl serde::Serialize for UserCustomAttributes {
 }
 /// The `UserCustomAttributesUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserCustomAttributesUpdateRequest {
@@ -15111,7 +15111,7 @@ impl crate::OpenEnum for UserDetailsQueryOrder {
 crate::__impl_open_enum!(UserDetailsQueryOrder);
 /// The `UserDevice` definition of the spec.
 ///
-/// Available with any of the features `mobile-devices`.
+/// Available with the `mobile-devices` feature.
 #[cfg(feature = "mobile-devices")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserDevice {
@@ -15295,7 +15295,7 @@ impl crate::OpenEnum for UserDeviceType {
 crate::__impl_open_enum!(UserDeviceType);
 /// The `UserEntity` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserEntity {
@@ -15473,7 +15473,7 @@ impl serde::Serialize for UserEntityListing {
 }
 /// The `UserEstablishedEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserEstablishedEvent {
@@ -15646,7 +15646,7 @@ impl serde::Serialize for UserEstablishedEvent {
 }
 /// The `UserExpands` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserExpands {
@@ -15751,7 +15751,7 @@ impl serde::Serialize for UserExpands {
 }
 /// The `UserExternalIdentifier` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserExternalIdentifier {
@@ -16109,7 +16109,7 @@ impl crate::OpenEnum for UserFullReferenceState {
 crate::__impl_open_enum!(UserFullReferenceState);
 /// The `UserInsightsTrend` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserInsightsTrend {
@@ -16241,7 +16241,7 @@ impl crate::OpenEnum for UserInsightsTrendGranularity {
 crate::__impl_open_enum!(UserInsightsTrendGranularity);
 /// The `UserInsightsTrendMetricItem` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserInsightsTrendMetricItem {
@@ -16300,7 +16300,7 @@ impl serde::Serialize for UserInsightsTrendMetricItem {
 }
 /// The `UserInsightsTrendTotalItem` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserInsightsTrendTotalItem {
@@ -16355,7 +16355,7 @@ impl serde::Serialize for UserInsightsTrendTotalItem {
 }
 /// The `UserInsightsTrends` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserInsightsTrends {
@@ -16515,7 +16515,7 @@ impl serde::Serialize for UserLanguageEntityListing {
 }
 /// The `UserLicenses` definition of the spec.
 ///
-/// Available with any of the features `license`.
+/// Available with the `license` feature.
 #[cfg(feature = "license")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserLicenses {
@@ -16578,7 +16578,7 @@ impl serde::Serialize for UserLicenses {
 }
 /// The `UserLicensesEntityListing` definition of the spec.
 ///
-/// Available with any of the features `license`.
+/// Available with the `license` feature.
 #[cfg(feature = "license")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserLicensesEntityListing {
@@ -16655,7 +16655,7 @@ impl serde::Serialize for UserLicensesEntityListing {
 }
 /// The `UserListScheduleRequestBody` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserListScheduleRequestBody {
@@ -16742,7 +16742,7 @@ impl serde::Serialize for UserListScheduleRequestBody {
 }
 /// The `UserMe` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserMe {
@@ -17168,7 +17168,7 @@ impl crate::OpenEnum for UserMeState {
 crate::__impl_open_enum!(UserMeState);
 /// The `UserNextActivityReminder` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserNextActivityReminder {
@@ -18170,7 +18170,7 @@ impl serde::Serialize for UserPresence {
 }
 /// The `UserPresenceEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserPresenceEvent {
@@ -18277,7 +18277,7 @@ impl serde::Serialize for UserPresenceEvent {
 }
 /// The `UserPrimarySource` definition of the spec.
 ///
-/// Available with any of the features `presence`.
+/// Available with the `presence` feature.
 #[cfg(feature = "presence")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserPrimarySource {
@@ -18350,7 +18350,7 @@ impl serde::Serialize for UserPrimarySource {
 }
 /// The `UserProfile` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserProfile {
@@ -18486,7 +18486,7 @@ impl crate::OpenEnum for UserProfileState {
 crate::__impl_open_enum!(UserProfileState);
 /// The `UserProfileEntityListing` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserProfileEntityListing {
@@ -18583,7 +18583,7 @@ impl serde::Serialize for UserProfileEntityListing {
 }
 /// The `UserProfilesInDateRange` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserProfilesInDateRange {
@@ -18650,7 +18650,7 @@ impl serde::Serialize for UserProfilesInDateRange {
 }
 /// The `UserProfilesInDateRangeRequest` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserProfilesInDateRangeRequest {
@@ -19271,7 +19271,7 @@ impl serde::Serialize for UserQueueEntityListing {
 }
 /// The `UserRecording` definition of the spec.
 ///
-/// Available with any of the features `user-recordings`.
+/// Available with the `user-recordings` feature.
 #[cfg(feature = "user-recordings")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserRecording {
@@ -19384,7 +19384,7 @@ impl serde::Serialize for UserRecording {
 }
 /// The `UserRecordingEntityListing` definition of the spec.
 ///
-/// Available with any of the features `user-recordings`.
+/// Available with the `user-recordings` feature.
 #[cfg(feature = "user-recordings")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserRecordingEntityListing {
@@ -19672,7 +19672,7 @@ impl serde::Serialize for UserReference {
 }
 /// The `UserReferenceEntityListing` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserReferenceEntityListing {
@@ -20642,7 +20642,7 @@ impl serde::Serialize for UserRoutingSkillPost {
 }
 /// The `UserRoutingStatusEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserRoutingStatusEvent {
@@ -20851,7 +20851,7 @@ impl serde::Serialize for UserRoutingStatusObject {
 }
 /// The `UserSchedule` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserSchedule {
@@ -20932,7 +20932,7 @@ impl serde::Serialize for UserSchedule {
 }
 /// The `UserScheduleActivity` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserScheduleActivity {
@@ -21031,7 +21031,7 @@ impl serde::Serialize for UserScheduleActivity {
 }
 /// The `UserScheduleAdherence` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserScheduleAdherence {
@@ -21663,7 +21663,7 @@ impl crate::OpenEnum for UserScheduleAdherenceImpact {
 crate::__impl_open_enum!(UserScheduleAdherenceImpact);
 /// The `UserScheduleAdherenceListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserScheduleAdherenceListing {
@@ -21722,7 +21722,7 @@ impl serde::Serialize for UserScheduleAdherenceListing {
 }
 /// The `UserScheduleContainer` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserScheduleContainer {
@@ -21795,7 +21795,7 @@ impl serde::Serialize for UserScheduleContainer {
 }
 /// The `UserScheduleFullDayTimeOffMarker` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserScheduleFullDayTimeOffMarker {
@@ -21880,7 +21880,7 @@ impl serde::Serialize for UserScheduleFullDayTimeOffMarker {
 }
 /// The `UserScheduleShift` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserScheduleShift {
@@ -22397,7 +22397,7 @@ impl crate::OpenEnum for UserSearchRequestIntegrationPresenceSource {
 crate::__impl_open_enum!(UserSearchRequestIntegrationPresenceSource);
 /// The `UserSearchRule` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserSearchRule {
@@ -22458,7 +22458,7 @@ impl serde::Serialize for UserSearchRule {
 }
 /// The `UserSearchRulePart` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserSearchRulePart {
@@ -22634,7 +22634,7 @@ impl crate::OpenEnum for UserSearchRulePartSelector {
 crate::__impl_open_enum!(UserSearchRulePartSelector);
 /// The `UserSettingsForChat` definition of the spec.
 ///
-/// Available with any of the features `chat`.
+/// Available with the `chat` feature.
 #[cfg(feature = "chat")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserSettingsForChat {
@@ -22881,7 +22881,7 @@ impl serde::Serialize for UserSkillGroupEntityListing {
 }
 /// The `UserStaffingGroupListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserStaffingGroupListing {
@@ -22940,7 +22940,7 @@ impl serde::Serialize for UserStaffingGroupListing {
 }
 /// The `UserStaffingGroupResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserStaffingGroupResponse {
@@ -23007,7 +23007,7 @@ impl serde::Serialize for UserStaffingGroupResponse {
 }
 /// The `UserState` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserState {
@@ -23577,7 +23577,7 @@ impl serde::Serialize for UserStations {
 }
 /// The `UserTimeOffIntegrationStatusResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserTimeOffIntegrationStatusResponse {
@@ -23720,7 +23720,7 @@ impl crate::OpenEnum for UserTimeOffIntegrationStatusResponseIntegrationStatus {
 crate::__impl_open_enum!(UserTimeOffIntegrationStatusResponseIntegrationStatus);
 /// The `UserTimeOffIntegrationStatusResponseListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserTimeOffIntegrationStatusResponseListing {
@@ -23775,7 +23775,7 @@ impl serde::Serialize for UserTimeOffIntegrationStatusResponseListing {
 }
 /// The `UserTimeOffRequestReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserTimeOffRequestReference {
@@ -23844,7 +23844,7 @@ impl serde::Serialize for UserTimeOffRequestReference {
 }
 /// The `UserTransferEvent` definition of the spec.
 ///
-/// Available with any of the features `events`.
+/// Available with the `events` feature.
 #[cfg(feature = "events")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserTransferEvent {
@@ -24056,7 +24056,7 @@ impl crate::OpenEnum for UserTransferEventTransferType {
 crate::__impl_open_enum!(UserTransferEventTransferType);
 /// The `UserTrendData` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserTrendData {
@@ -24149,7 +24149,7 @@ impl serde::Serialize for UserTrendData {
 }
 /// The `UserVideoSettings` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserVideoSettings {
@@ -24222,7 +24222,7 @@ impl serde::Serialize for UserVideoSettings {
 }
 /// The `UsersActivityRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsersActivityRequest {
@@ -24342,7 +24342,7 @@ impl serde::Serialize for UsersRuleReference {
 }
 /// The `UsersRulesCreateRuleRequest` definition of the spec.
 ///
-/// Available with any of the features `users-rules`.
+/// Available with the `users-rules` feature.
 #[cfg(feature = "users-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsersRulesCreateRuleRequest {
@@ -24462,7 +24462,7 @@ impl crate::OpenEnum for UsersRulesCreateRuleRequestType {
 crate::__impl_open_enum!(UsersRulesCreateRuleRequestType);
 /// The `UsersRulesCriteria` definition of the spec.
 ///
-/// Available with any of the features `users-rules`.
+/// Available with the `users-rules` feature.
 #[cfg(feature = "users-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsersRulesCriteria {
@@ -24569,7 +24569,7 @@ impl crate::OpenEnum for UsersRulesCriteriaOperator {
 crate::__impl_open_enum!(UsersRulesCriteriaOperator);
 /// The `UsersRulesDependent` definition of the spec.
 ///
-/// Available with any of the features `users-rules`.
+/// Available with the `users-rules` feature.
 #[cfg(feature = "users-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsersRulesDependent {
@@ -24693,7 +24693,7 @@ impl crate::OpenEnum for UsersRulesDependentType {
 crate::__impl_open_enum!(UsersRulesDependentType);
 /// The `UsersRulesDependentList` definition of the spec.
 ///
-/// Available with any of the features `users-rules`.
+/// Available with the `users-rules` feature.
 #[cfg(feature = "users-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsersRulesDependentList {
@@ -24790,7 +24790,7 @@ impl serde::Serialize for UsersRulesDependentList {
 }
 /// The `UsersRulesDependentRule` definition of the spec.
 ///
-/// Available with any of the features `users-rules`.
+/// Available with the `users-rules` feature.
 #[cfg(feature = "users-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsersRulesDependentRule {
@@ -24849,7 +24849,7 @@ impl serde::Serialize for UsersRulesDependentRule {
 }
 /// The `UsersRulesGroupItem` definition of the spec.
 ///
-/// Available with any of the features `users-rules`.
+/// Available with the `users-rules` feature.
 #[cfg(feature = "users-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsersRulesGroupItem {
@@ -25054,7 +25054,7 @@ impl crate::OpenEnum for UsersRulesGroupItemContainer {
 crate::__impl_open_enum!(UsersRulesGroupItemContainer);
 /// The `UsersRulesLastRunMetadata` definition of the spec.
 ///
-/// Available with any of the features `users-rules`.
+/// Available with the `users-rules` feature.
 #[cfg(feature = "users-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsersRulesLastRunMetadata {
@@ -25123,7 +25123,7 @@ impl serde::Serialize for UsersRulesLastRunMetadata {
 }
 /// The `UsersRulesLockedCriteriaSettingsCriteria` definition of the spec.
 ///
-/// Available with any of the features `users-rules`.
+/// Available with the `users-rules` feature.
 #[cfg(feature = "users-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsersRulesLockedCriteriaSettingsCriteria {
@@ -25226,7 +25226,7 @@ impl crate::OpenEnum for UsersRulesLockedCriteriaSettingsCriteriaOperator {
 crate::__impl_open_enum!(UsersRulesLockedCriteriaSettingsCriteriaOperator);
 /// The `UsersRulesLockedCriteriaSettingsGroup` definition of the spec.
 ///
-/// Available with any of the features `users-rules`.
+/// Available with the `users-rules` feature.
 #[cfg(feature = "users-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsersRulesLockedCriteriaSettingsGroup {
@@ -25387,7 +25387,7 @@ impl crate::OpenEnum for UsersRulesLockedCriteriaSettingsGroupContainer {
 crate::__impl_open_enum!(UsersRulesLockedCriteriaSettingsGroupContainer);
 /// The `UsersRulesQueryResponse` definition of the spec.
 ///
-/// Available with any of the features `users-rules`.
+/// Available with the `users-rules` feature.
 #[cfg(feature = "users-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsersRulesQueryResponse {
@@ -25466,7 +25466,7 @@ impl serde::Serialize for UsersRulesQueryResponse {
 }
 /// The `UsersRulesQueryRuleRequest` definition of the spec.
 ///
-/// Available with any of the features `users-rules`.
+/// Available with the `users-rules` feature.
 #[cfg(feature = "users-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsersRulesQueryRuleRequest {
@@ -25582,7 +25582,7 @@ impl crate::OpenEnum for UsersRulesQueryRuleRequestType {
 crate::__impl_open_enum!(UsersRulesQueryRuleRequestType);
 /// The `UsersRulesRule` definition of the spec.
 ///
-/// Available with any of the features `users-rules`.
+/// Available with the `users-rules` feature.
 #[cfg(feature = "users-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsersRulesRule {
@@ -25730,7 +25730,7 @@ impl crate::OpenEnum for UsersRulesRuleType {
 crate::__impl_open_enum!(UsersRulesRuleType);
 /// The `UsersRulesRuleList` definition of the spec.
 ///
-/// Available with any of the features `users-rules`.
+/// Available with the `users-rules` feature.
 #[cfg(feature = "users-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsersRulesRuleList {
@@ -25827,7 +25827,7 @@ impl serde::Serialize for UsersRulesRuleList {
 }
 /// The `UsersRulesRuleReference` definition of the spec.
 ///
-/// Available with any of the features `learning`.
+/// Available with the `learning` feature.
 #[cfg(feature = "learning")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsersRulesRuleReference {
@@ -25886,7 +25886,7 @@ impl serde::Serialize for UsersRulesRuleReference {
 }
 /// The `UsersRulesRuleSettings` definition of the spec.
 ///
-/// Available with any of the features `users-rules`.
+/// Available with the `users-rules` feature.
 #[cfg(feature = "users-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsersRulesRuleSettings {
@@ -25949,7 +25949,7 @@ impl serde::Serialize for UsersRulesRuleSettings {
 }
 /// The `UsersRulesUpdateRuleRequest` definition of the spec.
 ///
-/// Available with any of the features `users-rules`.
+/// Available with the `users-rules` feature.
 #[cfg(feature = "users-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsersRulesUpdateRuleRequest {
@@ -26016,7 +26016,7 @@ impl serde::Serialize for UsersRulesUpdateRuleRequest {
 }
 /// The `UsersRulesValue` definition of the spec.
 ///
-/// Available with any of the features `users-rules`.
+/// Available with the `users-rules` feature.
 #[cfg(feature = "users-rules")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsersRulesValue {
@@ -26213,7 +26213,7 @@ impl serde::Serialize for UsersSearchResponse {
 }
 /// The `UtilizationLabel` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UtilizationLabel {
@@ -26276,7 +26276,7 @@ impl serde::Serialize for UtilizationLabel {
 }
 /// The `UtilizationLabelEntityListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UtilizationLabelEntityListing {
@@ -26446,7 +26446,7 @@ impl serde::Serialize for UtilizationRequest {
 }
 /// The `UtilizationResponse` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UtilizationResponse {
@@ -26519,7 +26519,7 @@ impl serde::Serialize for UtilizationResponse {
 }
 /// The `Utterance` definition of the spec.
 ///
-/// Available with any of the features `language-understanding`.
+/// Available with the `language-understanding` feature.
 #[cfg(feature = "language-understanding")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Utterance {

@@ -894,7 +894,7 @@ impl crate::OpenEnum for V2WfmOpportunityTopicOpportunityNotificationEventType {
 crate::__impl_open_enum!(V2WfmOpportunityTopicOpportunityNotificationEventType);
 /// The `V3KnowledgeSearchClientApplication` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3KnowledgeSearchClientApplication {
@@ -1000,7 +1000,7 @@ impl crate::OpenEnum for V3KnowledgeSearchClientApplicationType {
 crate::__impl_open_enum!(V3KnowledgeSearchClientApplicationType);
 /// The `V3KnowledgeSearchPreviewClientApplication` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3KnowledgeSearchPreviewClientApplication {
@@ -1098,7 +1098,7 @@ impl crate::OpenEnum for V3KnowledgeSearchPreviewClientApplicationType {
 crate::__impl_open_enum!(V3KnowledgeSearchPreviewClientApplicationType);
 /// The `V3SourceCreateRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SourceCreateRequest {
@@ -1253,7 +1253,7 @@ impl crate::OpenEnum for V3SourceCreateRequestTriggerType {
 crate::__impl_open_enum!(V3SourceCreateRequestTriggerType);
 /// The `V3SourceDetailedResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SourceDetailedResponse {
@@ -1479,7 +1479,7 @@ impl crate::OpenEnum for V3SourceDetailedResponseStatus {
 crate::__impl_open_enum!(V3SourceDetailedResponseStatus);
 /// The `V3SourceExpandableListResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SourceExpandableListResponse {
@@ -1701,7 +1701,7 @@ impl crate::OpenEnum for V3SourceExpandableListResponseStatus {
 crate::__impl_open_enum!(V3SourceExpandableListResponseStatus);
 /// The `V3SourceExpandableListing` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SourceExpandableListing {
@@ -1756,7 +1756,7 @@ impl serde::Serialize for V3SourceExpandableListing {
 }
 /// The `V3SourceExpandableResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SourceExpandableResponse {
@@ -1990,7 +1990,7 @@ impl crate::OpenEnum for V3SourceExpandableResponseStatus {
 crate::__impl_open_enum!(V3SourceExpandableResponseStatus);
 /// The `V3SourceFilter` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SourceFilter {
@@ -2060,7 +2060,7 @@ impl serde::Serialize for V3SourceFilter {
 }
 /// The `V3SourceFilterDetails` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SourceFilterDetails {
@@ -2119,7 +2119,7 @@ impl serde::Serialize for V3SourceFilterDetails {
 }
 /// The `V3SourceFolderDetails` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SourceFolderDetails {
@@ -2182,7 +2182,7 @@ impl serde::Serialize for V3SourceFolderDetails {
 }
 /// The `V3SourceLastSynchronization` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SourceLastSynchronization {
@@ -2468,7 +2468,7 @@ impl crate::OpenEnum for V3SourceLastSynchronizationIngestionStatus {
 crate::__impl_open_enum!(V3SourceLastSynchronizationIngestionStatus);
 /// The `V3SourceRef` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SourceRef {
@@ -2533,7 +2533,7 @@ impl serde::Serialize for V3SourceRef {
 }
 /// The `V3SourceScheduleSettings` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SourceScheduleSettings {
@@ -2603,7 +2603,7 @@ impl serde::Serialize for V3SourceScheduleSettings {
 }
 /// The `V3SourceSiteDetails` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SourceSiteDetails {
@@ -2662,7 +2662,7 @@ impl serde::Serialize for V3SourceSiteDetails {
 }
 /// The `V3SourceTagFilter` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SourceTagFilter {
@@ -2725,7 +2725,7 @@ impl serde::Serialize for V3SourceTagFilter {
 }
 /// The `V3SourceUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SourceUpdateRequest {
@@ -2838,7 +2838,7 @@ impl crate::OpenEnum for V3SourceUpdateRequestTriggerType {
 crate::__impl_open_enum!(V3SourceUpdateRequestTriggerType);
 /// The `V3StartManualSyncRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3StartManualSyncRequest {
@@ -2930,7 +2930,7 @@ impl crate::OpenEnum for V3StartManualSyncRequestType {
 crate::__impl_open_enum!(V3StartManualSyncRequestType);
 /// The `V3Synchronization` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3Synchronization {
@@ -3265,7 +3265,7 @@ impl crate::OpenEnum for V3SynchronizationIngestionStatus {
 crate::__impl_open_enum!(V3SynchronizationIngestionStatus);
 /// The `V3SynchronizationDeletion` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SynchronizationDeletion {
@@ -3332,7 +3332,7 @@ impl serde::Serialize for V3SynchronizationDeletion {
 }
 /// The `V3SynchronizationDeletionListing` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SynchronizationDeletionListing {
@@ -3399,7 +3399,7 @@ impl serde::Serialize for V3SynchronizationDeletionListing {
 }
 /// The `V3SynchronizationFileDeletionRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SynchronizationFileDeletionRequest {
@@ -3458,7 +3458,7 @@ impl serde::Serialize for V3SynchronizationFileDeletionRequest {
 }
 /// The `V3SynchronizationListing` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SynchronizationListing {
@@ -3525,7 +3525,7 @@ impl serde::Serialize for V3SynchronizationListing {
 }
 /// The `V3SynchronizationRef` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SynchronizationRef {
@@ -3599,7 +3599,7 @@ impl serde::Serialize for V3SynchronizationRef {
 }
 /// The `V3SynchronizationStatistics` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SynchronizationStatistics {
@@ -3670,7 +3670,7 @@ impl serde::Serialize for V3SynchronizationStatistics {
 }
 /// The `V3SynchronizationUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SynchronizationUpdateRequest {
@@ -3762,7 +3762,7 @@ impl crate::OpenEnum for V3SynchronizationUpdateRequestStatus {
 crate::__impl_open_enum!(V3SynchronizationUpdateRequestStatus);
 /// The `V3SynchronizationUpload` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SynchronizationUpload {
@@ -3833,7 +3833,7 @@ impl serde::Serialize for V3SynchronizationUpload {
 }
 /// The `V3SynchronizationUploadListing` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SynchronizationUploadListing {
@@ -3900,7 +3900,7 @@ impl serde::Serialize for V3SynchronizationUploadListing {
 }
 /// The `V3SynchronizationUploadMetadata` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SynchronizationUploadMetadata {
@@ -3959,7 +3959,7 @@ impl serde::Serialize for V3SynchronizationUploadMetadata {
 }
 /// The `V3SynchronizationUploadUrlRequest` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SynchronizationUploadUrlRequest {
@@ -4038,7 +4038,7 @@ impl serde::Serialize for V3SynchronizationUploadUrlRequest {
 }
 /// The `V3SynchronizationUploadUrlResponse` definition of the spec.
 ///
-/// Available with any of the features `knowledge`.
+/// Available with the `knowledge` feature.
 #[cfg(feature = "knowledge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SynchronizationUploadUrlResponse {
@@ -4117,7 +4117,7 @@ impl serde::Serialize for V3SynchronizationUploadUrlResponse {
 }
 /// The `ValidateAddressRequest` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidateAddressRequest {
@@ -4172,7 +4172,7 @@ impl serde::Serialize for ValidateAddressRequest {
 }
 /// The `ValidateAddressResponse` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidateAddressResponse {
@@ -4237,7 +4237,7 @@ impl serde::Serialize for ValidateAddressResponse {
 }
 /// The `ValidateAgentUnavailableTimesRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidateAgentUnavailableTimesRequest {
@@ -4318,7 +4318,7 @@ impl serde::Serialize for ValidateAgentUnavailableTimesRequest {
 }
 /// The `ValidateAgentUnavailableTimesResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidateAgentUnavailableTimesResponse {
@@ -4437,7 +4437,7 @@ impl crate::OpenEnum for ValidateAgentUnavailableTimesResponseStatus {
 crate::__impl_open_enum!(ValidateAgentUnavailableTimesResponseStatus);
 /// The `ValidateAssignUsers` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidateAssignUsers {
@@ -4500,7 +4500,7 @@ impl serde::Serialize for ValidateAssignUsers {
 }
 /// The `ValidateDetails` definition of the spec.
 ///
-/// Available with any of the features `architect`.
+/// Available with the `architect` feature.
 #[cfg(feature = "architect")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidateDetails {
@@ -4561,7 +4561,7 @@ impl serde::Serialize for ValidateDetails {
 }
 /// The `ValidateVerifierRequest` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidateVerifierRequest {
@@ -4626,7 +4626,7 @@ impl serde::Serialize for ValidateVerifierRequest {
 }
 /// The `ValidateWorkPlanMessages` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidateWorkPlanMessages {
@@ -4695,7 +4695,7 @@ impl serde::Serialize for ValidateWorkPlanMessages {
 }
 /// The `ValidateWorkPlanResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidateWorkPlanResponse {
@@ -4758,7 +4758,7 @@ impl serde::Serialize for ValidateWorkPlanResponse {
 }
 /// The `ValidationError` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidationError {
@@ -4831,7 +4831,7 @@ impl serde::Serialize for ValidationError {
 }
 /// The `ValidationErrorListing` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidationErrorListing {
@@ -4886,7 +4886,7 @@ impl serde::Serialize for ValidationErrorListing {
 }
 /// The `ValidationErrorResponse` definition of the spec.
 ///
-/// Available with any of the features `authorization`.
+/// Available with the `authorization` feature.
 #[cfg(feature = "authorization")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidationErrorResponse {
@@ -5074,7 +5074,7 @@ impl serde::Serialize for ValidationLimits {
 }
 /// The `ValidationResult` definition of the spec.
 ///
-/// Available with any of the features `external-contacts`.
+/// Available with the `external-contacts` feature.
 #[cfg(feature = "external-contacts")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidationResult {
@@ -5173,7 +5173,7 @@ impl serde::Serialize for ValidationResult {
 }
 /// The `ValidationServiceAsyncResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidationServiceAsyncResponse {
@@ -5232,7 +5232,7 @@ impl serde::Serialize for ValidationServiceAsyncResponse {
 }
 /// The `ValidationServiceRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidationServiceRequest {
@@ -5304,7 +5304,7 @@ impl serde::Serialize for ValidationServiceRequest {
 }
 /// The `ValueWrapperActivityCodeStyle` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperActivityCodeStyle {
@@ -5359,7 +5359,7 @@ impl serde::Serialize for ValueWrapperActivityCodeStyle {
 }
 /// The `ValueWrapperActivityPlanServiceGoalImpactOverrides` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperActivityPlanServiceGoalImpactOverrides {
@@ -5415,7 +5415,7 @@ impl serde::Serialize for ValueWrapperActivityPlanServiceGoalImpactOverrides {
 }
 /// The `ValueWrapperBuShortTermForecastReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperBuShortTermForecastReference {
@@ -5525,7 +5525,7 @@ impl serde::Serialize for ValueWrapperCapacityPlanImportedForecastRequest {
 }
 /// The `ValueWrapperDate` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperDate {
@@ -5580,7 +5580,7 @@ impl serde::Serialize for ValueWrapperDate {
 }
 /// The `ValueWrapperGroupSettings` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperGroupSettings {
@@ -5635,7 +5635,7 @@ impl serde::Serialize for ValueWrapperGroupSettings {
 }
 /// The `ValueWrapperHrisTimeOffType` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperHrisTimeOffType {
@@ -5690,7 +5690,7 @@ impl serde::Serialize for ValueWrapperHrisTimeOffType {
 }
 /// The `ValueWrapperInstant` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperInstant {
@@ -5745,7 +5745,7 @@ impl serde::Serialize for ValueWrapperInstant {
 }
 /// The `ValueWrapperInteger` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperInteger {
@@ -5800,7 +5800,7 @@ impl serde::Serialize for ValueWrapperInteger {
 }
 /// The `ValueWrapperLocalDate` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperLocalDate {
@@ -5855,7 +5855,7 @@ impl serde::Serialize for ValueWrapperLocalDate {
 }
 /// The `ValueWrapperMonthlyPlanningPeriodSettings` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperMonthlyPlanningPeriodSettings {
@@ -5910,7 +5910,7 @@ impl serde::Serialize for ValueWrapperMonthlyPlanningPeriodSettings {
 }
 /// The `ValueWrapperPlanningPeriodSettings` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperPlanningPeriodSettings {
@@ -5965,7 +5965,7 @@ impl serde::Serialize for ValueWrapperPlanningPeriodSettings {
 }
 /// The `ValueWrapperShiftTradeTargetRequestItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperShiftTradeTargetRequestItem {
@@ -6020,7 +6020,7 @@ impl serde::Serialize for ValueWrapperShiftTradeTargetRequestItem {
 }
 /// The `ValueWrapperString` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperString {
@@ -6075,7 +6075,7 @@ impl serde::Serialize for ValueWrapperString {
 }
 /// The `ValueWrapperUserSearchRule` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperUserSearchRule {
@@ -6130,7 +6130,7 @@ impl serde::Serialize for ValueWrapperUserSearchRule {
 }
 /// The `Variable` definition of the spec.
 ///
-/// Available with any of the features `ai-studio`.
+/// Available with the `ai-studio` feature.
 #[cfg(feature = "ai-studio")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Variable {
@@ -6394,7 +6394,7 @@ impl serde::Serialize for VariableValidation {
 }
 /// The `VerificationResult` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VerificationResult {
@@ -6503,7 +6503,7 @@ impl crate::OpenEnum for VerificationResultStatus {
 crate::__impl_open_enum!(VerificationResultStatus);
 /// The `Verifier` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Verifier {
@@ -6623,7 +6623,7 @@ impl crate::OpenEnum for VerifierType {
 crate::__impl_open_enum!(VerifierType);
 /// The `VerifierEntityListing` definition of the spec.
 ///
-/// Available with any of the features `users`.
+/// Available with the `users` feature.
 #[cfg(feature = "users")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VerifierEntityListing {
@@ -7195,7 +7195,7 @@ impl crate::OpenEnum for VideoDisconnectType {
 crate::__impl_open_enum!(VideoDisconnectType);
 /// The `VideoConferenceDetails` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VideoConferenceDetails {
@@ -7258,7 +7258,7 @@ impl serde::Serialize for VideoConferenceDetails {
 }
 /// The `VideoSettings` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VideoSettings {
@@ -7327,7 +7327,7 @@ impl serde::Serialize for VideoSettings {
 }
 /// The `ViewFilter` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ViewFilter {
@@ -9555,7 +9555,7 @@ impl crate::OpenEnum for VisibilityConditionCombiningOperation {
 crate::__impl_open_enum!(VisibilityConditionCombiningOperation);
 /// The `VmPairingInfo` definition of the spec.
 ///
-/// Available with any of the features `telephony-providers-edge`.
+/// Available with the `telephony-providers-edge` feature.
 #[cfg(feature = "telephony-providers-edge")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VmPairingInfo {
@@ -9869,7 +9869,7 @@ impl serde::Serialize for VoicemailCopyRecord {
 }
 /// The `VoicemailGroupPolicy` definition of the spec.
 ///
-/// Available with any of the features `voicemail`.
+/// Available with the `voicemail` feature.
 #[cfg(feature = "voicemail")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VoicemailGroupPolicy {
@@ -10087,7 +10087,7 @@ impl crate::OpenEnum for VoicemailGroupPolicyGroupAlertType {
 crate::__impl_open_enum!(VoicemailGroupPolicyGroupAlertType);
 /// The `VoicemailMailboxInfo` definition of the spec.
 ///
-/// Available with any of the features `voicemail`.
+/// Available with the `voicemail` feature.
 #[cfg(feature = "voicemail")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VoicemailMailboxInfo {
@@ -10253,7 +10253,7 @@ impl crate::OpenEnum for VoicemailMailboxInfoOwnerType {
 crate::__impl_open_enum!(VoicemailMailboxInfoOwnerType);
 /// The `VoicemailMediaInfo` definition of the spec.
 ///
-/// Available with any of the features `voicemail`.
+/// Available with the `voicemail` feature.
 #[cfg(feature = "voicemail")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VoicemailMediaInfo {
@@ -10513,7 +10513,7 @@ impl serde::Serialize for VoicemailMessage {
 }
 /// The `VoicemailMessageEntityListing` definition of the spec.
 ///
-/// Available with any of the features `voicemail`.
+/// Available with the `voicemail` feature.
 #[cfg(feature = "voicemail")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VoicemailMessageEntityListing {
@@ -10610,7 +10610,7 @@ impl serde::Serialize for VoicemailMessageEntityListing {
 }
 /// The `VoicemailOrganizationPolicy` definition of the spec.
 ///
-/// Available with any of the features `voicemail`.
+/// Available with the `voicemail` feature.
 #[cfg(feature = "voicemail")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VoicemailOrganizationPolicy {
@@ -11208,7 +11208,7 @@ impl crate::OpenEnum for VoicemailSearchRequestSortOrder {
 crate::__impl_open_enum!(VoicemailSearchRequestSortOrder);
 /// The `VoicemailUserPolicy` definition of the spec.
 ///
-/// Available with any of the features `voicemail`.
+/// Available with the `voicemail` feature.
 #[cfg(feature = "voicemail")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VoicemailUserPolicy {

@@ -5,7 +5,7 @@
 use super::*;
 /// The `WaitlistPosition` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WaitlistPosition {
@@ -76,7 +76,7 @@ impl serde::Serialize for WaitlistPosition {
 }
 /// The `WaitlistPositionListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WaitlistPositionListing {
@@ -131,7 +131,7 @@ impl serde::Serialize for WaitlistPositionListing {
 }
 /// The `Warning` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Warning {
@@ -235,7 +235,7 @@ impl crate::OpenEnum for WarningRangeType {
 crate::__impl_open_enum!(WarningRangeType);
 /// The `WebActionEvent` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebActionEvent {
@@ -380,7 +380,7 @@ impl serde::Serialize for WebActionEvent {
 }
 /// The `WebDeployment` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebDeployment {
@@ -563,7 +563,7 @@ impl crate::OpenEnum for WebDeploymentStatus {
 crate::__impl_open_enum!(WebDeploymentStatus);
 /// The `WebDeploymentActiveConfigurationOnDeployment` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebDeploymentActiveConfigurationOnDeployment {
@@ -626,7 +626,7 @@ impl serde::Serialize for WebDeploymentActiveConfigurationOnDeployment {
 }
 /// The `WebDeploymentConfigurationVersion` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebDeploymentConfigurationVersion {
@@ -834,7 +834,7 @@ impl crate::OpenEnum for WebDeploymentConfigurationVersionStatus {
 crate::__impl_open_enum!(WebDeploymentConfigurationVersionStatus);
 /// The `WebDeploymentConfigurationVersionEntityListing` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebDeploymentConfigurationVersionEntityListing {
@@ -905,7 +905,7 @@ impl serde::Serialize for WebDeploymentConfigurationVersionEntityListing {
 }
 /// The `WebDeploymentConfigurationVersionEntityRef` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebDeploymentConfigurationVersionEntityRef {
@@ -983,7 +983,7 @@ impl serde::Serialize for WebDeploymentConfigurationVersionEntityRef {
 }
 /// The `WebDeploymentConfigurationVersionResponse` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebDeploymentConfigurationVersionResponse {
@@ -1191,7 +1191,7 @@ impl crate::OpenEnum for WebDeploymentConfigurationVersionResponseStatus {
 crate::__impl_open_enum!(WebDeploymentConfigurationVersionResponseStatus);
 /// The `WebDeploymentFlowEntityRef` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebDeploymentFlowEntityRef {
@@ -1268,7 +1268,7 @@ impl serde::Serialize for WebDeploymentFlowEntityRef {
 }
 /// The `WebDeploymentHeadlessMode` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebDeploymentHeadlessMode {
@@ -1325,7 +1325,7 @@ impl serde::Serialize for WebDeploymentHeadlessMode {
 }
 /// The `WebDeploymentsAuthorizationResponse` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebDeploymentsAuthorizationResponse {
@@ -1384,7 +1384,7 @@ impl serde::Serialize for WebDeploymentsAuthorizationResponse {
 }
 /// The `WebDeploymentsJourneyContext` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebDeploymentsJourneyContext {
@@ -1447,7 +1447,7 @@ impl serde::Serialize for WebDeploymentsJourneyContext {
 }
 /// The `WebDeploymentsOAuthExchangeRequest` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebDeploymentsOAuthExchangeRequest {
@@ -1518,7 +1518,7 @@ impl serde::Serialize for WebDeploymentsOAuthExchangeRequest {
 }
 /// The `WebDeploymentsOAuthRequestParameters` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebDeploymentsOAuthRequestParameters {
@@ -1607,7 +1607,7 @@ impl serde::Serialize for WebDeploymentsOAuthRequestParameters {
 }
 /// The `WebDeploymentsRefreshJWTRequest` definition of the spec.
 ///
-/// Available with any of the features `web-deployments`.
+/// Available with the `web-deployments` feature.
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebDeploymentsRefreshJWTRequest {
@@ -1681,7 +1681,7 @@ impl serde::Serialize for WebDeploymentsRefreshJWTRequest {
 }
 /// The `WebEvent` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebEvent {
@@ -1880,7 +1880,7 @@ impl serde::Serialize for WebEvent {
 }
 /// The `WebEventBrowser` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebEventBrowser {
@@ -1954,7 +1954,7 @@ impl serde::Serialize for WebEventBrowser {
 }
 /// The `WebEventDevice` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebEventDevice {
@@ -2125,7 +2125,7 @@ impl crate::OpenEnum for WebEventDeviceCategory {
 crate::__impl_open_enum!(WebEventDeviceCategory);
 /// The `WebEventRequest` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebEventRequest {
@@ -2258,7 +2258,7 @@ impl serde::Serialize for WebEventRequest {
 }
 /// The `WebEventResponse` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebEventResponse {
@@ -2466,7 +2466,7 @@ impl serde::Serialize for WebEventResponse {
 }
 /// The `WebEventResponseSession` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebEventResponseSession {
@@ -2590,7 +2590,7 @@ impl serde::Serialize for WebEventResponseSession {
 }
 /// The `WebMessagingAttachment` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebMessagingAttachment {
@@ -2730,7 +2730,7 @@ impl crate::OpenEnum for WebMessagingAttachmentMediaType {
 crate::__impl_open_enum!(WebMessagingAttachmentMediaType);
 /// The `WebMessagingButtonResponse` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebMessagingButtonResponse {
@@ -2882,7 +2882,7 @@ impl crate::OpenEnum for WebMessagingButtonResponseType {
 crate::__impl_open_enum!(WebMessagingButtonResponseType);
 /// The `WebMessagingChannel` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebMessagingChannel {
@@ -2949,7 +2949,7 @@ impl serde::Serialize for WebMessagingChannel {
 }
 /// The `WebMessagingContent` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebMessagingContent {
@@ -3115,7 +3115,7 @@ impl crate::OpenEnum for WebMessagingContentContentType {
 crate::__impl_open_enum!(WebMessagingContentContentType);
 /// The `WebMessagingEvent` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebMessagingEvent {
@@ -3229,7 +3229,7 @@ impl crate::OpenEnum for WebMessagingEventEventType {
 crate::__impl_open_enum!(WebMessagingEventEventType);
 /// The `WebMessagingEventCoBrowse` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebMessagingEventCoBrowse {
@@ -3348,7 +3348,7 @@ impl crate::OpenEnum for WebMessagingEventCoBrowseType {
 crate::__impl_open_enum!(WebMessagingEventCoBrowseType);
 /// The `WebMessagingEventPresence` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebMessagingEventPresence {
@@ -3464,7 +3464,7 @@ impl crate::OpenEnum for WebMessagingEventPresenceType {
 crate::__impl_open_enum!(WebMessagingEventPresenceType);
 /// The `WebMessagingEventVideo` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebMessagingEventVideo {
@@ -3583,7 +3583,7 @@ impl crate::OpenEnum for WebMessagingEventVideoType {
 crate::__impl_open_enum!(WebMessagingEventVideoType);
 /// The `WebMessagingGeneric` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebMessagingGeneric {
@@ -3654,7 +3654,7 @@ impl serde::Serialize for WebMessagingGeneric {
 }
 /// The `WebMessagingMessage` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebMessagingMessage {
@@ -3937,7 +3937,7 @@ impl crate::OpenEnum for WebMessagingMessageOriginatingEntity {
 crate::__impl_open_enum!(WebMessagingMessageOriginatingEntity);
 /// The `WebMessagingMessageEntityList` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebMessagingMessageEntityList {
@@ -4014,7 +4014,7 @@ impl serde::Serialize for WebMessagingMessageEntityList {
 }
 /// The `WebMessagingOfferFields` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebMessagingOfferFields {
@@ -4073,7 +4073,7 @@ impl serde::Serialize for WebMessagingOfferFields {
 }
 /// The `WebMessagingOfferProperties` definition of the spec.
 ///
-/// Available with any of the features `journey`.
+/// Available with the `journey` feature.
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebMessagingOfferProperties {
@@ -4128,7 +4128,7 @@ impl serde::Serialize for WebMessagingOfferProperties {
 }
 /// The `WebMessagingQuickReply` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebMessagingQuickReply {
@@ -4239,7 +4239,7 @@ impl crate::OpenEnum for WebMessagingQuickReplyAction {
 crate::__impl_open_enum!(WebMessagingQuickReplyAction);
 /// The `WebMessagingRecipient` definition of the spec.
 ///
-/// Available with any of the features `webmessaging`.
+/// Available with the `webmessaging` feature.
 #[cfg(feature = "webmessaging")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebMessagingRecipient {
@@ -4310,7 +4310,7 @@ impl serde::Serialize for WebMessagingRecipient {
 }
 /// The `WebhookInvocationResponse` definition of the spec.
 ///
-/// Available with any of the features `integrations`.
+/// Available with the `integrations` feature.
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebhookInvocationResponse {
@@ -4373,7 +4373,7 @@ impl serde::Serialize for WebhookInvocationResponse {
 }
 /// The `WeekSchedule` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WeekSchedule {
@@ -4496,7 +4496,7 @@ impl serde::Serialize for WeekSchedule {
 }
 /// The `WeekScheduleGenerationResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WeekScheduleGenerationResult {
@@ -4571,7 +4571,7 @@ impl serde::Serialize for WeekScheduleGenerationResult {
 }
 /// The `WeekScheduleListItemResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WeekScheduleListItemResponse {
@@ -4670,7 +4670,7 @@ impl serde::Serialize for WeekScheduleListItemResponse {
 }
 /// The `WeekScheduleListResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WeekScheduleListResponse {
@@ -4725,7 +4725,7 @@ impl serde::Serialize for WeekScheduleListResponse {
 }
 /// The `WeekScheduleReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WeekScheduleReference {
@@ -4794,7 +4794,7 @@ impl serde::Serialize for WeekScheduleReference {
 }
 /// The `WeekScheduleResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WeekScheduleResponse {
@@ -4853,7 +4853,7 @@ impl serde::Serialize for WeekScheduleResponse {
 }
 /// The `WeekShiftTradeListResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WeekShiftTradeListResponse {
@@ -4912,7 +4912,7 @@ impl serde::Serialize for WeekShiftTradeListResponse {
 }
 /// The `WeekShiftTradeMatchesSummaryResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WeekShiftTradeMatchesSummaryResponse {
@@ -4983,7 +4983,7 @@ impl serde::Serialize for WeekShiftTradeMatchesSummaryResponse {
 }
 /// The `WeekShiftTradeResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WeekShiftTradeResponse {
@@ -5042,7 +5042,7 @@ impl serde::Serialize for WeekShiftTradeResponse {
 }
 /// The `Weekly` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Weekly {
@@ -5101,7 +5101,7 @@ impl serde::Serialize for Weekly {
 }
 /// The `WfmAgent` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmAgent {
@@ -5220,7 +5220,7 @@ impl serde::Serialize for WfmAgent {
 }
 /// The `WfmAgentHistoricalAdherenceJobReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmAgentHistoricalAdherenceJobReference {
@@ -5324,7 +5324,7 @@ impl crate::OpenEnum for WfmAgentHistoricalAdherenceJobReferenceStatus {
 crate::__impl_open_enum!(WfmAgentHistoricalAdherenceJobReferenceStatus);
 /// The `WfmAgentHistoricalAdherenceResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmAgentHistoricalAdherenceResponse {
@@ -5393,7 +5393,7 @@ impl serde::Serialize for WfmAgentHistoricalAdherenceResponse {
 }
 /// The `WfmAgentHistoricalAdherenceResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmAgentHistoricalAdherenceResult {
@@ -5841,7 +5841,7 @@ for WfmAgentManagementUnitScheduleChangedTopicAgentMuUserScheduleChanged {
 }
 /// The `WfmBusinessUnitReference` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmBusinessUnitReference {
@@ -5906,7 +5906,7 @@ impl serde::Serialize for WfmBusinessUnitReference {
 }
 /// The `WfmEntityMetadata` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmEntityMetadata {
@@ -5973,7 +5973,7 @@ impl serde::Serialize for WfmEntityMetadata {
 }
 /// The `WfmForecastModificationIntervalOffsetValue` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmForecastModificationIntervalOffsetValue {
@@ -6047,7 +6047,7 @@ impl serde::Serialize for WfmForecastModificationIntervalOffsetValue {
 }
 /// The `WfmHistoricalAdherenceBulkItem` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmHistoricalAdherenceBulkItem {
@@ -6156,7 +6156,7 @@ impl serde::Serialize for WfmHistoricalAdherenceBulkItem {
 }
 /// The `WfmHistoricalAdherenceBulkJobReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmHistoricalAdherenceBulkJobReference {
@@ -6260,7 +6260,7 @@ impl crate::OpenEnum for WfmHistoricalAdherenceBulkJobReferenceStatus {
 crate::__impl_open_enum!(WfmHistoricalAdherenceBulkJobReferenceStatus);
 /// The `WfmHistoricalAdherenceBulkQuery` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmHistoricalAdherenceBulkQuery {
@@ -6330,7 +6330,7 @@ impl serde::Serialize for WfmHistoricalAdherenceBulkQuery {
 }
 /// The `WfmHistoricalAdherenceBulkResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmHistoricalAdherenceBulkResponse {
@@ -6393,7 +6393,7 @@ impl serde::Serialize for WfmHistoricalAdherenceBulkResponse {
 }
 /// The `WfmHistoricalAdherenceBulkResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmHistoricalAdherenceBulkResult {
@@ -6472,7 +6472,7 @@ impl serde::Serialize for WfmHistoricalAdherenceBulkResult {
 }
 /// The `WfmHistoricalAdherenceBulkUserDayMetrics` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmHistoricalAdherenceBulkUserDayMetrics {
@@ -6645,7 +6645,7 @@ impl serde::Serialize for WfmHistoricalAdherenceBulkUserDayMetrics {
 }
 /// The `WfmHistoricalAdherenceBulkUserResult` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmHistoricalAdherenceBulkUserResult {
@@ -6790,7 +6790,7 @@ impl crate::OpenEnum for WfmHistoricalAdherenceBulkUserResultImpact {
 crate::__impl_open_enum!(WfmHistoricalAdherenceBulkUserResultImpact);
 /// The `WfmHistoricalAdherenceQuery` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmHistoricalAdherenceQuery {
@@ -6879,7 +6879,7 @@ impl serde::Serialize for WfmHistoricalAdherenceQuery {
 }
 /// The `WfmHistoricalAdherenceQueryForAgent` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmHistoricalAdherenceQueryForAgent {
@@ -6948,7 +6948,7 @@ impl serde::Serialize for WfmHistoricalAdherenceQueryForAgent {
 }
 /// The `WfmHistoricalAdherenceQueryForTeams` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmHistoricalAdherenceQueryForTeams {
@@ -7038,7 +7038,7 @@ impl serde::Serialize for WfmHistoricalAdherenceQueryForTeams {
 }
 /// The `WfmHistoricalAdherenceResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmHistoricalAdherenceResponse {
@@ -7150,7 +7150,7 @@ impl crate::OpenEnum for WfmHistoricalAdherenceResponseQueryState {
 crate::__impl_open_enum!(WfmHistoricalAdherenceResponseQueryState);
 /// The `WfmHistoricalAdherenceResultWrapper` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmHistoricalAdherenceResultWrapper {
@@ -7221,7 +7221,7 @@ impl serde::Serialize for WfmHistoricalAdherenceResultWrapper {
 }
 /// The `WfmHistoricalShrinkageRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmHistoricalShrinkageRequest {
@@ -7331,7 +7331,7 @@ impl crate::OpenEnum for WfmHistoricalShrinkageRequestGranularity {
 crate::__impl_open_enum!(WfmHistoricalShrinkageRequestGranularity);
 /// The `WfmHistoricalShrinkageResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmHistoricalShrinkageResponse {
@@ -7439,7 +7439,7 @@ impl crate::OpenEnum for WfmHistoricalShrinkageResponseState {
 crate::__impl_open_enum!(WfmHistoricalShrinkageResponseState);
 /// The `WfmHistoricalShrinkageTeamsRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmHistoricalShrinkageTeamsRequest {
@@ -7554,7 +7554,7 @@ impl crate::OpenEnum for WfmHistoricalShrinkageTeamsRequestGranularity {
 crate::__impl_open_enum!(WfmHistoricalShrinkageTeamsRequestGranularity);
 /// The `WfmIntegrationListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmIntegrationListing {
@@ -7609,7 +7609,7 @@ impl serde::Serialize for WfmIntegrationListing {
 }
 /// The `WfmIntegrationReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmIntegrationReference {
@@ -7668,7 +7668,7 @@ impl serde::Serialize for WfmIntegrationReference {
 }
 /// The `WfmIntegrationResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmIntegrationResponse {
@@ -7741,7 +7741,7 @@ impl serde::Serialize for WfmIntegrationResponse {
 }
 /// The `WfmIntradayPlanningGroupListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmIntradayPlanningGroupListing {
@@ -7840,7 +7840,7 @@ impl crate::OpenEnum for WfmIntradayPlanningGroupListingNoDataReason {
 crate::__impl_open_enum!(WfmIntradayPlanningGroupListingNoDataReason);
 /// The `WfmProcessUploadRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmProcessUploadRequest {
@@ -7901,7 +7901,7 @@ impl serde::Serialize for WfmProcessUploadRequest {
 }
 /// The `WfmScheduleActivity` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmScheduleActivity {
@@ -7968,7 +7968,7 @@ impl serde::Serialize for WfmScheduleActivity {
 }
 /// The `WfmScheduleReference` definition of the spec.
 ///
-/// Available with any of the features `coaching`.
+/// Available with the `coaching` feature.
 #[cfg(feature = "coaching")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmScheduleReference {
@@ -8053,7 +8053,7 @@ impl serde::Serialize for WfmScheduleReference {
 }
 /// The `WfmServiceGoalImpact` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmServiceGoalImpact {
@@ -8146,7 +8146,7 @@ impl serde::Serialize for WfmServiceGoalImpact {
 }
 /// The `WfmServiceGoalImpactSettings` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmServiceGoalImpactSettings {
@@ -8239,7 +8239,7 @@ impl serde::Serialize for WfmServiceGoalImpactSettings {
 }
 /// The `WfmTimeSpan` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmTimeSpan {
@@ -8313,7 +8313,7 @@ impl serde::Serialize for WfmTimeSpan {
 }
 /// The `WfmUserEntityListing` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmUserEntityListing {
@@ -8368,7 +8368,7 @@ impl serde::Serialize for WfmUserEntityListing {
 }
 /// The `WfmUserNotification` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmUserNotification {
@@ -8553,7 +8553,7 @@ impl crate::OpenEnum for WfmUserNotificationType {
 crate::__impl_open_enum!(WfmUserNotificationType);
 /// The `WfmVersionedEntityMetadata` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmVersionedEntityMetadata {
@@ -8636,7 +8636,7 @@ impl serde::Serialize for WfmVersionedEntityMetadata {
 }
 /// The `WhatsAppAvailablePhoneNumberDetails` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WhatsAppAvailablePhoneNumberDetails {
@@ -8710,7 +8710,7 @@ impl serde::Serialize for WhatsAppAvailablePhoneNumberDetails {
 }
 /// The `WhatsAppAvailablePhoneNumberDetailsListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WhatsAppAvailablePhoneNumberDetailsListing {
@@ -8912,7 +8912,7 @@ impl serde::Serialize for WhatsAppCallingConfigurationResponse {
 }
 /// The `WhatsAppCampaignSchedule` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WhatsAppCampaignSchedule {
@@ -9005,7 +9005,7 @@ impl serde::Serialize for WhatsAppCampaignSchedule {
 }
 /// The `WhatsAppCampaignScheduleEntityListing` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WhatsAppCampaignScheduleEntityListing {
@@ -9102,7 +9102,7 @@ impl serde::Serialize for WhatsAppCampaignScheduleEntityListing {
 }
 /// The `WhatsAppColumn` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WhatsAppColumn {
@@ -9191,7 +9191,7 @@ impl serde::Serialize for WhatsAppColumn {
 }
 /// The `WhatsAppConfig` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WhatsAppConfig {
@@ -9284,7 +9284,7 @@ impl serde::Serialize for WhatsAppConfig {
 }
 /// The `WhatsAppDefinition` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WhatsAppDefinition {
@@ -9423,7 +9423,7 @@ impl crate::OpenEnum for WhatsAppDefinitionCategory {
 crate::__impl_open_enum!(WhatsAppDefinitionCategory);
 /// The `WhatsAppEmbeddedSignupIntegrationActivationRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WhatsAppEmbeddedSignupIntegrationActivationRequest {
@@ -9501,7 +9501,7 @@ impl serde::Serialize for WhatsAppEmbeddedSignupIntegrationActivationRequest {
 }
 /// The `WhatsAppEmbeddedSignupIntegrationRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WhatsAppEmbeddedSignupIntegrationRequest {
@@ -9659,7 +9659,7 @@ impl serde::Serialize for WhatsAppId {
 }
 /// The `WhatsAppIdentityResolutionConfig` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WhatsAppIdentityResolutionConfig {
@@ -9738,7 +9738,7 @@ impl serde::Serialize for WhatsAppIdentityResolutionConfig {
 }
 /// The `WhatsAppIntegration` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WhatsAppIntegration {
@@ -10079,7 +10079,7 @@ impl crate::OpenEnum for WhatsAppIntegrationCreateStatus {
 crate::__impl_open_enum!(WhatsAppIntegrationCreateStatus);
 /// The `WhatsAppIntegrationEntityListing` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WhatsAppIntegrationEntityListing {
@@ -10176,7 +10176,7 @@ impl serde::Serialize for WhatsAppIntegrationEntityListing {
 }
 /// The `WhatsAppIntegrationRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WhatsAppIntegrationRequest {
@@ -10279,7 +10279,7 @@ impl serde::Serialize for WhatsAppIntegrationRequest {
 }
 /// The `WhatsAppIntegrationUpdateRequest` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WhatsAppIntegrationUpdateRequest {
@@ -10399,7 +10399,7 @@ impl serde::Serialize for WhatsappCampaignScheduleConfigChangeObject {
 }
 /// The `WheelPicker` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WheelPicker {
@@ -10464,7 +10464,7 @@ impl serde::Serialize for WheelPicker {
 }
 /// The `WheelPickerItem` definition of the spec.
 ///
-/// Available with any of the features `response-management`.
+/// Available with the `response-management` feature.
 #[cfg(feature = "response-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WheelPickerItem {
@@ -10533,7 +10533,7 @@ impl serde::Serialize for WheelPickerItem {
 }
 /// The `Widget` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Widget {
@@ -10964,7 +10964,7 @@ impl crate::OpenEnum for WidgetAgentInteractionSortOrder {
 crate::__impl_open_enum!(WidgetAgentInteractionSortOrder);
 /// The `WorkPlan` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlan {
@@ -11445,7 +11445,7 @@ impl crate::OpenEnum for WorkPlanShiftStartVariancePeriod {
 crate::__impl_open_enum!(WorkPlanShiftStartVariancePeriod);
 /// The `WorkPlanActivity` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanActivity {
@@ -11654,7 +11654,7 @@ impl serde::Serialize for WorkPlanActivity {
 }
 /// The `WorkPlanBid` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanBid {
@@ -12067,7 +12067,7 @@ impl crate::OpenEnum for WorkPlanBidBidType {
 crate::__impl_open_enum!(WorkPlanBidBidType);
 /// The `WorkPlanBidGroup` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanBidGroup {
@@ -12174,7 +12174,7 @@ impl serde::Serialize for WorkPlanBidGroup {
 }
 /// The `WorkPlanBidGroupCreate` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanBidGroupCreate {
@@ -12281,7 +12281,7 @@ impl serde::Serialize for WorkPlanBidGroupCreate {
 }
 /// The `WorkPlanBidGroupResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanBidGroupResponse {
@@ -12358,7 +12358,7 @@ impl serde::Serialize for WorkPlanBidGroupResponse {
 }
 /// The `WorkPlanBidGroupSummary` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanBidGroupSummary {
@@ -12496,7 +12496,7 @@ impl serde::Serialize for WorkPlanBidGroupSummary {
 }
 /// The `WorkPlanBidGroupSummaryList` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanBidGroupSummaryList {
@@ -12565,7 +12565,7 @@ impl serde::Serialize for WorkPlanBidGroupSummaryList {
 }
 /// The `WorkPlanBidGroupUpdate` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanBidGroupUpdate {
@@ -12636,7 +12636,7 @@ impl serde::Serialize for WorkPlanBidGroupUpdate {
 }
 /// The `WorkPlanBidListResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanBidListResponse {
@@ -12691,7 +12691,7 @@ impl serde::Serialize for WorkPlanBidListResponse {
 }
 /// The `WorkPlanBidMetadata` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanBidMetadata {
@@ -12965,7 +12965,7 @@ impl serde::Serialize for WorkPlanBidRanks {
 }
 /// The `WorkPlanConfigurationViolationMessage` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanConfigurationViolationMessage {
@@ -13378,7 +13378,7 @@ impl crate::OpenEnum for WorkPlanConfigurationViolationMessageSeverity {
 crate::__impl_open_enum!(WorkPlanConfigurationViolationMessageSeverity);
 /// The `WorkPlanConstraintConflictMessage` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanConstraintConflictMessage {
@@ -13474,7 +13474,7 @@ impl crate::OpenEnum for WorkPlanConstraintConflictMessageType {
 crate::__impl_open_enum!(WorkPlanConstraintConflictMessageType);
 /// The `WorkPlanConstraintMessage` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanConstraintMessage {
@@ -13873,7 +13873,7 @@ impl crate::OpenEnum for WorkPlanConstraintMessageType {
 crate::__impl_open_enum!(WorkPlanConstraintMessageType);
 /// The `WorkPlanConstraintViolationMessage` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanConstraintViolationMessage {
@@ -14007,7 +14007,7 @@ impl crate::OpenEnum for WorkPlanConstraintViolationMessageType {
 crate::__impl_open_enum!(WorkPlanConstraintViolationMessageType);
 /// The `WorkPlanConstraintsViolationMessage` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanConstraintsViolationMessage {
@@ -14129,7 +14129,7 @@ impl crate::OpenEnum for WorkPlanConstraintsViolationMessageType {
 crate::__impl_open_enum!(WorkPlanConstraintsViolationMessageType);
 /// The `WorkPlanListItemResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanListItemResponse {
@@ -14614,7 +14614,7 @@ impl crate::OpenEnum for WorkPlanListItemResponseShiftStartVariancePeriod {
 crate::__impl_open_enum!(WorkPlanListItemResponseShiftStartVariancePeriod);
 /// The `WorkPlanListResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanListResponse {
@@ -14669,7 +14669,7 @@ impl serde::Serialize for WorkPlanListResponse {
 }
 /// The `WorkPlanOverride` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanOverride {
@@ -14750,7 +14750,7 @@ impl serde::Serialize for WorkPlanOverride {
 }
 /// The `WorkPlanOverrideListWrapperWorkPlanOverrideRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanOverrideListWrapperWorkPlanOverrideRequest {
@@ -14812,7 +14812,7 @@ impl serde::Serialize for WorkPlanOverrideListWrapperWorkPlanOverrideRequest {
 }
 /// The `WorkPlanOverrideRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanOverrideRequest {
@@ -14928,7 +14928,7 @@ impl crate::OpenEnum for WorkPlanOverrideRequestAction {
 crate::__impl_open_enum!(WorkPlanOverrideRequestAction);
 /// The `WorkPlanPatternRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanPatternRequest {
@@ -14991,7 +14991,7 @@ impl serde::Serialize for WorkPlanPatternRequest {
 }
 /// The `WorkPlanPatternResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanPatternResponse {
@@ -15046,7 +15046,7 @@ impl serde::Serialize for WorkPlanPatternResponse {
 }
 /// The `WorkPlanReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanReference {
@@ -15109,7 +15109,7 @@ impl serde::Serialize for WorkPlanReference {
 }
 /// The `WorkPlanRotationAgentResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanRotationAgentResponse {
@@ -15174,7 +15174,7 @@ impl serde::Serialize for WorkPlanRotationAgentResponse {
 }
 /// The `WorkPlanRotationListResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanRotationListResponse {
@@ -15229,7 +15229,7 @@ impl serde::Serialize for WorkPlanRotationListResponse {
 }
 /// The `WorkPlanRotationReference` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanRotationReference {
@@ -15294,7 +15294,7 @@ impl serde::Serialize for WorkPlanRotationReference {
 }
 /// The `WorkPlanRotationResponse` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanRotationResponse {
@@ -15391,7 +15391,7 @@ impl serde::Serialize for WorkPlanRotationResponse {
 }
 /// The `WorkPlanShift` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanShift {
@@ -15731,7 +15731,7 @@ impl crate::OpenEnum for WorkPlanShiftDayOffRule {
 crate::__impl_open_enum!(WorkPlanShiftDayOffRule);
 /// The `WorkPlanValidationMessageArgument` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanValidationMessageArgument {
@@ -15930,7 +15930,7 @@ impl crate::OpenEnum for WorkPlanValidationMessageArgumentType {
 crate::__impl_open_enum!(WorkPlanValidationMessageArgumentType);
 /// The `WorkPlanValidationRequest` definition of the spec.
 ///
-/// Available with any of the features `workforce-management`.
+/// Available with the `workforce-management` feature.
 #[cfg(feature = "workforce-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanValidationRequest {
@@ -16406,7 +16406,7 @@ impl crate::OpenEnum for WorkPlanValidationRequestShiftStartVariancePeriod {
 crate::__impl_open_enum!(WorkPlanValidationRequestShiftStartVariancePeriod);
 /// The `Workbin` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Workbin {
@@ -16489,7 +16489,7 @@ impl serde::Serialize for Workbin {
 }
 /// The `WorkbinChangeListing` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkbinChangeListing {
@@ -16560,7 +16560,7 @@ impl serde::Serialize for WorkbinChangeListing {
 }
 /// The `WorkbinCreate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkbinCreate {
@@ -16629,7 +16629,7 @@ impl serde::Serialize for WorkbinCreate {
 }
 /// The `WorkbinDelta` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkbinDelta {
@@ -16696,7 +16696,7 @@ impl serde::Serialize for WorkbinDelta {
 }
 /// The `WorkbinQueryEntityListing` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkbinQueryEntityListing {
@@ -16771,7 +16771,7 @@ impl serde::Serialize for WorkbinQueryEntityListing {
 }
 /// The `WorkbinQueryRequest` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkbinQueryRequest {
@@ -16887,7 +16887,7 @@ impl crate::OpenEnum for WorkbinQueryRequestSelect {
 crate::__impl_open_enum!(WorkbinQueryRequestSelect);
 /// The `WorkbinQuerySort` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkbinQuerySort {
@@ -16985,7 +16985,7 @@ impl crate::OpenEnum for WorkbinQuerySortName {
 crate::__impl_open_enum!(WorkbinQuerySortName);
 /// The `WorkbinReference` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkbinReference {
@@ -17048,7 +17048,7 @@ impl serde::Serialize for WorkbinReference {
 }
 /// The `WorkbinUpdate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkbinUpdate {
@@ -17107,7 +17107,7 @@ impl serde::Serialize for WorkbinUpdate {
 }
 /// The `WorkbinVersion` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkbinVersion {
@@ -17196,7 +17196,7 @@ impl serde::Serialize for WorkbinVersion {
 }
 /// The `WorkbinVersionListing` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkbinVersionListing {
@@ -17267,7 +17267,7 @@ impl serde::Serialize for WorkbinVersionListing {
 }
 /// The `WorkdayMetric` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkdayMetric {
@@ -17360,7 +17360,7 @@ impl serde::Serialize for WorkdayMetric {
 }
 /// The `WorkdayMetricListing` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkdayMetricListing {
@@ -17415,7 +17415,7 @@ impl serde::Serialize for WorkdayMetricListing {
 }
 /// The `WorkdayPeriod` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkdayPeriod {
@@ -17474,7 +17474,7 @@ impl serde::Serialize for WorkdayPeriod {
 }
 /// The `WorkdayPointsTrend` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkdayPointsTrend {
@@ -17616,7 +17616,7 @@ impl crate::OpenEnum for WorkdayPointsTrendDayOfWeek {
 crate::__impl_open_enum!(WorkdayPointsTrendDayOfWeek);
 /// The `WorkdayPointsTrendItem` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkdayPointsTrendItem {
@@ -17675,7 +17675,7 @@ impl serde::Serialize for WorkdayPointsTrendItem {
 }
 /// The `WorkdayValuesMetricItem` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkdayValuesMetricItem {
@@ -17813,7 +17813,7 @@ impl crate::OpenEnum for WorkdayValuesMetricItemUnitType {
 crate::__impl_open_enum!(WorkdayValuesMetricItemUnitType);
 /// The `WorkdayValuesTrend` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkdayValuesTrend {
@@ -17908,7 +17908,7 @@ impl serde::Serialize for WorkdayValuesTrend {
 }
 /// The `WorkdayValuesTrendItem` definition of the spec.
 ///
-/// Available with any of the features `gamification`.
+/// Available with the `gamification` feature.
 #[cfg(feature = "gamification")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkdayValuesTrendItem {
@@ -17967,7 +17967,7 @@ impl serde::Serialize for WorkdayValuesTrendItem {
 }
 /// The `WorkflowTargetSettings` definition of the spec.
 ///
-/// Available with any of the features `process-automation`.
+/// Available with the `process-automation` feature.
 #[cfg(feature = "process-automation")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkflowTargetSettings {
@@ -18059,7 +18059,7 @@ impl crate::OpenEnum for WorkflowTargetSettingsDataFormat {
 crate::__impl_open_enum!(WorkflowTargetSettingsDataFormat);
 /// The `Workitem` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Workitem {
@@ -18446,7 +18446,7 @@ impl crate::OpenEnum for WorkitemAssignmentState {
 crate::__impl_open_enum!(WorkitemAssignmentState);
 /// The `WorkitemActivityReference` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemActivityReference {
@@ -18568,7 +18568,7 @@ impl serde::Serialize for WorkitemCaseReference {
 }
 /// The `WorkitemChangeListing` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemChangeListing {
@@ -18639,7 +18639,7 @@ impl serde::Serialize for WorkitemChangeListing {
 }
 /// The `WorkitemCommonCreate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemCommonCreate {
@@ -18795,7 +18795,7 @@ impl serde::Serialize for WorkitemCommonCreate {
 }
 /// The `WorkitemCreate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemCreate {
@@ -18975,7 +18975,7 @@ impl serde::Serialize for WorkitemCreate {
 }
 /// The `WorkitemDateBasedCondition` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemDateBasedCondition {
@@ -19108,7 +19108,7 @@ impl crate::OpenEnum for WorkitemDateBasedConditionAttribute {
 crate::__impl_open_enum!(WorkitemDateBasedConditionAttribute);
 /// The `WorkitemDateBasedConditionUpdate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemDateBasedConditionUpdate {
@@ -19225,7 +19225,7 @@ impl crate::OpenEnum for WorkitemDateBasedConditionUpdateAttribute {
 crate::__impl_open_enum!(WorkitemDateBasedConditionUpdateAttribute);
 /// The `WorkitemDateBasedRule` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemDateBasedRule {
@@ -19349,7 +19349,7 @@ impl crate::OpenEnum for WorkitemDateBasedRuleType {
 crate::__impl_open_enum!(WorkitemDateBasedRuleType);
 /// The `WorkitemDateBasedRuleCreate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemDateBasedRuleCreate {
@@ -19419,7 +19419,7 @@ impl serde::Serialize for WorkitemDateBasedRuleCreate {
 }
 /// The `WorkitemDateBasedRuleListing` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemDateBasedRuleListing {
@@ -19490,7 +19490,7 @@ impl serde::Serialize for WorkitemDateBasedRuleListing {
 }
 /// The `WorkitemDateBasedRuleUpdate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemDateBasedRuleUpdate {
@@ -19549,7 +19549,7 @@ impl serde::Serialize for WorkitemDateBasedRuleUpdate {
 }
 /// The `WorkitemDelta` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemDelta {
@@ -19750,7 +19750,7 @@ impl serde::Serialize for WorkitemDelta {
 }
 /// The `WorkitemFilter` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemFilter {
@@ -19955,7 +19955,7 @@ impl crate::OpenEnum for WorkitemFilterOperator {
 crate::__impl_open_enum!(WorkitemFilterOperator);
 /// The `WorkitemFlowReference` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemFlowReference {
@@ -20018,7 +20018,7 @@ impl serde::Serialize for WorkitemFlowReference {
 }
 /// The `WorkitemLanguageReference` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemLanguageReference {
@@ -20081,7 +20081,7 @@ impl serde::Serialize for WorkitemLanguageReference {
 }
 /// The `WorkitemManualAssign` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemManualAssign {
@@ -20142,7 +20142,7 @@ impl serde::Serialize for WorkitemManualAssign {
 }
 /// The `WorkitemOnAttributeChangeCondition` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemOnAttributeChangeCondition {
@@ -20338,7 +20338,7 @@ impl crate::OpenEnum for WorkitemOnAttributeChangeConditionOperator {
 crate::__impl_open_enum!(WorkitemOnAttributeChangeConditionOperator);
 /// The `WorkitemOnAttributeChangeConditionUpdate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemOnAttributeChangeConditionUpdate {
@@ -20534,7 +20534,7 @@ impl crate::OpenEnum for WorkitemOnAttributeChangeConditionUpdateOperator {
 crate::__impl_open_enum!(WorkitemOnAttributeChangeConditionUpdateOperator);
 /// The `WorkitemOnAttributeChangeRule` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemOnAttributeChangeRule {
@@ -20658,7 +20658,7 @@ impl crate::OpenEnum for WorkitemOnAttributeChangeRuleType {
 crate::__impl_open_enum!(WorkitemOnAttributeChangeRuleType);
 /// The `WorkitemOnAttributeChangeRuleCreate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemOnAttributeChangeRuleCreate {
@@ -20728,7 +20728,7 @@ impl serde::Serialize for WorkitemOnAttributeChangeRuleCreate {
 }
 /// The `WorkitemOnAttributeChangeRuleListing` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemOnAttributeChangeRuleListing {
@@ -20799,7 +20799,7 @@ impl serde::Serialize for WorkitemOnAttributeChangeRuleListing {
 }
 /// The `WorkitemOnAttributeChangeRuleUpdate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemOnAttributeChangeRuleUpdate {
@@ -20858,7 +20858,7 @@ impl serde::Serialize for WorkitemOnAttributeChangeRuleUpdate {
 }
 /// The `WorkitemOnCreateRule` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemOnCreateRule {
@@ -20978,7 +20978,7 @@ impl crate::OpenEnum for WorkitemOnCreateRuleType {
 crate::__impl_open_enum!(WorkitemOnCreateRuleType);
 /// The `WorkitemOnCreateRuleCreate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemOnCreateRuleCreate {
@@ -21039,7 +21039,7 @@ impl serde::Serialize for WorkitemOnCreateRuleCreate {
 }
 /// The `WorkitemOnCreateRuleListing` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemOnCreateRuleListing {
@@ -21110,7 +21110,7 @@ impl serde::Serialize for WorkitemOnCreateRuleListing {
 }
 /// The `WorkitemOnCreateRuleUpdate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemOnCreateRuleUpdate {
@@ -21165,7 +21165,7 @@ impl serde::Serialize for WorkitemOnCreateRuleUpdate {
 }
 /// The `WorkitemPagedEntityListing` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemPagedEntityListing {
@@ -21242,7 +21242,7 @@ impl serde::Serialize for WorkitemPagedEntityListing {
 }
 /// The `WorkitemPostQueryEntityListing` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemPostQueryEntityListing {
@@ -21317,7 +21317,7 @@ impl serde::Serialize for WorkitemPostQueryEntityListing {
 }
 /// The `WorkitemQueryJobCreate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemQueryJobCreate {
@@ -21418,7 +21418,7 @@ impl serde::Serialize for WorkitemQueryJobCreate {
 }
 /// The `WorkitemQueryJobError` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemQueryJobError {
@@ -21477,7 +21477,7 @@ impl serde::Serialize for WorkitemQueryJobError {
 }
 /// The `WorkitemQueryJobFilter` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemQueryJobFilter {
@@ -21636,7 +21636,7 @@ impl crate::OpenEnum for WorkitemQueryJobFilterOperator {
 crate::__impl_open_enum!(WorkitemQueryJobFilterOperator);
 /// The `WorkitemQueryJobQueryFilters` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemQueryJobQueryFilters {
@@ -21780,7 +21780,7 @@ impl crate::OpenEnum for WorkitemQueryJobQueryFiltersOperator {
 crate::__impl_open_enum!(WorkitemQueryJobQueryFiltersOperator);
 /// The `WorkitemQueryJobQueryFiltersCriteria` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemQueryJobQueryFiltersCriteria {
@@ -21882,7 +21882,7 @@ impl crate::OpenEnum for WorkitemQueryJobQueryFiltersCriteriaOperator {
 crate::__impl_open_enum!(WorkitemQueryJobQueryFiltersCriteriaOperator);
 /// The `WorkitemQueryJobQueryFiltersPredicate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemQueryJobQueryFiltersPredicate {
@@ -22041,7 +22041,7 @@ impl crate::OpenEnum for WorkitemQueryJobQueryFiltersPredicateOperator {
 crate::__impl_open_enum!(WorkitemQueryJobQueryFiltersPredicateOperator);
 /// The `WorkitemQueryJobResponse` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemQueryJobResponse {
@@ -22166,7 +22166,7 @@ impl crate::OpenEnum for WorkitemQueryJobResponseState {
 crate::__impl_open_enum!(WorkitemQueryJobResponseState);
 /// The `WorkitemQueryJobSort` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemQueryJobSort {
@@ -22281,7 +22281,7 @@ impl crate::OpenEnum for WorkitemQueryJobSortName {
 crate::__impl_open_enum!(WorkitemQueryJobSortName);
 /// The `WorkitemQueryPostRequest` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemQueryPostRequest {
@@ -22401,7 +22401,7 @@ impl crate::OpenEnum for WorkitemQueryPostRequestSelect {
 crate::__impl_open_enum!(WorkitemQueryPostRequestSelect);
 /// The `WorkitemQuerySort` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemQuerySort {
@@ -22499,7 +22499,7 @@ impl crate::OpenEnum for WorkitemQuerySortName {
 crate::__impl_open_enum!(WorkitemQuerySortName);
 /// The `WorkitemQueueReference` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemQueueReference {
@@ -22625,7 +22625,7 @@ impl serde::Serialize for WorkitemReference {
 }
 /// The `WorkitemRoutingSkillReference` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemRoutingSkillReference {
@@ -22688,7 +22688,7 @@ impl serde::Serialize for WorkitemRoutingSkillReference {
 }
 /// The `WorkitemRuleAction` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemRuleAction {
@@ -22776,7 +22776,7 @@ impl crate::OpenEnum for WorkitemRuleActionType {
 crate::__impl_open_enum!(WorkitemRuleActionType);
 /// The `WorkitemRuleSettings` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemRuleSettings {
@@ -22835,7 +22835,7 @@ impl serde::Serialize for WorkitemRuleSettings {
 }
 /// The `WorkitemSchema` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemSchema {
@@ -22910,7 +22910,7 @@ impl serde::Serialize for WorkitemSchema {
 }
 /// The `WorkitemScoredAgent` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemScoredAgent {
@@ -22969,7 +22969,7 @@ impl serde::Serialize for WorkitemScoredAgent {
 }
 /// The `WorkitemScoredAgentDelta` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemScoredAgentDelta {
@@ -23028,7 +23028,7 @@ impl serde::Serialize for WorkitemScoredAgentDelta {
 }
 /// The `WorkitemScoredAgentRequest` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemScoredAgentRequest {
@@ -23087,7 +23087,7 @@ impl serde::Serialize for WorkitemScoredAgentRequest {
 }
 /// The `WorkitemScriptReference` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemScriptReference {
@@ -23150,7 +23150,7 @@ impl serde::Serialize for WorkitemScriptReference {
 }
 /// The `WorkitemSettings` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemSettings {
@@ -23205,7 +23205,7 @@ impl serde::Serialize for WorkitemSettings {
 }
 /// The `WorkitemSettingsResponse` definition of the spec.
 ///
-/// Available with any of the features `case-management`.
+/// Available with the `case-management` feature.
 #[cfg(feature = "case-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemSettingsResponse {
@@ -23260,7 +23260,7 @@ impl serde::Serialize for WorkitemSettingsResponse {
 }
 /// The `WorkitemStatus` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemStatus {
@@ -23440,7 +23440,7 @@ impl crate::OpenEnum for WorkitemStatusCategoryEnum {
 crate::__impl_open_enum!(WorkitemStatusCategoryEnum);
 /// The `WorkitemStatusCreate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemStatusCreate {
@@ -23619,7 +23619,7 @@ impl crate::OpenEnum for WorkitemStatusCreateCategory {
 crate::__impl_open_enum!(WorkitemStatusCreateCategory);
 /// The `WorkitemStatusFilter` definition of the spec.
 ///
-/// Available with any of the features `analytics`.
+/// Available with the `analytics` feature.
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemStatusFilter {
@@ -23678,7 +23678,7 @@ impl serde::Serialize for WorkitemStatusFilter {
 }
 /// The `WorkitemStatusListing` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemStatusListing {
@@ -23741,7 +23741,7 @@ impl serde::Serialize for WorkitemStatusListing {
 }
 /// The `WorkitemStatusReference` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemStatusReference {
@@ -23804,7 +23804,7 @@ impl serde::Serialize for WorkitemStatusReference {
 }
 /// The `WorkitemStatusUpdate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemStatusUpdate {
@@ -23913,7 +23913,7 @@ impl serde::Serialize for WorkitemStatusUpdate {
 }
 /// The `WorkitemTerminate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemTerminate {
@@ -23968,7 +23968,7 @@ impl serde::Serialize for WorkitemTerminate {
 }
 /// The `WorkitemUpdate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemUpdate {
@@ -24280,7 +24280,7 @@ impl crate::OpenEnum for WorkitemUpdateAssignmentOperation {
 crate::__impl_open_enum!(WorkitemUpdateAssignmentOperation);
 /// The `WorkitemUtilizationLabelReference` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemUtilizationLabelReference {
@@ -24339,7 +24339,7 @@ impl serde::Serialize for WorkitemUtilizationLabelReference {
 }
 /// The `WorkitemVersion` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemVersion {
@@ -24732,7 +24732,7 @@ impl crate::OpenEnum for WorkitemVersionAssignmentState {
 crate::__impl_open_enum!(WorkitemVersionAssignmentState);
 /// The `WorkitemVersionListing` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemVersionListing {
@@ -24803,7 +24803,7 @@ impl serde::Serialize for WorkitemVersionListing {
 }
 /// The `WorkitemWrapup` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemWrapup {
@@ -24874,7 +24874,7 @@ impl serde::Serialize for WorkitemWrapup {
 }
 /// The `WorkitemWrapupEntityListing` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemWrapupEntityListing {
@@ -24941,7 +24941,7 @@ impl serde::Serialize for WorkitemWrapupEntityListing {
 }
 /// The `WorkitemWrapupUpdate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemWrapupUpdate {
@@ -25049,7 +25049,7 @@ impl crate::OpenEnum for WorkitemWrapupUpdateAction {
 crate::__impl_open_enum!(WorkitemWrapupUpdateAction);
 /// The `WorkitemsAttributeChangeBoolean` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemsAttributeChangeBoolean {
@@ -25112,7 +25112,7 @@ impl serde::Serialize for WorkitemsAttributeChangeBoolean {
 }
 /// The `WorkitemsAttributeChangeInstant` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemsAttributeChangeInstant {
@@ -25171,7 +25171,7 @@ impl serde::Serialize for WorkitemsAttributeChangeInstant {
 }
 /// The `WorkitemsAttributeChangeInteger` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemsAttributeChangeInteger {
@@ -25234,7 +25234,7 @@ impl serde::Serialize for WorkitemsAttributeChangeInteger {
 }
 /// The `WorkitemsAttributeChangeList` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemsAttributeChangeList {
@@ -25293,7 +25293,7 @@ impl serde::Serialize for WorkitemsAttributeChangeList {
 }
 /// The `WorkitemsAttributeChangeListWorkitemScoredAgentDelta` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemsAttributeChangeListWorkitemScoredAgentDelta {
@@ -25353,7 +25353,7 @@ impl serde::Serialize for WorkitemsAttributeChangeListWorkitemScoredAgentDelta {
 }
 /// The `WorkitemsAttributeChangeMap` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemsAttributeChangeMap {
@@ -25412,7 +25412,7 @@ impl serde::Serialize for WorkitemsAttributeChangeMap {
 }
 /// The `WorkitemsAttributeChangeString` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemsAttributeChangeString {
@@ -25471,7 +25471,7 @@ impl serde::Serialize for WorkitemsAttributeChangeString {
 }
 /// The `WorkitemsAttributeChangeWorkitemRuleSettings` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemsAttributeChangeWorkitemRuleSettings {
@@ -25530,7 +25530,7 @@ impl serde::Serialize for WorkitemsAttributeChangeWorkitemRuleSettings {
 }
 /// The `WorkitemsAttributeChangeWorkitemStatusCategory` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemsAttributeChangeWorkitemStatusCategory {
@@ -25699,7 +25699,7 @@ impl crate::OpenEnum for WorkitemsAttributeChangeWorkitemStatusCategoryOldValue 
 crate::__impl_open_enum!(WorkitemsAttributeChangeWorkitemStatusCategoryOldValue);
 /// The `WorkitemsAttributeChangeWrapupDelta` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemsAttributeChangeWrapupDelta {
@@ -25758,7 +25758,7 @@ impl serde::Serialize for WorkitemsAttributeChangeWrapupDelta {
 }
 /// The `WorkitemsChangeWorkbinDelta` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemsChangeWorkbinDelta {
@@ -25823,7 +25823,7 @@ impl serde::Serialize for WorkitemsChangeWorkbinDelta {
 }
 /// The `WorkitemsChangeWorkitemDelta` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemsChangeWorkitemDelta {
@@ -25888,7 +25888,7 @@ impl serde::Serialize for WorkitemsChangeWorkitemDelta {
 }
 /// The `WorkitemsChangeWorktypeDelta` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemsChangeWorktypeDelta {
@@ -26107,7 +26107,7 @@ impl crate::OpenEnum for WorkspaceType {
 crate::__impl_open_enum!(WorkspaceType);
 /// The `WorkspaceCreate` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkspaceCreate {
@@ -26176,7 +26176,7 @@ impl serde::Serialize for WorkspaceCreate {
 }
 /// The `WorkspaceEntityListing` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkspaceEntityListing {
@@ -26273,7 +26273,7 @@ impl serde::Serialize for WorkspaceEntityListing {
 }
 /// The `WorkspaceMember` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkspaceMember {
@@ -26408,7 +26408,7 @@ impl crate::OpenEnum for WorkspaceMemberMemberType {
 crate::__impl_open_enum!(WorkspaceMemberMemberType);
 /// The `WorkspaceMemberEntityListing` definition of the spec.
 ///
-/// Available with any of the features `content-management`.
+/// Available with the `content-management` feature.
 #[cfg(feature = "content-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkspaceMemberEntityListing {
@@ -26580,7 +26580,7 @@ impl serde::Serialize for WorkspaceSummary {
 }
 /// The `Worktype` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Worktype {
@@ -26795,7 +26795,7 @@ impl serde::Serialize for Worktype {
 }
 /// The `WorktypeChangeListing` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorktypeChangeListing {
@@ -26866,7 +26866,7 @@ impl serde::Serialize for WorktypeChangeListing {
 }
 /// The `WorktypeCreate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorktypeCreate {
@@ -27084,7 +27084,7 @@ impl serde::Serialize for WorktypeCreate {
 }
 /// The `WorktypeDelta` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorktypeDelta {
@@ -27265,7 +27265,7 @@ impl serde::Serialize for WorktypeDelta {
 }
 /// The `WorktypeQueryEntityListing` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorktypeQueryEntityListing {
@@ -27340,7 +27340,7 @@ impl serde::Serialize for WorktypeQueryEntityListing {
 }
 /// The `WorktypeQueryRequest` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorktypeQueryRequest {
@@ -27493,7 +27493,7 @@ impl crate::OpenEnum for WorktypeQueryRequestExpands {
 crate::__impl_open_enum!(WorktypeQueryRequestExpands);
 /// The `WorktypeQuerySort` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorktypeQuerySort {
@@ -27654,7 +27654,7 @@ impl serde::Serialize for WorktypeReference {
 }
 /// The `WorktypeUpdate` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorktypeUpdate {
@@ -27847,7 +27847,7 @@ impl serde::Serialize for WorktypeUpdate {
 }
 /// The `WorktypeVersion` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorktypeVersion {
@@ -28068,7 +28068,7 @@ impl serde::Serialize for WorktypeVersion {
 }
 /// The `WorktypeVersionListing` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorktypeVersionListing {
@@ -28139,7 +28139,7 @@ impl serde::Serialize for WorktypeVersionListing {
 }
 /// The `WrapUpCodeConfig` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WrapUpCodeConfig {
@@ -28200,7 +28200,7 @@ impl serde::Serialize for WrapUpCodeConfig {
 }
 /// The `WrapUpCodeMapping` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WrapUpCodeMapping {
@@ -28293,7 +28293,7 @@ impl serde::Serialize for WrapUpCodeMapping {
 }
 /// The `WrapUpCodeReference` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WrapUpCodeReference {
@@ -28570,7 +28570,7 @@ impl serde::Serialize for WrapupCode {
 }
 /// The `WrapupCodeEntityListing` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WrapupCodeEntityListing {
@@ -28765,7 +28765,7 @@ impl serde::Serialize for WrapupCodePredictionConfig {
 }
 /// The `WrapupCodeRequest` definition of the spec.
 ///
-/// Available with any of the features `routing`.
+/// Available with the `routing` feature.
 #[cfg(feature = "routing")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WrapupCodeRequest {
@@ -28858,7 +28858,7 @@ impl serde::Serialize for WrapupCodeRequest {
 }
 /// The `WrapupDelta` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WrapupDelta {
@@ -28958,7 +28958,7 @@ impl crate::OpenEnum for WrapupDeltaAction {
 crate::__impl_open_enum!(WrapupDeltaAction);
 /// The `WrapupIdReference` definition of the spec.
 ///
-/// Available with any of the features `task-management`.
+/// Available with the `task-management` feature.
 #[cfg(feature = "task-management")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WrapupIdReference {
@@ -29021,7 +29021,7 @@ impl serde::Serialize for WrapupIdReference {
 }
 /// The `WrapupInput` definition of the spec.
 ///
-/// Available with any of the features `conversations`.
+/// Available with the `conversations` feature.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WrapupInput {
@@ -29118,7 +29118,7 @@ impl serde::Serialize for WrapupInput {
 }
 /// The `WritableDialerContact` definition of the spec.
 ///
-/// Available with any of the features `outbound`.
+/// Available with the `outbound` feature.
 #[cfg(feature = "outbound")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WritableDialerContact {
