@@ -1,10 +1,93 @@
 //! HTTP transport for the Genesys Cloud Platform API.
 //!
-//! This crate will hold the `HttpClient` trait that sends one request and
-//! returns status, headers and body, its default implementation on hyper 1.x
-//! with hyper-rustls, the region table of base URLs, timeouts, the retry
-//! policy (429 with `Retry-After`, 5xx and connection failures, never
-//! re-sending a POST that may have reached the server), and the typed
-//! `ApiError` built from a Genesys error body. It knows nothing about OAuth
-//! grants or generated operations.
+//! This crate is the only part of the SDK that speaks HTTP for API calls. It
+//! knows nothing about OAuth grants or generated operations: callers hand it
+//! an [`ApiRequest`] (method, concrete path, path template for tracing,
+//! headers, body) and, optionally, a [`PrepareAttempt`] hook that re-applies
+//! authentication before every attempt.
+//!
+//! What it provides:
+//!
+//! - [`HttpClient`], an object-safe trait that sends one
+//!   `http::Request<Bytes>` and returns an `http::Response<Bytes>`, so users
+//!   and tests can plug in their own client. [`SharedHttpClient`] is the
+//!   cheaply clonable handle the rest of the SDK passes around.
+//! - `HyperClient`, the default implementation (feature `hyper-client`, on by
+//!   default): hyper 1.x, hyper-util's pooled client and hyper-rustls,
+//!   HTTP/1.1 and HTTP/2 over TLS, bounded body reads and gzip decoding.
+//!   Plain HTTP is allowed only to loopback hosts (such as the local
+//!   emulator); anything else is refused before a connection is attempted.
+//! - [`Region`], [`Environment`] and [`BaseUrl`]: every region the official
+//!   SDKs ship, with API and login hosts, plus custom base URLs.
+//! - [`RetryPolicy`]: 429 honours `Retry-After`; 502/503/504, timeouts and
+//!   broken connections are retried only when that is safe (idempotent
+//!   methods, or a request that provably never left); everything is bounded
+//!   by a maximum attempt count and a total retry-time budget.
+//! - Typed errors: [`Error`] wraps an [`ApiError`] (decoded from the Genesys
+//!   error body, with the `ININ-Correlation-Id` header and `Retry-After`), a
+//!   [`TransportError`] (connect, TLS, timeout, ...), and always says how many
+//!   attempts were made and why retrying stopped ([`StopReason`]).
+//! - `tracing` spans per request (`genesys.request`) and per attempt
+//!   (`genesys.attempt`) with method, path template, status, attempt,
+//!   duration and correlation id. Header values, including `Authorization`,
+//!   are never logged.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use genesys_transport::{ApiRequest, Region, Transport};
+//! use http::{HeaderValue, Method};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let transport = Transport::builder().region(Region::EuWest1).build()?;
+//! let token = "…"; // from your token source
+//! let auth = genesys_transport::authorization_fn(move || {
+//!     let value = format!("Bearer {token}");
+//!     async move { Ok(HeaderValue::from_str(&value)?) }
+//! });
+//! let request = ApiRequest::new(Method::GET, "/api/v2/users/abc?expand=presence")
+//!     .with_path_template("/api/v2/users/{userId}");
+//! let response = transport.send_with(request, &auth).await?;
+//! println!("{} bytes", response.body().len());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Cargo features
+//!
+//! | feature | default | what it does |
+//! |---|---|---|
+//! | `hyper-client` | yes | the default [`HttpClient`] on hyper 1.x + hyper-rustls |
+//! | `webpki-roots` | yes | trust the Mozilla roots bundled by `webpki-roots` |
+//! | `native-roots` | no | trust the operating system's roots (used when `webpki-roots` is off) |
+//! | `rustls-ring` | yes | rustls' `ring` crypto provider |
+//! | `rustls-aws-lc` | no | rustls' `aws-lc-rs` provider (preferred when both are on) |
+//! | `gzip` | yes | advertise `Accept-Encoding: gzip` and decode gzip responses |
+//!
+//! Without `hyper-client` the trait, the retry loop, the region table and the
+//! errors still compile; supply your own [`HttpClient`].
 #![forbid(unsafe_code)]
+
+mod body;
+mod client;
+mod error;
+mod region;
+mod request;
+mod retry;
+mod transport;
+
+pub use body::{BodyCompleteness, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ERROR_BODY_BYTES};
+pub use client::{BoxFuture, HttpClient, SharedHttpClient};
+#[cfg(feature = "hyper-client")]
+pub use client::{HyperClient, HyperClientBuilder, RootCertificates};
+pub use error::{
+    ApiError, BodyProblem, BoxError, Error, ErrorBody, ErrorDetail, ErrorKind, StopReason,
+    TransportError, render_message,
+};
+pub use region::{BaseUrl, Environment, Region, UnknownRegion, is_loopback_host};
+pub use request::{ApiRequest, ApiResponse};
+pub use retry::{RetryPolicy, SharedSleeper, Sleeper, TokioSleeper, parse_retry_after};
+pub use transport::{
+    AuthorizationFn, CORRELATION_ID_HEADER, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
+    PrepareAttempt, Transport, TransportBuilder, authorization_fn,
+};

@@ -1,0 +1,1317 @@
+//! Error types: [`ApiError`] (the server answered with a non-success
+//! status), [`TransportError`] (no usable answer), and [`Error`], which wraps
+//! either and records how many attempts were made and why retrying stopped.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, StatusCode};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::body::BodyCompleteness;
+
+/// A boxed, thread-safe error used as the `source` of transport failures.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// How many characters of a non-JSON body are quoted in an error message.
+const SNIPPET_CHARS: usize = 200;
+
+/// The size a rendered message may grow to through placeholder substitution
+/// (or the template's own size, if larger).
+const MAX_RENDERED_BYTES: usize = 16 * 1024;
+
+// ---------------------------------------------------------------------------
+// TransportError
+// ---------------------------------------------------------------------------
+
+/// A failure to obtain a complete HTTP response.
+///
+/// The variants say how far the request got, which decides whether it may be
+/// retried: [`Connect`](Self::Connect) and
+/// [`ConnectTimeout`](Self::ConnectTimeout) mean the request provably never
+/// left this process, while [`Connection`](Self::Connection) and
+/// [`Timeout`](Self::Timeout) mean it may have reached the server.
+///
+/// ```
+/// use genesys_transport::TransportError;
+///
+/// let err = TransportError::InsecureScheme { host: "example.com".into() };
+/// assert!(err.to_string().contains("plain HTTP"));
+/// assert!(err.request_never_sent());
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// Plain `http://` to a host that is not a loopback address. Refused
+    /// before any connection is attempted.
+    #[error(
+        "refusing plain HTTP to non-loopback host `{host}`: use https \
+         (plain http is only allowed for loopback hosts such as a local emulator)"
+    )]
+    InsecureScheme {
+        /// The refused host.
+        host: String,
+    },
+    /// The URL could not be built or is not usable (bad scheme, no host, ...).
+    #[error("invalid URL: {reason}")]
+    InvalidUrl {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The TCP connection could not be established (refused, unreachable,
+    /// DNS failure). The request was never sent.
+    #[error("connection failed: {detail}")]
+    Connect {
+        /// The error chain, rendered.
+        detail: String,
+        /// The underlying error.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// Establishing the connection took longer than the connect timeout. The
+    /// request was never sent.
+    #[error("connect timed out{}", fmt_timeout(.timeout))]
+    ConnectTimeout {
+        /// The configured connect timeout, when known.
+        timeout: Option<Duration>,
+    },
+    /// The TLS handshake failed (certificate, protocol, ...). The request was
+    /// never sent, but retrying will not help.
+    #[error("TLS handshake failed: {detail}")]
+    Tls {
+        /// The error chain, rendered.
+        detail: String,
+        /// The underlying error.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// No complete response arrived within the request timeout. The request
+    /// may have reached the server.
+    #[error("request timed out after {timeout:?}")]
+    Timeout {
+        /// The timeout that expired.
+        timeout: Duration,
+    },
+    /// The connection broke after it was established (closed, reset, or the
+    /// response was cut short). The request may have reached the server.
+    #[error("connection failed after the request may have been sent: {detail}")]
+    Connection {
+        /// The error chain, rendered.
+        detail: String,
+        /// The underlying error.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// A success response body was larger than the configured limit; it was
+    /// not read past the limit.
+    #[error("response body exceeds the limit of {limit} bytes")]
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The response body could not be decoded (e.g. corrupt gzip).
+    #[error("could not decode the response body: {detail}")]
+    Decode {
+        /// What went wrong.
+        detail: String,
+    },
+    /// Any other failure reported by a custom [`HttpClient`](crate::HttpClient).
+    #[error("{detail}")]
+    Other {
+        /// The error chain, rendered.
+        detail: String,
+        /// The underlying error.
+        #[source]
+        source: Option<BoxError>,
+    },
+}
+
+fn fmt_timeout(timeout: &Option<Duration>) -> String {
+    match timeout {
+        Some(t) => format!(" after {t:?}"),
+        None => String::new(),
+    }
+}
+
+impl TransportError {
+    /// Builds a [`Connect`](Self::Connect) error from any error.
+    pub fn connect(source: impl Into<BoxError>) -> Self {
+        let source = source.into();
+        Self::Connect {
+            detail: describe_chain(source.as_ref()),
+            source: Some(source),
+        }
+    }
+
+    /// Builds a [`Connection`](Self::Connection) error (the request may have
+    /// been sent) from any error.
+    pub fn connection(source: impl Into<BoxError>) -> Self {
+        let source = source.into();
+        Self::Connection {
+            detail: describe_chain(source.as_ref()),
+            source: Some(source),
+        }
+    }
+
+    /// Builds a [`Tls`](Self::Tls) error from any error.
+    pub fn tls(source: impl Into<BoxError>) -> Self {
+        let source = source.into();
+        Self::Tls {
+            detail: describe_chain(source.as_ref()),
+            source: Some(source),
+        }
+    }
+
+    /// Builds an [`Other`](Self::Other) error from any error.
+    pub fn other(source: impl Into<BoxError>) -> Self {
+        let source = source.into();
+        Self::Other {
+            detail: describe_chain(source.as_ref()),
+            source: Some(source),
+        }
+    }
+
+    /// True when the request provably never left this process, so it is
+    /// safe to retry whatever its method.
+    pub fn request_never_sent(&self) -> bool {
+        matches!(
+            self,
+            Self::InsecureScheme { .. }
+                | Self::InvalidUrl { .. }
+                | Self::Connect { .. }
+                | Self::ConnectTimeout { .. }
+                | Self::Tls { .. }
+        )
+    }
+
+    /// True for [`Timeout`](Self::Timeout) and
+    /// [`ConnectTimeout`](Self::ConnectTimeout).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Timeout { .. } | Self::ConnectTimeout { .. })
+    }
+}
+
+/// Renders an error and its `source()` chain as `a: b: c`, looking through
+/// `std::io::Error` wrappers (whose `source()` skips the wrapped error) and
+/// dropping repeated messages.
+pub(crate) fn describe_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    let mut depth = 0;
+    while let Some(e) = current {
+        depth += 1;
+        if depth > 16 {
+            break;
+        }
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p == &text) {
+            parts.push(text);
+        }
+        current = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => match io.get_ref() {
+                Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+                None => None,
+            },
+            None => e.source(),
+        };
+    }
+    parts.join(": ")
+}
+
+// ---------------------------------------------------------------------------
+// ErrorBody (the Genesys error JSON)
+// ---------------------------------------------------------------------------
+
+/// The Genesys `ErrorBody` JSON, decoded leniently.
+///
+/// Fields of an unexpected type are ignored rather than failing the whole
+/// decode, numbers and booleans in `messageParams` are turned into strings,
+/// and every field this struct does not know is kept in [`extra`](Self::extra).
+///
+/// ```
+/// use genesys_transport::ErrorBody;
+///
+/// let body = ErrorBody::decode(br#"{
+///     "status": 400, "code": "invalid.value",
+///     "message": "Value [{value}] is not valid", "messageParams": {"value": "x"},
+///     "contextId": "c-1", "limit": {"key": "k"}
+/// }"#).unwrap();
+/// assert_eq!(body.code.as_deref(), Some("invalid.value"));
+/// assert_eq!(body.rendered_message().as_deref(), Some("Value [x] is not valid"));
+/// assert!(body.extra.contains_key("limit"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ErrorBody {
+    /// The HTTP status the server put in the body.
+    #[serde(
+        default,
+        deserialize_with = "lenient_u16",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status: Option<u16>,
+    /// The machine-readable error code, e.g. `not.a.user`.
+    #[serde(
+        default,
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub code: Option<String>,
+    /// The entity the error is about.
+    #[serde(
+        default,
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub entity_id: Option<String>,
+    /// The name of the entity the error is about.
+    #[serde(
+        default,
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub entity_name: Option<String>,
+    /// The human-readable message, possibly with `{param}` placeholders.
+    #[serde(
+        default,
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub message: Option<String>,
+    /// The message template with `{param}` placeholders.
+    #[serde(
+        default,
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub message_with_params: Option<String>,
+    /// Values for the placeholders in the message.
+    #[serde(
+        default,
+        deserialize_with = "lenient_params",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub message_params: BTreeMap<String, String>,
+    /// The server-side context id of the failed request.
+    #[serde(
+        default,
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub context_id: Option<String>,
+    /// Per-field details.
+    #[serde(
+        default,
+        deserialize_with = "lenient_vec",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub details: Vec<ErrorDetail>,
+    /// Nested errors.
+    #[serde(
+        default,
+        deserialize_with = "lenient_vec",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub errors: Vec<ErrorBody>,
+    /// Every other field, kept as raw JSON (e.g. `limit`).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One entry of [`ErrorBody::details`].
+///
+/// ```
+/// use genesys_transport::ErrorBody;
+///
+/// let body = ErrorBody::decode(br#"{"details":[{"errorCode":"e","fieldName":"f"}]}"#).unwrap();
+/// assert_eq!(body.details[0].field_name.as_deref(), Some("f"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ErrorDetail {
+    /// The detail's error code.
+    #[serde(
+        default,
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub error_code: Option<String>,
+    /// The field the detail is about.
+    #[serde(
+        default,
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub field_name: Option<String>,
+    /// The entity the detail is about.
+    #[serde(
+        default,
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub entity_id: Option<String>,
+    /// The name of the entity the detail is about.
+    #[serde(
+        default,
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub entity_name: Option<String>,
+    /// Every other field.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl ErrorBody {
+    /// Decodes an error body. Fails only when the bytes are not a JSON object.
+    ///
+    /// ```
+    /// use genesys_transport::ErrorBody;
+    ///
+    /// assert!(ErrorBody::decode(b"<html>oops</html>").is_err());
+    /// assert!(ErrorBody::decode(b"[1,2]").is_err());
+    /// assert!(ErrorBody::decode(br#"{"status":"not a number"}"#).unwrap().status.is_none());
+    /// ```
+    pub fn decode(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
+
+    /// The message with `{param}` placeholders filled from
+    /// [`message_params`](Self::message_params). Uses `message`, or
+    /// `messageWithParams` when there is no `message`.
+    ///
+    /// ```
+    /// use genesys_transport::ErrorBody;
+    ///
+    /// let body = ErrorBody::decode(br#"{"messageWithParams":"missing {p}","messageParams":{"p":"a:b"}}"#).unwrap();
+    /// assert_eq!(body.rendered_message().unwrap(), "missing a:b");
+    /// ```
+    pub fn rendered_message(&self) -> Option<String> {
+        let template = self
+            .message
+            .as_deref()
+            .filter(|m| !m.is_empty())
+            .or(self.message_with_params.as_deref())?;
+        Some(render_message(template, &self.message_params))
+    }
+}
+
+/// Fills `{name}` placeholders in a Genesys message from `params`, in one
+/// pass: unknown placeholders stay as they are and substituted values are
+/// not expanded again.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use genesys_transport::render_message;
+///
+/// let params = BTreeMap::from([("perm".to_string(), "a:b:c".to_string())]);
+/// assert_eq!(render_message("missing {perm} ({other})", &params), "missing a:b:c ({other})");
+/// ```
+pub fn render_message(template: &str, params: &BTreeMap<String, String>) -> String {
+    if params.is_empty() {
+        return template.to_owned();
+    }
+    // Repeated placeholders with long values could multiply the size; cap it.
+    let cap = template.len().max(MAX_RENDERED_BYTES);
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        if out.len() > cap {
+            break;
+        }
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let name = &after[..close];
+                match params.get(name) {
+                    Some(value) => out.push_str(value),
+                    None => {
+                        out.push('{');
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    if out.len() > cap {
+        let mut end = cap;
+        while !out.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.truncate(end);
+        out.push('…');
+    }
+    out
+}
+
+fn value_to_string(value: serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        serde_json::Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(match value {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    })
+}
+
+fn lenient_u16<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(match value {
+        serde_json::Value::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
+fn lenient_params<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(match value {
+        serde_json::Value::Object(map) => map
+            .into_iter()
+            .filter_map(|(k, v)| value_to_string(v).map(|v| (k, v)))
+            .collect(),
+        _ => BTreeMap::new(),
+    })
+}
+
+fn lenient_vec<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(match value {
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .filter_map(|item| serde_json::from_value(item).ok())
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+// ---------------------------------------------------------------------------
+// ApiError
+// ---------------------------------------------------------------------------
+
+/// Why an error body could not be decoded into an [`ErrorBody`].
+///
+/// ```
+/// use genesys_transport::BodyProblem;
+///
+/// assert_eq!(BodyProblem::Empty.to_string(), "empty body");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BodyProblem {
+    /// The body was empty.
+    Empty,
+    /// The body is not JSON (e.g. an HTML page from a proxy).
+    NotJson {
+        /// The `Content-Type` the server sent, if any.
+        content_type: Option<String>,
+    },
+    /// The body looked like JSON but could not be parsed (malformed or cut).
+    Malformed {
+        /// The parser's message.
+        reason: String,
+    },
+    /// The body was larger than the limit; only a prefix was read.
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The connection broke while the body was being read.
+    Incomplete {
+        /// What happened.
+        reason: String,
+    },
+}
+
+impl fmt::Display for BodyProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => f.write_str("empty body"),
+            Self::NotJson {
+                content_type: Some(ct),
+            } => write!(f, "non-JSON body ({ct})"),
+            Self::NotJson { content_type: None } => f.write_str("non-JSON body"),
+            Self::Malformed { reason } => write!(f, "malformed JSON body ({reason})"),
+            Self::TooLarge { limit } => write!(f, "body larger than {limit} bytes, not decoded"),
+            Self::Incomplete { reason } => write!(f, "body cut short ({reason})"),
+        }
+    }
+}
+
+/// The server answered with a non-success status.
+///
+/// Built from the status, the headers (`ININ-Correlation-Id`, matched
+/// case-insensitively, and `Retry-After`) and a bounded prefix of the body.
+/// When the body is a Genesys `ErrorBody`, [`body`](Self::body) holds it;
+/// otherwise [`body_problem`](Self::body_problem) says why not and the
+/// message quotes a short, sanitized snippet of the raw body.
+///
+/// ```
+/// use genesys_transport::ApiError;
+/// use http::{HeaderMap, StatusCode};
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert("inin-correlation-id", "corr-1".parse().unwrap());
+/// let err = ApiError::from_response(
+///     StatusCode::FORBIDDEN,
+///     &headers,
+///     br#"{"status":403,"code":"missing.any.permissions","message":"Need {p}","messageParams":{"p":"a:b"}}"#,
+///     1024,
+/// );
+/// assert_eq!(err.code(), Some("missing.any.permissions"));
+/// assert_eq!(err.message(), "Need a:b");
+/// assert_eq!(err.correlation_id(), Some("corr-1"));
+/// assert!(err.to_string().contains("corr-1"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    status: StatusCode,
+    correlation_id: Option<String>,
+    retry_after: Option<Duration>,
+    body: Option<ErrorBody>,
+    problem: Option<BodyProblem>,
+    raw: Bytes,
+    message: String,
+}
+
+impl ApiError {
+    /// Builds an error from a response. At most `max_body_bytes` of `body`
+    /// are looked at; the rest is ignored.
+    pub fn from_response(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+        max_body_bytes: usize,
+    ) -> Self {
+        Self::from_response_with(
+            status,
+            headers,
+            Bytes::copy_from_slice(&body[..body.len().min(max_body_bytes)]),
+            body.len() > max_body_bytes,
+            &BodyCompleteness::Complete,
+            max_body_bytes,
+        )
+    }
+
+    pub(crate) fn from_response_with(
+        status: StatusCode,
+        headers: &HeaderMap,
+        raw: Bytes,
+        over_limit: bool,
+        completeness: &BodyCompleteness,
+        limit: usize,
+    ) -> Self {
+        let correlation_id = correlation_id(headers);
+        let retry_after = headers
+            .get(http::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::retry::parse_retry_after);
+        let content_type = headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+
+        let (body, problem) = if over_limit {
+            (None, Some(BodyProblem::TooLarge { limit }))
+        } else {
+            match completeness {
+                BodyCompleteness::Truncated { limit } => {
+                    (None, Some(BodyProblem::TooLarge { limit: *limit }))
+                }
+                BodyCompleteness::Incomplete { reason } => match ErrorBody::decode(&raw) {
+                    // A cut connection after a complete JSON document is harmless.
+                    Ok(b) => (Some(b), None),
+                    Err(_) => (
+                        None,
+                        Some(BodyProblem::Incomplete {
+                            reason: reason.clone(),
+                        }),
+                    ),
+                },
+                BodyCompleteness::Complete => decode_body(&raw, content_type),
+            }
+        };
+
+        let message = build_message(status, body.as_ref(), problem.as_ref(), &raw);
+        Self {
+            status,
+            correlation_id,
+            retry_after,
+            body,
+            problem,
+            raw,
+            message,
+        }
+    }
+
+    /// The HTTP status of the response.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The Genesys error code (e.g. `not.a.user`), when the body had one.
+    pub fn code(&self) -> Option<&str> {
+        self.body.as_ref().and_then(|b| b.code.as_deref())
+    }
+
+    /// The message, with `{param}` placeholders filled from `messageParams`;
+    /// for undecodable bodies, a description of the problem and a snippet.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The `contextId` from the body.
+    pub fn context_id(&self) -> Option<&str> {
+        self.body.as_ref().and_then(|b| b.context_id.as_deref())
+    }
+
+    /// The `ININ-Correlation-Id` response header.
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.correlation_id.as_deref()
+    }
+
+    /// The `Retry-After` response header, when it held whole seconds.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// The decoded error body, when there was one.
+    pub fn body(&self) -> Option<&ErrorBody> {
+        self.body.as_ref()
+    }
+
+    /// Why the body could not be decoded, when it could not.
+    pub fn body_problem(&self) -> Option<&BodyProblem> {
+        self.problem.as_ref()
+    }
+
+    /// The raw body bytes that were read (bounded by the error-body limit).
+    pub fn raw_body(&self) -> &Bytes {
+        &self.raw
+    }
+
+    /// Per-field details from the body.
+    pub fn details(&self) -> &[ErrorDetail] {
+        self.body
+            .as_ref()
+            .map(|b| b.details.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// Nested errors from the body.
+    pub fn errors(&self) -> &[ErrorBody] {
+        self.body
+            .as_ref()
+            .map(|b| b.errors.as_slice())
+            .unwrap_or(&[])
+    }
+}
+
+fn correlation_id(headers: &HeaderMap) -> Option<String> {
+    // `HeaderMap` keys are lower-case, so this matches any casing on the wire.
+    headers
+        .get(crate::transport::CORRELATION_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+fn decode_body(
+    raw: &[u8],
+    content_type: Option<String>,
+) -> (Option<ErrorBody>, Option<BodyProblem>) {
+    let trimmed = raw.trim_ascii();
+    if trimmed.is_empty() {
+        return (None, Some(BodyProblem::Empty));
+    }
+    match ErrorBody::decode(trimmed) {
+        Ok(body) => (Some(body), None),
+        Err(err) => {
+            let looks_json = trimmed.first().is_some_and(|b| *b == b'{' || *b == b'[')
+                || content_type
+                    .as_deref()
+                    .is_some_and(|ct| ct.to_ascii_lowercase().contains("json"));
+            if looks_json {
+                (
+                    None,
+                    Some(BodyProblem::Malformed {
+                        reason: err.to_string(),
+                    }),
+                )
+            } else {
+                (None, Some(BodyProblem::NotJson { content_type }))
+            }
+        }
+    }
+}
+
+fn build_message(
+    status: StatusCode,
+    body: Option<&ErrorBody>,
+    problem: Option<&BodyProblem>,
+    raw: &[u8],
+) -> String {
+    if let Some(message) = body.and_then(ErrorBody::rendered_message)
+        && !message.is_empty()
+    {
+        return message;
+    }
+    let reason = status.canonical_reason().unwrap_or("unknown status");
+    match problem {
+        None => format!("{reason} (error body has no message)"),
+        Some(BodyProblem::Empty) => format!("{reason} (empty body)"),
+        Some(problem) => {
+            let snippet = snippet(raw);
+            if snippet.is_empty() {
+                format!("{reason} ({problem})")
+            } else {
+                format!("{reason} ({problem}): {snippet}")
+            }
+        }
+    }
+}
+
+/// A short, printable prefix of a body: lossy UTF-8, control characters
+/// replaced, whitespace collapsed.
+fn snippet(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&raw[..raw.len().min(SNIPPET_CHARS * 4)]);
+    let mut out = String::new();
+    let mut count = 0;
+    let mut last_space = false;
+    for ch in text.chars() {
+        if count >= SNIPPET_CHARS {
+            out.push('…');
+            break;
+        }
+        let ch = if ch.is_whitespace() {
+            if last_space {
+                continue;
+            }
+            ' '
+        } else if ch.is_control() {
+            '�'
+        } else {
+            ch
+        };
+        last_space = ch == ' ';
+        out.push(ch);
+        count += 1;
+    }
+    out.trim().to_owned()
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}", self.status.as_u16())?;
+        if let Some(code) = self.code() {
+            write!(f, " [{code}]")?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(ctx) = self.context_id() {
+            write!(f, " (context id {ctx})")?;
+        }
+        if let Some(corr) = &self.correlation_id {
+            write!(f, " (correlation id {corr})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+// ---------------------------------------------------------------------------
+// Error
+// ---------------------------------------------------------------------------
+
+/// Why the retry loop stopped and returned an error.
+///
+/// ```
+/// use genesys_transport::StopReason;
+///
+/// assert_eq!(StopReason::NotRetryable.to_string(), "not retryable");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// The failure is not one that retrying can fix (e.g. 404, TLS error).
+    NotRetryable,
+    /// The failure is retryable in principle, but the request may have
+    /// reached the server and its method is not idempotent (e.g. a `POST`
+    /// that got a 503 or lost its connection), so it was not re-sent.
+    UnsafeToRetry,
+    /// The maximum number of attempts was reached.
+    AttemptsExhausted {
+        /// The configured maximum.
+        max_attempts: u32,
+    },
+    /// Waiting for the next attempt would exceed the total retry-time budget.
+    BudgetExhausted {
+        /// The configured budget.
+        budget: Duration,
+    },
+    /// The request was invalid, or the [`PrepareAttempt`](crate::PrepareAttempt)
+    /// hook failed, so the attempt was not sent ([`Error::attempts`] counts
+    /// only the attempts that were).
+    BeforeSending,
+}
+
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotRetryable => f.write_str("not retryable"),
+            Self::UnsafeToRetry => f.write_str(
+                "not retried: the request may have reached the server and its method is not idempotent",
+            ),
+            Self::AttemptsExhausted { max_attempts } => {
+                write!(f, "gave up after the maximum of {max_attempts} attempts")
+            }
+            Self::BudgetExhausted { budget } => {
+                write!(f, "gave up: the next retry would exceed the retry-time budget of {budget:?}")
+            }
+            Self::BeforeSending => f.write_str("failed before sending"),
+        }
+    }
+}
+
+/// What went wrong; see [`Error::kind`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The server answered with a non-success status.
+    Api(Box<ApiError>),
+    /// No usable response was obtained.
+    Transport(TransportError),
+    /// The [`PrepareAttempt`](crate::PrepareAttempt) hook failed (e.g. no
+    /// token could be obtained).
+    Prepare(BoxError),
+    /// The request itself is invalid (bad path, bad header).
+    InvalidRequest(String),
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Api(e) => e.fmt(f),
+            Self::Transport(e) => e.fmt(f),
+            Self::Prepare(e) => write!(
+                f,
+                "preparing the request failed: {}",
+                describe_chain(e.as_ref())
+            ),
+            Self::InvalidRequest(e) => write!(f, "invalid request: {e}"),
+        }
+    }
+}
+
+/// The error returned by [`Transport::send`](crate::Transport::send).
+///
+/// Its `Display` names the request (method and path template), the failure,
+/// how many attempts were made and why retrying stopped. It never contains
+/// request header values.
+///
+/// ```
+/// # async fn demo(transport: genesys_transport::Transport) {
+/// use genesys_transport::ApiRequest;
+/// use http::Method;
+///
+/// match transport.send(ApiRequest::new(Method::GET, "/api/v2/users/me")).await {
+///     Ok(resp) => println!("{}", resp.status()),
+///     Err(err) => {
+///         eprintln!("{err}"); // e.g. "GET /api/v2/users/me: HTTP 404 [not.found]: ... (1 attempt; not retryable)"
+///         if let Some(api) = err.api_error() {
+///             eprintln!("code {:?}, correlation {:?}", api.code(), api.correlation_id());
+///         }
+///     }
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    attempts: u32,
+    stop: StopReason,
+    method: Method,
+    path_template: String,
+}
+
+impl Error {
+    pub(crate) fn new(
+        kind: ErrorKind,
+        attempts: u32,
+        stop: StopReason,
+        method: Method,
+        path_template: String,
+    ) -> Self {
+        Self {
+            kind,
+            attempts,
+            stop,
+            method,
+            path_template,
+        }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// Consumes the error, returning what went wrong.
+    pub fn into_kind(self) -> ErrorKind {
+        self.kind
+    }
+
+    /// How many attempts were sent (0 when it failed before the first).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Why the retry loop stopped.
+    pub fn stop_reason(&self) -> StopReason {
+        self.stop
+    }
+
+    /// The request's method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The request's path template.
+    pub fn path_template(&self) -> &str {
+        &self.path_template
+    }
+
+    /// The API error, when the server answered with a non-success status.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match &self.kind {
+            ErrorKind::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The transport error, when no usable response was obtained.
+    pub fn transport_error(&self) -> Option<&TransportError> {
+        match &self.kind {
+            ErrorKind::Transport(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.api_error().map(ApiError::status)
+    }
+
+    /// True when the last attempt timed out (connect or whole request).
+    pub fn is_timeout(&self) -> bool {
+        self.transport_error()
+            .is_some_and(TransportError::is_timeout)
+    }
+
+    /// The `ININ-Correlation-Id` of the last response, when there was one.
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.api_error().and_then(ApiError::correlation_id)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = if self.attempts == 1 { "" } else { "s" };
+        write!(
+            f,
+            "{} {}: {} ({} attempt{plural}; {})",
+            self.method, self.path_template, self.kind, self.attempts, self.stop
+        )
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ErrorKind::Api(e) => Some(e.as_ref()),
+            ErrorKind::Transport(e) => Some(e),
+            ErrorKind::Prepare(e) => Some(e.as_ref()),
+            ErrorKind::InvalidRequest(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, headers: &[(&str, &str)], body: &[u8]) -> ApiError {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.append(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        ApiError::from_response(StatusCode::from_u16(status).unwrap(), &map, body, 64 * 1024)
+    }
+
+    #[test]
+    fn decodes_full_genesys_body() {
+        let err = api(
+            400,
+            &[
+                ("ININ-Correlation-Id", "corr-9"),
+                ("content-type", "application/json"),
+            ],
+            br#"{"status":400,"code":"invalid.value","entityId":"e1","entityName":"n",
+                "message":"Value [{value}] is not valid for field type [{type}]",
+                "messageWithParams":"Value [{value}] is not valid for field type [{type}]",
+                "messageParams":{"value":"abc","type":"int"},
+                "contextId":"ctx-1",
+                "details":[{"errorCode":"bad","fieldName":"f1","extraDetail":1}],
+                "errors":[{"code":"inner","message":"inner {x}","messageParams":{"x":"y"}}],
+                "limit":{"key":"k","namespace":"ns","value":3},
+                "somethingNew":true}"#,
+        );
+        assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(err.code(), Some("invalid.value"));
+        assert_eq!(
+            err.message(),
+            "Value [abc] is not valid for field type [int]"
+        );
+        assert_eq!(err.context_id(), Some("ctx-1"));
+        assert_eq!(err.correlation_id(), Some("corr-9"));
+        assert_eq!(err.details().len(), 1);
+        assert_eq!(err.details()[0].field_name.as_deref(), Some("f1"));
+        assert!(err.details()[0].extra.contains_key("extraDetail"));
+        assert_eq!(
+            err.errors()[0].rendered_message().as_deref(),
+            Some("inner y")
+        );
+        let body = err.body().unwrap();
+        assert_eq!(body.entity_id.as_deref(), Some("e1"));
+        assert!(body.extra.contains_key("limit"));
+        assert!(body.extra.contains_key("somethingNew"));
+        assert!(err.body_problem().is_none());
+        let text = err.to_string();
+        assert!(text.contains("HTTP 400"), "{text}");
+        assert!(text.contains("[invalid.value]"), "{text}");
+        assert!(text.contains("ctx-1") && text.contains("corr-9"), "{text}");
+    }
+
+    #[test]
+    fn correlation_header_any_case() {
+        for name in [
+            "ININ-Correlation-Id",
+            "inin-correlation-id",
+            "Inin-Correlation-Id",
+            "ININ-CORRELATION-ID",
+        ] {
+            let err = api(500, &[(name, "c")], b"");
+            assert_eq!(err.correlation_id(), Some("c"), "{name}");
+        }
+    }
+
+    #[test]
+    fn retry_after_is_read() {
+        let err = api(429, &[("Retry-After", "7")], b"{}");
+        assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
+        let err = api(429, &[("Retry-After", "soon")], b"{}");
+        assert_eq!(err.retry_after(), None);
+    }
+
+    #[test]
+    fn lenient_types() {
+        let err = api(
+            400,
+            &[],
+            br#"{"status":"400","code":12,"message":"n={n} b={b}","messageParams":{"n":5,"b":true,"z":null},
+                "details":"nope","errors":[1,{"code":"ok"}]}"#,
+        );
+        assert_eq!(err.body().unwrap().status, Some(400));
+        assert_eq!(err.code(), Some("12"));
+        assert_eq!(err.message(), "n=5 b=true");
+        assert!(err.details().is_empty());
+        assert_eq!(err.errors().len(), 1);
+    }
+
+    #[test]
+    fn empty_body() {
+        let err = api(503, &[], b"");
+        assert_eq!(err.body_problem(), Some(&BodyProblem::Empty));
+        assert_eq!(err.message(), "Service Unavailable (empty body)");
+        let err = api(503, &[], b"  \r\n ");
+        assert_eq!(err.body_problem(), Some(&BodyProblem::Empty));
+    }
+
+    #[test]
+    fn html_body() {
+        let err = api(
+            502,
+            &[("content-type", "text/html")],
+            b"<html>\n<body>\x01Bad   gateway</body></html>",
+        );
+        assert!(
+            matches!(err.body_problem(), Some(BodyProblem::NotJson { content_type: Some(ct) }) if ct == "text/html")
+        );
+        assert!(
+            err.message().contains("<html> <body>�Bad gateway"),
+            "{}",
+            err.message()
+        );
+        assert!(err.code().is_none());
+    }
+
+    #[test]
+    fn truncated_json_body() {
+        let err = api(
+            500,
+            &[("content-type", "application/json")],
+            br#"{"status":500,"code":"internal.server.er"#,
+        );
+        assert!(matches!(
+            err.body_problem(),
+            Some(BodyProblem::Malformed { .. })
+        ));
+        assert!(
+            err.message()
+                .starts_with("Internal Server Error (malformed JSON body"),
+            "{}",
+            err.message()
+        );
+    }
+
+    #[test]
+    fn json_that_is_not_an_object() {
+        let err = api(500, &[("content-type", "application/json")], b"[1,2,3]");
+        assert!(matches!(
+            err.body_problem(),
+            Some(BodyProblem::Malformed { .. })
+        ));
+        let err = api(500, &[], b"\"just a string\"");
+        assert!(err.body_problem().is_some());
+    }
+
+    #[test]
+    fn object_without_message() {
+        let err = api(418, &[], br#"{"code":"teapot"}"#);
+        assert_eq!(err.code(), Some("teapot"));
+        assert_eq!(err.message(), "I'm a teapot (error body has no message)");
+    }
+
+    #[test]
+    fn oversized_body_is_not_decoded() {
+        let body = vec![b'a'; 100];
+        let err = ApiError::from_response(StatusCode::BAD_GATEWAY, &HeaderMap::new(), &body, 10);
+        assert_eq!(
+            err.body_problem(),
+            Some(&BodyProblem::TooLarge { limit: 10 })
+        );
+        assert_eq!(err.raw_body().len(), 10);
+    }
+
+    #[test]
+    fn snippet_is_bounded() {
+        let body = "x".repeat(10_000);
+        let err = api(500, &[("content-type", "text/plain")], body.as_bytes());
+        assert!(
+            err.message().chars().count() < SNIPPET_CHARS + 60,
+            "{}",
+            err.message().len()
+        );
+        assert!(err.message().ends_with('…'));
+    }
+
+    #[test]
+    fn render_edge_cases() {
+        let p = BTreeMap::from([
+            ("a".to_string(), "{b}".to_string()),
+            ("b".to_string(), "B".to_string()),
+        ]);
+        assert_eq!(render_message("{a}{b}{", &p), "{b}B{");
+        assert_eq!(render_message("}{}{c}", &p), "}{}{c}");
+        assert_eq!(render_message("é{a}ü", &p), "é{b}ü");
+        assert_eq!(render_message("no params", &BTreeMap::new()), "no params");
+    }
+
+    #[test]
+    fn rendering_cannot_blow_up() {
+        let template = "{a}".repeat(20_000);
+        let params = BTreeMap::from([("a".to_string(), "x".repeat(60_000))]);
+        let out = render_message(&template, &params);
+        assert!(
+            out.len() <= template.len().max(MAX_RENDERED_BYTES) + 3,
+            "{}",
+            out.len()
+        );
+        assert!(out.ends_with('…'));
+    }
+
+    #[test]
+    fn deep_nesting_does_not_panic() {
+        let mut s = String::new();
+        for _ in 0..10_000 {
+            s.push_str(r#"{"errors":["#);
+        }
+        let err = api(400, &[], s.as_bytes());
+        assert!(err.body_problem().is_some());
+    }
+
+    #[test]
+    fn error_display_mentions_attempts_and_reason() {
+        let err = Error::new(
+            ErrorKind::Transport(TransportError::Timeout {
+                timeout: Duration::from_secs(2),
+            }),
+            3,
+            StopReason::AttemptsExhausted { max_attempts: 3 },
+            Method::GET,
+            "/api/v2/users/{userId}".into(),
+        );
+        let text = err.to_string();
+        assert!(
+            text.starts_with("GET /api/v2/users/{userId}: request timed out after 2s (3 attempts;"),
+            "{text}"
+        );
+        assert!(text.contains("maximum of 3 attempts"), "{text}");
+        assert!(err.is_timeout());
+    }
+
+    #[test]
+    fn describe_chain_looks_through_io_errors() {
+        #[derive(Debug)]
+        struct Inner;
+        impl fmt::Display for Inner {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("inner cause")
+            }
+        }
+        impl std::error::Error for Inner {}
+        let io = std::io::Error::other(Inner);
+        let err = TransportError::connect(io);
+        assert!(err.to_string().contains("inner cause"), "{err}");
+    }
+}
