@@ -62,6 +62,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Command::Codegen { spec, check, out } = cli.command;
     let root = workspace_root();
     let spec_path = codegen::resolve_spec_path(spec.as_deref(), &root)?;
+    let preview = out.is_some();
     let model_crate = out.unwrap_or_else(|| root.join("crates/genesys-model"));
     let started = Instant::now();
 
@@ -72,12 +73,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Ok(text) => text,
         Err(_) => codegen::standalone_manifest(),
     };
-    let output = codegen::generate(&text, &model_crate, &cargo_toml)
+    // A preview (--out) gets the models only; the workspace gets the facade's API too.
+    let facade = if preview {
+        None
+    } else {
+        let dir = root.join("crates/genesys-cloud");
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml"))
+            .with_context(|| format!("reading {}", dir.join("Cargo.toml").display()))?;
+        Some((dir, manifest))
+    };
+    let targets = codegen::Targets {
+        model: (model_crate, cargo_toml),
+        facade,
+    };
+    let output = codegen::generate(&text, &targets)
         .with_context(|| format!("generating from {}", spec_path.display()))?;
-    let generated_dir = model_crate.join("src/generated");
+    let generated_dirs = targets.generated_dirs();
 
     if check {
-        let stale = codegen::stale_files(&output, &generated_dir)?;
+        let stale = codegen::stale_files(&output, &generated_dirs)?;
         if stale.is_empty() {
             eprintln!("generated code is up to date with {}", spec_path.display());
             return Ok(ExitCode::SUCCESS);
@@ -89,7 +103,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
 
-    codegen::write(&output, &generated_dir)?;
+    codegen::write(&output, &generated_dirs)?;
     let bytes: usize = output.files.values().map(String::len).sum();
     let lines: usize = output.files.values().map(|c| c.lines().count()).sum();
     eprintln!(

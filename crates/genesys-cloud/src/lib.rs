@@ -1,10 +1,59 @@
 //! Rust SDK for the Genesys Cloud Platform API.
 //!
-//! This crate will hold the `Client` users call: it composes the generated
-//! model and operation catalogue (`genesys-model`), a token source
-//! (`genesys-auth`) and the HTTP transport (`genesys-transport`), checks each
-//! request against the catalogue before sending it (for example, refusing to
-//! place a call with `postConversationsCalls` on a client-credentials token
-//! and naming `postConversationsCallsUserUserId` instead), and turns every
-//! Genesys error body into one error type that says what to do.
+//! [`Client`] composes the generated models and operation catalogue
+//! ([`genesys_model`]), a token source ([`genesys_auth`]) and the HTTP
+//! transport ([`genesys_transport`]). Every operation of the API is a method
+//! on a per-tag handler (`client.conversations()`, `client.users()`, ...),
+//! returning a typed [`Request`] you `.await`.
+//!
+//! Before a request leaves the process, the client checks it against the
+//! catalogue: an operation that needs a user context called with a
+//! client-credentials token, or a token whose known scopes miss the
+//! operation's, fails at once with an error that names the fix — for
+//! `postConversationsCalls`, the on-behalf-of-a-user operation
+//! `postConversationsCallsUserUserId` or a user-context grant.
+//!
+//! ```no_run
+//! use genesys_cloud::auth::{ClientCredentials, TokenEndpoint};
+//! use genesys_cloud::{Client, Region, calls::Dial};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let login = TokenEndpoint::new(Region::UsEast1)?;
+//! let client = Client::builder()
+//!     .region(Region::UsEast1)
+//!     .token_source(ClientCredentials::new(login, "client-id", "client-secret"))
+//!     .build()?;
+//! let call = client
+//!     .calls()
+//!     .place(&Dial::number("+15550123").on_behalf_of("user-id"))
+//!     .await?;
+//! println!("conversation {}", call.conversation_id);
+//! # Ok(()) }
+//! ```
+//!
+//! # Features
+//!
+//! Each API tag is a feature that enables its handler and the models it
+//! needs (`conversations`, `users`, `routing`, ... — see `Cargo.toml`);
+//! `full` enables all. The default is `conversations`, `users` and `tokens`:
+//! what placing and following calls and inspecting a token need.
 #![forbid(unsafe_code)]
+
+#[cfg(feature = "conversations")]
+pub mod calls;
+mod client;
+mod error;
+mod operation;
+mod preflight;
+
+/// The generated API: one handler per tag, one marker type per operation.
+#[rustfmt::skip]
+#[path = "generated/mod.rs"]
+pub mod api;
+
+pub use client::{BuildError, Client, ClientBuilder};
+pub use error::{ApiFailure, Error, MissingScopes, UserContextRequired};
+pub use genesys_auth as auth;
+pub use genesys_model as model;
+pub use genesys_transport::{BaseUrl, Environment, Region, RetryPolicy};
+pub use operation::{ApiOperation, Paged, PagedListing, Request};

@@ -9,8 +9,8 @@ use genesys_model::{
     CallMediaParticipant, CallMediaParticipantDirection, CallMediaParticipantState,
     CreateCallRequest, CreateCallResponse, DateTime, DomainEntityRef, DomainRole, NamedEntity,
     OrgOAuthClient, OrgOAuthClientAuthorizedGrantType, OrgOAuthClientState, RoleDivision,
-    TokenInfo, User, UserAuthorization, UserMe, UserMeState, UserStateEnum, UserStation,
-    UserStations,
+    TokenInfo, User, UserAuthorization, UserEntityListing, UserMe, UserMeState, UserStateEnum,
+    UserStation, UserStations,
 };
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName};
 use http::{Method, Response, StatusCode};
@@ -141,6 +141,7 @@ fn route(call: &Call<'_>, endpoint: Option<Endpoint>) -> ApiResult {
             Ok(empty(StatusCode::OK))
         }
         Some(Endpoint::GetUsersMe) => get_users_me(call),
+        Some(Endpoint::GetUsers) => get_users(call),
         Some(Endpoint::GetUser) => get_user(call),
         Some(Endpoint::GetConversationsCalls) => get_conversations_calls(call),
         Some(Endpoint::PostConversationsCalls) => post_conversations_calls(call),
@@ -405,6 +406,62 @@ fn get_users_me(call: &Call<'_>) -> ApiResult {
         ..Default::default()
     };
     ok(&me)
+}
+
+/// A page-number query parameter, or `default` (400 when not a number).
+fn page_param(req: &Req, name: &str, default: usize) -> Result<usize, ApiError> {
+    let query = req.query.as_deref().unwrap_or("");
+    match form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == name) {
+        None => Ok(default),
+        Some((_, v)) => v.parse::<usize>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+            ApiError::bad_request(format!("{name} must be a positive integer"), Vec::new())
+        }),
+    }
+}
+
+/// `GET /api/v2/users`: the seeded users, paged by `pageSize` (default 25)
+/// and `pageNumber` (default 1), optionally filtered by repeated `id`.
+fn get_users(call: &Call<'_>) -> ApiResult {
+    authorize(call, "getUsers")?;
+    let page_size = page_param(call.req, "pageSize", 25)?;
+    let page_number = page_param(call.req, "pageNumber", 1)?;
+    let query = call.req.query.as_deref().unwrap_or("");
+    let ids: BTreeSet<String> = form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, _)| k == "id")
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    let expand = expands(call.req);
+    let all: Vec<&UserRec> = call
+        .shared
+        .world
+        .users
+        .values()
+        .filter(|u| ids.is_empty() || ids.contains(&u.seed.id))
+        .collect();
+    let total = all.len();
+    let page_count = total.div_ceil(page_size);
+    let entities = all
+        .into_iter()
+        .skip((page_number - 1).saturating_mul(page_size))
+        .take(page_size)
+        .map(|u| user_model(call.shared, u, &expand))
+        .collect();
+    let to_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    let to_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    let uri = |n: usize| format!("/api/v2/users?pageSize={page_size}&pageNumber={n}");
+    ok(&UserEntityListing {
+        entities: Some(entities),
+        page_size: Some(to_i32(page_size)),
+        page_number: Some(to_i32(page_number)),
+        total: Some(to_i64(total)),
+        page_count: Some(to_i32(page_count)),
+        self_uri: Some(uri(page_number)),
+        first_uri: Some(uri(1)),
+        last_uri: Some(uri(page_count.max(1))),
+        next_uri: (page_number < page_count).then(|| uri(page_number + 1)),
+        previous_uri: (page_number > 1).then(|| uri(page_number - 1)),
+        ..Default::default()
+    })
 }
 
 fn get_user(call: &Call<'_>) -> ApiResult {

@@ -11,6 +11,7 @@ pub(crate) enum Endpoint {
     HeadTokensMe,
     DeleteTokensMe,
     GetUsersMe,
+    GetUsers,
     GetUser,
     GetConversationsCalls,
     PostConversationsCalls,
@@ -44,6 +45,7 @@ const ROUTES: &[RouteDef] = &[
         "/api/v2/tokens/me",
         Endpoint::DeleteTokensMe,
     ),
+    def(Method::GET, "/api/v2/users", Endpoint::GetUsers),
     def(Method::GET, "/api/v2/users/me", Endpoint::GetUsersMe),
     def(Method::GET, "/api/v2/users/{userId}", Endpoint::GetUser),
     def(

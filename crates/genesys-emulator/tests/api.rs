@@ -121,6 +121,35 @@ async fn get_user_by_id() {
 }
 
 #[tokio::test]
+async fn users_are_listed_in_pages() {
+    let (_emu, http) = start(EmulatorConfig::default()).await;
+    let cc = http.cc_token().await;
+    let page = |n: u32| format!("/api/v2/users?pageSize=1&pageNumber={n}");
+    let first: genesys_model::UserEntityListing =
+        serde_json::from_slice(&http.get(&page(1), &cc).await.body).unwrap();
+    assert_eq!((first.page_count, first.total), (Some(2), Some(2)));
+    assert_eq!(first.entities.as_ref().map(Vec::len), Some(1));
+    assert!(first.next_uri.is_some());
+    let second: genesys_model::UserEntityListing =
+        serde_json::from_slice(&http.get(&page(2), &cc).await.body).unwrap();
+    assert_ne!(
+        first.entities.unwrap()[0].id,
+        second.entities.as_ref().unwrap()[0].id
+    );
+    assert!(second.next_uri.is_none());
+    let past: genesys_model::UserEntityListing =
+        serde_json::from_slice(&http.get(&page(3), &cc).await.body).unwrap();
+    assert_eq!(past.entities.map(|e| e.len()), Some(0));
+    let by_id = format!("/api/v2/users?id={}", seed::DEFAULT_USER_ID);
+    let one: genesys_model::UserEntityListing =
+        serde_json::from_slice(&http.get(&by_id, &cc).await.body).unwrap();
+    assert_eq!(one.total, Some(1));
+    http.get("/api/v2/users?pageSize=zero", &cc)
+        .await
+        .assert_error(400, "bad.request");
+}
+
+#[tokio::test]
 async fn create_call_rejects_client_credentials_with_not_a_user() {
     let (emu, http) = start(EmulatorConfig::default()).await;
     let cc = http.cc_token().await;

@@ -111,6 +111,32 @@ fn ty_tokens(ty: &Ty) -> TokenStream {
     }
 }
 
+/// A field type as seen from outside the model crate (`genesys_model::...`).
+pub fn ty_tokens_pub(ty: &Ty) -> TokenStream {
+    match ty {
+        Ty::DateTime => quote! { genesys_model::DateTime },
+        Ty::Date => quote! { genesys_model::Date },
+        Ty::LocalDateTime => quote! { genesys_model::LocalDateTime },
+        Ty::Model(name) | Ty::Enum(name) => {
+            let name = ident(name);
+            quote! { genesys_model::#name }
+        }
+        Ty::Vec(inner) => {
+            let inner = ty_tokens_pub(inner);
+            quote! { Vec<#inner> }
+        }
+        Ty::Map(inner) => {
+            let inner = ty_tokens_pub(inner);
+            quote! { std::collections::BTreeMap<String, #inner> }
+        }
+        Ty::Boxed(inner) => {
+            let inner = ty_tokens_pub(inner);
+            quote! { Box<#inner> }
+        }
+        other => ty_tokens(other),
+    }
+}
+
 fn field_doc(field: &FieldDef) -> String {
     let mut doc = match &field.doc {
         Some(d) if !d.trim().is_empty() => sanitize_doc(d),
@@ -335,7 +361,7 @@ fn shard_of(name: &str) -> String {
         .map_or_else(|| "other".to_owned(), |c| c.to_string())
 }
 
-fn format_file(tokens: TokenStream, header: &str) -> anyhow::Result<String> {
+pub fn format_file(tokens: TokenStream, header: &str) -> anyhow::Result<String> {
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| anyhow::anyhow!("generated code does not parse: {e}"))?;
     Ok(format!("{header}{}", prettyplease::unparse(&file)))

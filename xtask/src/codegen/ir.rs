@@ -93,6 +93,56 @@ pub struct ParamDef {
     pub required: bool,
     pub schema: String,
     pub enum_values: Vec<String>,
+    /// `multi` repeats an array parameter; otherwise arrays are comma-joined.
+    pub collection_format: Option<String>,
+    /// The Rust type of a non-body parameter.
+    pub ty: ParamTy,
+    pub description: Option<String>,
+}
+
+/// The Rust type of a path, query or header parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamTy {
+    Str,
+    I32,
+    I64,
+    F64,
+    Bool,
+    DateTime,
+    Date,
+    List(Box<ParamTy>),
+    /// Bodies and anything unusual travel as JSON text.
+    Json,
+}
+
+impl ParamTy {
+    fn of(schema: &Schema) -> ParamTy {
+        match (schema.kind.as_deref(), schema.format.as_deref()) {
+            (Some("string"), Some("date-time")) => ParamTy::DateTime,
+            (Some("string"), Some("date")) => ParamTy::Date,
+            (Some("string"), _) => ParamTy::Str,
+            (Some("integer"), Some("int32")) => ParamTy::I32,
+            (Some("integer"), _) => ParamTy::I64,
+            (Some("number"), _) => ParamTy::F64,
+            (Some("boolean"), _) => ParamTy::Bool,
+            (Some("array"), _) => match &schema.items {
+                Some(items) if items.kind.as_deref() != Some("array") => {
+                    ParamTy::List(Box::new(ParamTy::of(items)))
+                }
+                _ => ParamTy::List(Box::new(ParamTy::Str)),
+            },
+            _ => ParamTy::Json,
+        }
+    }
+}
+
+/// A request or response body type, as Rust source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyTy {
+    /// e.g. `genesys_model::CreateCallRequest`, `Vec<genesys_model::User>`.
+    pub rust: String,
+    /// A generated model, which can check its required fields.
+    pub is_model: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -113,6 +163,9 @@ pub struct OperationDef {
     pub params: Vec<ParamDef>,
     pub body_type: Option<String>,
     pub response_type: Option<String>,
+    pub body_rust: Option<BodyTy>,
+    pub response_rust: Option<BodyTy>,
+    pub description: String,
     pub success: Vec<u16>,
     /// ("ANY" | "ALL", permissions)
     pub permissions: Option<(String, Vec<String>)>,
@@ -503,6 +556,9 @@ fn build_operation(
                 location: p.location.clone(),
                 required: p.required || p.location == "path",
                 schema: param_schema(schema, def_names),
+                collection_format: p.collection_format.clone(),
+                ty: ParamTy::of(schema),
+                description: p.inline.description.clone(),
                 enum_values: schema
                     .enum_values
                     .iter()
@@ -521,6 +577,11 @@ fn build_operation(
         .find(|p| p.location == "body")
         .map(|p| type_of(p.schema.as_ref().unwrap_or(&p.inline)));
 
+    let body_rust = op_params
+        .iter()
+        .find(|p| p.location == "body")
+        .map(|p| rust_body_type(p.schema.as_ref().unwrap_or(&p.inline), def_names));
+    let mut response_rust = None;
     let mut success = Vec::new();
     let mut response_type = None;
     let mut errors = Vec::new();
@@ -532,6 +593,10 @@ fn build_operation(
             success.push(code);
             if response_type.is_none() {
                 response_type = response.schema.as_ref().map(&type_of);
+                response_rust = response
+                    .schema
+                    .as_ref()
+                    .map(|s| rust_body_type(s, def_names));
             }
         } else if !response.error_codes.is_empty() {
             let codes: Vec<(String, String)> = response
@@ -579,6 +644,9 @@ fn build_operation(
         params,
         body_type,
         response_type,
+        body_rust,
+        response_rust,
+        description: op.description.clone(),
         success,
         permissions: op
             .permissions
@@ -633,5 +701,41 @@ fn param_schema(schema: &Schema, def_names: &BTreeMap<&str, String>) -> String {
             None => kind.to_owned(),
         },
         None => type_of_plain(schema, def_names),
+    }
+}
+
+/// A body schema as a Rust type naming the model crate's types.
+fn rust_body_type(schema: &Schema, def_names: &BTreeMap<&str, String>) -> BodyTy {
+    if let Some(r) = schema.ref_name() {
+        let name = def_names.get(r).cloned().unwrap_or_else(|| r.to_owned());
+        return BodyTy {
+            rust: format!("genesys_model::{name}"),
+            is_model: true,
+        };
+    }
+    let rust = match (schema.kind.as_deref(), schema.format.as_deref()) {
+        (Some("string"), Some("date-time")) => "genesys_model::DateTime".into(),
+        (Some("string"), Some("date")) => "genesys_model::Date".into(),
+        (Some("string"), _) => "String".into(),
+        (Some("integer"), Some("int32")) => "i32".into(),
+        (Some("integer"), _) => "i64".into(),
+        (Some("number"), Some("float")) => "f32".into(),
+        (Some("number"), _) => "f64".into(),
+        (Some("boolean"), _) => "bool".into(),
+        (Some("array"), _) => match &schema.items {
+            Some(items) => format!("Vec<{}>", rust_body_type(items, def_names).rust),
+            None => "Vec<serde_json::Value>".into(),
+        },
+        _ => match schema.map_values() {
+            Some(Some(v)) => format!(
+                "std::collections::BTreeMap<String, {}>",
+                rust_body_type(v, def_names).rust
+            ),
+            _ => "serde_json::Value".into(),
+        },
+    };
+    BodyTy {
+        rust,
+        is_model: false,
     }
 }

@@ -6,6 +6,7 @@
 //! deterministic for a given spec.
 
 pub mod emit;
+pub mod emit_api;
 pub mod ir;
 pub mod names;
 pub mod spec;
@@ -49,8 +50,18 @@ pub fn resolve_spec_path(explicit: Option<&Path>, workspace: &Path) -> anyhow::R
     Ok(default)
 }
 
+/// Where the generated code goes.
+pub struct Targets {
+    /// The model crate's directory and its current Cargo.toml.
+    pub model: (PathBuf, String),
+    /// The facade crate's directory and its current Cargo.toml, when the
+    /// API surface is generated too.
+    pub facade: Option<(PathBuf, String)>,
+}
+
 /// Generates everything from a spec's text, in memory.
-pub fn generate(text: &str, model_crate: &Path, cargo_toml: &str) -> anyhow::Result<Output> {
+pub fn generate(text: &str, targets: &Targets) -> anyhow::Result<Output> {
+    let (model_crate, cargo_toml) = (&targets.model.0, targets.model.1.as_str());
     let sha256 = Sha256::digest(text.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -70,6 +81,16 @@ pub fn generate(text: &str, model_crate: &Path, cargo_toml: &str) -> anyhow::Res
         model_crate.join("Cargo.toml"),
         replace_features_block(cargo_toml, &emit::features_block(&ir))?,
     );
+    if let Some((facade, manifest)) = &targets.facade {
+        let dir = facade.join("src/generated");
+        for file in emit_api::emit_api(&ir)? {
+            files.insert(dir.join(&file.path), file.contents);
+        }
+        files.insert(
+            facade.join("Cargo.toml"),
+            replace_features_block(manifest, &emit_api::facade_features_block(&ir))?,
+        );
+    }
     Ok(Output { files, ir })
 }
 
@@ -89,17 +110,19 @@ fn replace_features_block(cargo_toml: &str, block: &str) -> anyhow::Result<Strin
 }
 
 /// Files that differ from (or are missing in) the tree, plus generated
-/// files in the tree that the generator no longer writes.
-pub fn stale_files(output: &Output, generated_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+/// files in the generated directories that the generator no longer writes.
+pub fn stale_files(output: &Output, generated_dirs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut stale = Vec::new();
     for (path, contents) in &output.files {
         if std::fs::read_to_string(path).ok().as_deref() != Some(contents.as_str()) {
             stale.push(path.clone());
         }
     }
-    for path in existing_generated(generated_dir)? {
-        if !output.files.contains_key(&path) {
-            stale.push(path);
+    for dir in generated_dirs {
+        for path in existing_generated(dir)? {
+            if !output.files.contains_key(&path) {
+                stale.push(path);
+            }
         }
     }
     Ok(stale)
@@ -122,10 +145,12 @@ fn existing_generated(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// Writes the output, removing generated files it no longer contains.
-pub fn write(output: &Output, generated_dir: &Path) -> anyhow::Result<()> {
-    for path in existing_generated(generated_dir)? {
-        if !output.files.contains_key(&path) {
-            std::fs::remove_file(&path)?;
+pub fn write(output: &Output, generated_dirs: &[PathBuf]) -> anyhow::Result<()> {
+    for dir in generated_dirs {
+        for path in existing_generated(dir)? {
+            if !output.files.contains_key(&path) {
+                std::fs::remove_file(&path)?;
+            }
         }
     }
     for (path, contents) in &output.files {
@@ -146,4 +171,15 @@ pub fn standalone_manifest() -> String {
     format!(
         "[package]\nname = \"genesys-model-preview\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n{FEATURES_BEGIN}{FEATURES_END}"
     )
+}
+
+impl Targets {
+    /// The directories whose `.rs` files are all generated.
+    pub fn generated_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs = vec![self.model.0.join("src/generated")];
+        if let Some((facade, _)) = &self.facade {
+            dirs.push(facade.join("src/generated"));
+        }
+        dirs
+    }
 }

@@ -44,6 +44,8 @@ pub struct Operation {
     #[serde(default)]
     pub summary: String,
     #[serde(default)]
+    pub description: String,
+    #[serde(default)]
     pub parameters: Vec<Parameter>,
     #[serde(default)]
     pub responses: IndexMap<String, Response>,
@@ -79,6 +81,8 @@ pub struct Parameter {
     pub location: String,
     #[serde(default)]
     pub required: bool,
+    #[serde(rename = "collectionFormat")]
+    pub collection_format: Option<String>,
     /// Body parameters carry a schema; the others describe their type inline.
     pub schema: Option<Schema>,
     #[serde(flatten)]

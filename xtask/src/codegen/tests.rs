@@ -4,7 +4,17 @@
 use std::path::Path;
 
 use super::ir::{Gate, Ir, SecurityDef, Ty};
-use super::{generate, spec::Spec, standalone_manifest};
+use super::{Targets, spec::Spec, standalone_manifest};
+
+fn generate(text: &str, model: &Path, manifest: &str) -> anyhow::Result<super::Output> {
+    super::generate(
+        text,
+        &Targets {
+            model: (model.to_owned(), manifest.to_owned()),
+            facade: Some((model.join("facade"), standalone_manifest())),
+        },
+    )
+}
 
 const FRAGMENT: &str = r##"{
   "swagger": "2.0",
@@ -298,7 +308,11 @@ fn the_2018_spec_generates_into_a_temporary_crate() {
     .unwrap();
     assert_eq!(out.ir.operations.len(), 932);
     assert_eq!(out.ir.models.len(), 822);
-    super::write(&out, &dir.path().join("src/generated")).unwrap();
+    let dirs = [
+        dir.path().join("src/generated"),
+        dir.path().join("facade/src/generated"),
+    ];
+    super::write(&out, &dirs).unwrap();
     assert!(dir.path().join("src/generated/catalogue.rs").exists());
     let user_context = out
         .ir
@@ -311,29 +325,61 @@ fn the_2018_spec_generates_into_a_temporary_crate() {
         "the facts sheet counts 24 not.a.user operations in 2018"
     );
     // Writing again changes nothing, and --check agrees.
-    assert!(
-        super::stale_files(&out, &dir.path().join("src/generated"))
-            .unwrap()
-            .is_empty()
-    );
+    assert!(super::stale_files(&out, &dirs).unwrap().is_empty());
+    // The 2018 operations get an API surface too.
+    let facade = std::fs::read_to_string(dir.path().join("facade/src/generated/mod.rs")).unwrap();
+    assert!(facade.contains("pub mod conversations;"));
 }
 
 #[test]
 fn the_current_spec_generates_and_matches_the_committed_code() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let model_crate = root.join("crates/genesys-model");
-    let manifest = std::fs::read_to_string(model_crate.join("Cargo.toml")).unwrap();
-    let out = generate(
-        &shared_spec("genesys-platform-api-v2.json"),
-        &model_crate,
-        &manifest,
-    )
-    .unwrap();
+    let facade = root.join("crates/genesys-cloud");
+    let read = |dir: &Path| std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    let targets = Targets {
+        model: (model_crate.clone(), read(&model_crate)),
+        facade: Some((facade.clone(), read(&facade))),
+    };
+    let out = super::generate(&shared_spec("genesys-platform-api-v2.json"), &targets).unwrap();
     assert_eq!(out.ir.operations.len(), 3355);
     assert_eq!(out.ir.models.len(), 5214);
-    let stale = super::stale_files(&out, &model_crate.join("src/generated")).unwrap();
+    let stale = super::stale_files(&out, &targets.generated_dirs()).unwrap();
     assert!(
         stale.is_empty(),
         "committed code is stale, run `cargo xtask codegen`: {stale:?}"
     );
+}
+
+#[test]
+fn the_api_surface_has_one_method_per_operation_with_typed_parameters() {
+    let out = generate(FRAGMENT, Path::new("/model"), &standalone_manifest()).unwrap();
+    let api = &squash(&out.files[Path::new("/model/facade/src/generated/graph_things.rs")]);
+    // Path parameters are arguments, percent-encoded into their segment.
+    assert!(
+        api.contains(&squash("pub fn get_node(&self, node_id: &str)")),
+        "{api}"
+    );
+    assert!(api.contains(&squash(
+        "crate::operation::encode_path_segment(&node_id.to_string())"
+    )));
+    // Optional query parameters are setters; `multi`-less arrays are joined.
+    assert!(api.contains(&squash(
+        "pub fn expand(mut self, value: impl IntoIterator<Item = impl Into<String>>)"
+    )));
+    assert!(api.contains(&squash("one of `children`, `parent`")));
+    // The response type is the generated model.
+    assert!(api.contains(&squash("type Output = genesys_model::Node;")));
+    assert!(api.contains(&squash("**Needs a user context**")));
+    let other = &squash(&out.files[Path::new("/model/facade/src/generated/other.rs")]);
+    // Model bodies are checked for their required fields; no-content responses are ().
+    assert!(other.contains(&squash("request.model_body(body);")));
+    assert!(other.contains(&squash("type Output = ();")));
+    let manifest = &out.files[Path::new("/model/facade/Cargo.toml")];
+    assert!(manifest.contains("graph-things = [\"genesys-model/graph-things\"]"));
+}
+
+/// The text without white space, so assertions do not depend on line breaks.
+fn squash(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
 }

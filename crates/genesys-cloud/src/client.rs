@@ -1,0 +1,395 @@
+//! The client: a transport, a token source and the preflight switch, shared
+//! cheaply across tasks.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use genesys_auth::{AccessToken, AuthConfig, SharedTokenSource, TokenSource, TokenSourceExt as _};
+use genesys_model::catalogue::{self, Operation};
+use genesys_transport::{
+    ApiRequest, BaseUrl, BoxError, BoxFuture, Environment, PrepareAttempt, Region, RetryPolicy,
+    SharedHttpClient, Transport, TransportError,
+};
+use http::{HeaderName, HeaderValue, Method};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiFailure, Error, hint_for};
+use crate::operation::OperationRequest;
+
+/// The Genesys Cloud API client.
+///
+/// Cheap to clone (an `Arc` inside) and meant to be shared: clones share the
+/// connection pool and the token cache.
+///
+/// ```no_run
+/// use genesys_cloud::{Client, Region};
+/// use genesys_cloud::auth::{ClientCredentials, TokenEndpoint};
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let login = TokenEndpoint::new(Region::EuWest1)?;
+/// let client = Client::builder()
+///     .region(Region::EuWest1)
+///     .token_source(ClientCredentials::new(login, "client-id", "client-secret"))
+///     .build()?;
+/// let me = client.tokens().get_tokens_me().await?;
+/// println!("{:?}", me.organization);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    transport: Transport,
+    tokens: SharedTokenSource,
+    preflight: bool,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.transport.base_url().as_str())
+            .field("tokens", &self.inner.tokens)
+            .field("preflight", &self.inner.preflight)
+            .finish()
+    }
+}
+
+/// Why a [`Client`] could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// No token source was given.
+    #[error("no token source: call ClientBuilder::token_source (or use Client::from_env)")]
+    MissingTokenSource,
+    /// The transport could not be built (e.g. plain HTTP to a non-loopback host).
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// The environment does not describe usable credentials.
+    #[error(transparent)]
+    Auth(#[from] genesys_auth::AuthError),
+}
+
+/// Builds a [`Client`]; see [`Client::builder`].
+#[must_use]
+pub struct ClientBuilder {
+    transport: genesys_transport::TransportBuilder,
+    tokens: Option<SharedTokenSource>,
+    preflight: bool,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("tokens", &self.tokens)
+            .field("preflight", &self.preflight)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// Talk to this region (default: `us-east-1`, `api.mypurecloud.com`).
+    pub fn region(mut self, region: Region) -> Self {
+        self.transport = self.transport.region(region);
+        self
+    }
+
+    /// Talk to this base URL, e.g. the local emulator's
+    /// `http://127.0.0.1:PORT` (plain HTTP is allowed for loopback only).
+    pub fn base_url(mut self, base_url: BaseUrl) -> Self {
+        self.transport = self.transport.base_url(base_url);
+        self
+    }
+
+    /// Talk to this environment (a region, a domain or custom URLs).
+    pub fn environment(mut self, environment: &Environment) -> Self {
+        self.transport = self.transport.environment(environment);
+        self
+    }
+
+    /// Where access tokens come from: any [`TokenSource`], e.g. a grant from
+    /// `genesys_auth`, a closure, or your own type. The client caches its
+    /// tokens (refreshing ahead of expiry, one token request however many
+    /// tasks wait), so the source is asked only when a token is needed.
+    pub fn token_source(mut self, source: impl TokenSource + 'static) -> Self {
+        self.tokens = Some(SharedTokenSource::new(source.cached()));
+        self
+    }
+
+    /// Like [`ClientBuilder::token_source`], for a source shared with other
+    /// clients; it is used as given (cache it yourself if it needs caching).
+    pub fn shared_token_source(mut self, source: SharedTokenSource) -> Self {
+        self.tokens = Some(source);
+        self
+    }
+
+    /// How requests are retried (see [`RetryPolicy`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.transport = self.transport.retry_policy(policy);
+        self
+    }
+
+    /// The timeout of each attempt (default 60 s).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.transport = self.transport.request_timeout(timeout);
+        self
+    }
+
+    /// The connect timeout (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.transport = self.transport.connect_timeout(timeout);
+        self
+    }
+
+    /// A header sent with every request (e.g. `Genesys-App`).
+    pub fn default_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.transport = self.transport.default_header(name, value);
+        self
+    }
+
+    /// Send through this HTTP client instead of the built-in hyper one.
+    pub fn http_client(mut self, client: SharedHttpClient) -> Self {
+        self.transport = self.transport.shared_http_client(client);
+        self
+    }
+
+    /// Check each request against the operation catalogue before sending it
+    /// (default: on). Turn off only if you know better than the spec.
+    pub fn preflight(mut self, enabled: bool) -> Self {
+        self.preflight = enabled;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Client, BuildError> {
+        let tokens = self.tokens.ok_or(BuildError::MissingTokenSource)?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                transport: self.transport.build()?,
+                tokens,
+                preflight: self.preflight,
+            }),
+        })
+    }
+}
+
+impl Client {
+    /// Starts building a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder {
+            transport: Transport::builder(),
+            tokens: None,
+            preflight: true,
+        }
+    }
+
+    /// A client configured the way Genesys tools are: the
+    /// `GENESYSCLOUD_REGION`, `GENESYSCLOUD_OAUTHCLIENT_ID`,
+    /// `GENESYSCLOUD_OAUTHCLIENT_SECRET` and `GENESYSCLOUD_ACCESS_TOKEN`
+    /// variables, else the `DEFAULT` profile of the `gc` CLI's
+    /// `~/.gc/config.toml`.
+    pub fn from_env() -> Result<Client, BuildError> {
+        Self::from_config(&AuthConfig::from_env_and_profile(None)?)
+    }
+
+    /// A client for the environment and credentials of `config`.
+    pub fn from_config(config: &AuthConfig) -> Result<Client, BuildError> {
+        let tokens = config.token_source()?;
+        Client::builder()
+            .environment(&config.environment())
+            .token_source(tokens)
+            .build()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &BaseUrl {
+        self.inner.transport.base_url()
+    }
+
+    /// The token source.
+    pub fn token_source(&self) -> &SharedTokenSource {
+        &self.inner.tokens
+    }
+
+    /// The current access token (from the cache when still fresh).
+    pub async fn access_token(&self) -> Result<AccessToken, Error> {
+        Ok(self.inner.tokens.token().await?)
+    }
+
+    /// Whether preflight checks are on.
+    pub fn preflight_enabled(&self) -> bool {
+        self.inner.preflight
+    }
+
+    /// Checks whether the current token can call `operation_id`, without
+    /// sending anything: `Ok(())`, or the error the call would be refused
+    /// with (e.g. [`Error::UserContextRequired`] naming what to use instead).
+    pub async fn check(&self, operation_id: &str) -> Result<&'static Operation, Error> {
+        let op = lookup(operation_id)?;
+        let token = self.access_token().await?;
+        crate::preflight::check(op, &token)?;
+        Ok(op)
+    }
+
+    /// Sends a generated operation's request: preflight, one attempt loop in
+    /// the transport (with a fresh token per attempt), and on `401
+    /// bad.credentials` one forced token refresh and one more try.
+    pub(crate) async fn execute<T: DeserializeOwned>(
+        &self,
+        request: OperationRequest,
+    ) -> Result<T, Error> {
+        let op = lookup(request.operation_id)?;
+        if let Some(reason) = &request.problem {
+            return Err(Error::InvalidRequest {
+                operation: op.id,
+                reason: reason.clone(),
+            });
+        }
+        let auth = TokenAuth {
+            tokens: self.inner.tokens.clone(),
+            last: Mutex::new(None),
+        };
+        if self.inner.preflight {
+            let token = self.inner.tokens.token().await?;
+            crate::preflight::check(op, &token)?;
+        }
+        let mut refreshed = false;
+        loop {
+            let api_request = build_request(op, &request)?;
+            match self.inner.transport.send_with(api_request, &auth).await {
+                Ok(response) => return decode(op, response),
+                Err(e) => {
+                    let unauthorized = e.api_error().is_some_and(|a| a.status().as_u16() == 401);
+                    let rejected = auth.last.lock().ok().and_then(|mut l| l.take());
+                    if unauthorized && !refreshed {
+                        // A 401 means the server did nothing: safe to resend,
+                        // once, with a token other than the one it rejected.
+                        if let Some(token) = rejected {
+                            tracing::info!(
+                                operation = op.id,
+                                "token rejected (401); refreshing once"
+                            );
+                            self.inner.tokens.invalidate(&token);
+                            refreshed = true;
+                            continue;
+                        }
+                    }
+                    return Err(map_error(op, e));
+                }
+            }
+        }
+    }
+}
+
+fn lookup(operation_id: &str) -> Result<&'static Operation, Error> {
+    catalogue::operation(operation_id).ok_or_else(|| Error::InvalidRequest {
+        operation: "unknown",
+        reason: format!("`{operation_id}` is not an operation of this API version"),
+    })
+}
+
+/// Sets `Authorization` from the token source before each attempt and
+/// remembers which token was sent, so a 401 invalidates exactly that one.
+struct TokenAuth {
+    tokens: SharedTokenSource,
+    last: Mutex<Option<AccessToken>>,
+}
+
+impl PrepareAttempt for TokenAuth {
+    fn prepare<'a>(
+        &'a self,
+        request: &'a mut http::Request<Bytes>,
+        _attempt: u32,
+    ) -> BoxFuture<'a, Result<(), BoxError>> {
+        Box::pin(async move {
+            let token = self
+                .tokens
+                .token()
+                .await
+                .map_err(|e| -> BoxError { Box::new(e) })?;
+            let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
+                .map_err(|_| -> BoxError {
+                    "the access token is not a valid header value".into()
+                })?;
+            value.set_sensitive(true);
+            request
+                .headers_mut()
+                .insert(http::header::AUTHORIZATION, value);
+            if let Ok(mut last) = self.last.lock() {
+                *last = Some(token);
+            }
+            Ok(())
+        })
+    }
+}
+
+fn build_request(op: &'static Operation, request: &OperationRequest) -> Result<ApiRequest, Error> {
+    let method = Method::from_bytes(op.method.as_str().as_bytes()).unwrap_or(Method::GET);
+    let mut api = ApiRequest::new(method, request.path_and_query()).with_path_template(op.path);
+    for (name, value) in &request.headers {
+        let invalid = |what: &str| Error::InvalidRequest {
+            operation: op.id,
+            reason: format!("header `{name}` has an invalid {what}"),
+        };
+        let name = HeaderName::try_from(name.as_str()).map_err(|_| invalid("name"))?;
+        let value = HeaderValue::try_from(value.as_str()).map_err(|_| invalid("value"))?;
+        api = api.with_header(name, value);
+    }
+    if let Some(body) = &request.body {
+        api = api.with_json(body.clone());
+    }
+    if let Some(timeout) = request.timeout {
+        api = api.with_timeout(timeout);
+    }
+    if let Some(id) = &request.correlation_id {
+        api = api.with_correlation_id(id.clone());
+    }
+    Ok(api)
+}
+
+fn decode<T: DeserializeOwned>(
+    op: &'static Operation,
+    response: genesys_transport::ApiResponse,
+) -> Result<T, Error> {
+    let body = response.body();
+    // No body (204, or an empty 200) decodes as JSON null: `()` or `None`.
+    let bytes: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"null"
+    } else {
+        body
+    };
+    serde_json::from_slice(bytes).map_err(|source| Error::Decode {
+        operation: op.id,
+        status: response.status().as_u16(),
+        correlation_id: response.correlation_id().map(str::to_owned),
+        source,
+    })
+}
+
+fn map_error(op: &'static Operation, error: genesys_transport::Error) -> Error {
+    use genesys_transport::ErrorKind;
+    match error.kind() {
+        ErrorKind::Api(api) => Error::Api(Box::new(ApiFailure {
+            operation: op.id,
+            hint: hint_for(Some(op), api),
+            error: api.as_ref().clone(),
+            attempts: error.attempts(),
+            required_permissions: op.permissions,
+        })),
+        // The token source failed while preparing an attempt.
+        ErrorKind::Prepare(source) => match source.downcast_ref::<genesys_auth::AuthError>() {
+            Some(auth) => Error::Auth(auth.clone()),
+            None => Error::InvalidRequest {
+                operation: op.id,
+                reason: source.to_string(),
+            },
+        },
+        _ => Error::Transport {
+            operation: op.id,
+            source: Box::new(error),
+        },
+    }
+}

@@ -1,0 +1,282 @@
+//! The one error type users handle.
+
+use std::fmt;
+
+use genesys_model::catalogue::{Operation, PermissionRequirement, Permissions};
+use genesys_transport::ApiError;
+
+/// Everything that can go wrong calling the API.
+///
+/// `Display` always carries what you need to act or to open a ticket: for
+/// server errors the Genesys code, message and correlation id; for requests
+/// refused before sending, which rule refused them and what to do instead.
+///
+/// ```no_run
+/// # async fn demo(client: genesys_cloud::Client, body: genesys_model::CreateCallRequest) {
+/// match client.conversations().post_conversations_calls(&body).await {
+///     Ok(call) => println!("created {:?}", call.id),
+///     Err(genesys_cloud::Error::UserContextRequired(refusal)) => {
+///         // Nothing was sent. The refusal names the alternatives.
+///         eprintln!("{refusal}");
+///     }
+///     Err(e) => eprintln!("{e}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Refused before sending: the operation needs a user context and the
+    /// token belongs to an OAuth client (client credentials).
+    #[error(transparent)]
+    UserContextRequired(Box<UserContextRequired>),
+    /// Refused before sending: the token's scopes are known and include none
+    /// of the operation's.
+    #[error(transparent)]
+    MissingScopes(Box<MissingScopes>),
+    /// Refused before sending: the request itself is invalid (e.g. a body
+    /// lacking fields the spec requires).
+    #[error("{operation}: invalid request: {reason}")]
+    InvalidRequest {
+        /// The operation id.
+        operation: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Genesys answered with an error.
+    #[error(transparent)]
+    Api(Box<ApiFailure>),
+    /// No access token could be obtained.
+    #[error("could not get an access token: {0}")]
+    Auth(#[from] genesys_auth::AuthError),
+    /// The request did not get an answer (connection, TLS, timeout, ...).
+    #[error("{operation}: {source}")]
+    Transport {
+        /// The operation id.
+        operation: &'static str,
+        /// What failed, how many attempts were made and why retrying stopped.
+        #[source]
+        source: Box<genesys_transport::Error>,
+    },
+    /// A success response whose body does not decode as the documented type.
+    #[error("{operation}: HTTP {status} response does not decode as expected (correlation id {}): {source}", correlation_id.as_deref().unwrap_or("none"))]
+    Decode {
+        /// The operation id.
+        operation: &'static str,
+        /// The HTTP status.
+        status: u16,
+        /// The `ININ-Correlation-Id` of the response.
+        correlation_id: Option<String>,
+        /// The decoding error (line and column, never the body).
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A call did not reach the state it was awaited for in time.
+    #[error("conversation {conversation_id}: {what} after {waited:?}")]
+    Timeout {
+        /// The conversation followed.
+        conversation_id: String,
+        /// What did not happen.
+        what: String,
+        /// How long the caller waited.
+        waited: std::time::Duration,
+    },
+}
+
+impl Error {
+    /// The Genesys error, when the server answered with one.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(failure) => Some(&failure.error),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(failure) => Some(failure.error.status().as_u16()),
+            Error::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The Genesys error code (e.g. `not.a.user`), when the server gave one.
+    pub fn code(&self) -> Option<&str> {
+        self.api_error().and_then(ApiError::code)
+    }
+
+    /// The `ININ-Correlation-Id` of the response, for Genesys support.
+    pub fn correlation_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(failure) => failure.error.correlation_id(),
+            Error::Decode { correlation_id, .. } => correlation_id.as_deref(),
+            Error::Transport { source, .. } => source.correlation_id(),
+            _ => None,
+        }
+    }
+
+    /// True when the request was refused before anything was sent.
+    pub fn is_preflight(&self) -> bool {
+        matches!(
+            self,
+            Error::UserContextRequired(_) | Error::MissingScopes(_) | Error::InvalidRequest { .. }
+        )
+    }
+}
+
+/// An operation that needs a user was about to be called with a client's token.
+#[derive(Debug, Clone)]
+pub struct UserContextRequired {
+    /// The operation refused.
+    pub operation: &'static Operation,
+    /// The OAuth client whose token it was.
+    pub client_id: Option<String>,
+    /// Operations that do the same job without a user context.
+    pub alternatives: Vec<&'static Operation>,
+}
+
+impl fmt::Display for UserContextRequired {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let op = self.operation;
+        write!(
+            f,
+            "{} ({} {}) needs a user context, but the token belongs to OAuth client {}: \
+             Genesys would answer 400 not.a.user (\"Client credentials cannot be used for \
+             requests to this resource\"). Nothing was sent.",
+            op.id,
+            op.method,
+            op.path,
+            self.client_id.as_deref().unwrap_or("(unknown id)")
+        )?;
+        f.write_str(" Fix: ")?;
+        for alt in &self.alternatives {
+            write!(f, "call {} ({} {})", alt.id, alt.method, alt.path)?;
+            if let Some(p) = alt.permissions.filter(|p| !p.permissions.is_empty()) {
+                write!(
+                    f,
+                    ", which works with client credentials given {}",
+                    permission_list(&p)
+                )?;
+            }
+            f.write_str("; or ")?;
+        }
+        f.write_str("use a user-context token (authorization code, PKCE or SAML2 bearer grant).")
+    }
+}
+
+impl std::error::Error for UserContextRequired {}
+
+/// The token's scopes include none of those the operation needs.
+#[derive(Debug, Clone)]
+pub struct MissingScopes {
+    /// The operation refused.
+    pub operation: &'static Operation,
+    /// The scopes of which the token needs at least one.
+    pub required_any: &'static [&'static str],
+    /// The scopes the token has.
+    pub granted: Vec<String>,
+}
+
+impl fmt::Display for MissingScopes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ({} {}) needs one of the OAuth scopes [{}], but the token has [{}]. Nothing was \
+             sent. Fix: add one of those scopes to the OAuth client and request a new token.",
+            self.operation.id,
+            self.operation.method,
+            self.operation.path,
+            self.required_any.join(", "),
+            self.granted.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for MissingScopes {}
+
+/// Genesys answered with an error, enriched with what the catalogue knows.
+#[derive(Debug)]
+pub struct ApiFailure {
+    /// The operation id.
+    pub operation: &'static str,
+    /// The decoded error body, status, correlation id and `Retry-After`.
+    pub error: ApiError,
+    /// How many attempts the transport made.
+    pub attempts: u32,
+    /// The permissions the operation needs, from the catalogue.
+    pub required_permissions: Option<Permissions>,
+    /// What to do about it, when the SDK knows.
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for ApiFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: HTTP {} {}: {} (correlation id: {})",
+            self.operation,
+            self.error.status().as_u16(),
+            self.error.code().unwrap_or("(no code)"),
+            self.error.message(),
+            self.error
+                .correlation_id()
+                .or(self.error.context_id())
+                .unwrap_or("none"),
+        )?;
+        if self.attempts > 1 {
+            write!(f, " after {} attempts", self.attempts)?;
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, ". {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiFailure {}
+
+pub(crate) fn permission_list(p: &Permissions) -> String {
+    let how = match p.requirement {
+        PermissionRequirement::Any => "any of",
+        PermissionRequirement::All => "all of",
+    };
+    format!("{how} [{}]", p.permissions.join(", "))
+}
+
+/// What the SDK can say about a Genesys error code.
+pub(crate) fn hint_for(op: Option<&'static Operation>, error: &ApiError) -> Option<String> {
+    let code = error.code()?;
+    let permissions = op
+        .and_then(|o| o.permissions)
+        .filter(|p| !p.permissions.is_empty());
+    Some(match code {
+        "missing.permissions" | "missing.any.permissions" | "not.authorized" => match permissions {
+            Some(p) => format!(
+                "The operation requires {}: grant a role with them to the user, or to the OAuth \
+                 client for client-credentials tokens",
+                permission_list(&p)
+            ),
+            None => "Grant the missing permission to the user or the OAuth client's role".into(),
+        },
+        "not.a.user" => {
+            let alternatives = op.map(crate::preflight::alternatives).unwrap_or_default();
+            let names: Vec<&str> = alternatives.iter().map(|o| o.id).collect();
+            if names.is_empty() {
+                "This operation needs a user-context token (authorization code, PKCE or SAML2 bearer)".into()
+            } else {
+                format!(
+                    "This operation needs a user-context token (authorization code, PKCE or SAML2 bearer), or use {}",
+                    names.join(" or ")
+                )
+            }
+        }
+        "conversation.error.no.user.station" => {
+            "The user has no station: assign one (or have the user log into one) before placing calls".into()
+        }
+        "bad.credentials" => "The token was rejected even after a refresh: check the OAuth client and region".into(),
+        "authentication.required" => "No token was sent: configure a token source".into(),
+        "too.many.requests" => "Rate limited: the retry budget ran out; slow down or raise the budget".into(),
+        _ => return None,
+    })
+}
