@@ -1,0 +1,448 @@
+//! `genesys`: place calls, inspect tokens and check operations against
+//! Genesys Cloud — or, with no credentials configured, against the embedded
+//! emulator, so the whole flow runs with zero setup.
+//!
+//! ```text
+//! genesys call +15550123 [--on-behalf-of USER_ID] [--caller-id NUMBER] ...
+//! genesys whoami
+//! genesys doctor postConversationsCalls
+//! genesys emulator [--port 8080]
+//! ```
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand};
+use genesys_auth::{AuthConfig, BaseUrl, CredentialKind, Environment, Introspector};
+use genesys_cloud::calls::{CallState, Dial};
+use genesys_cloud::{Client, Error};
+use genesys_emulator::{Emulator, EmulatorConfig, seed};
+use genesys_model::catalogue;
+
+#[derive(Parser)]
+#[command(
+    name = "genesys",
+    version,
+    about = "Genesys Cloud from the command line"
+)]
+struct Cli {
+    #[command(flatten)]
+    connection: Connection,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where to connect and with which credentials. Flags win over the
+/// `GENESYSCLOUD_*` variables, which win over the `gc` CLI profile.
+#[derive(Args)]
+struct Connection {
+    /// Region (e.g. `eu-west-1`) or domain (e.g. `mypurecloud.ie`) [env: GENESYSCLOUD_REGION].
+    #[arg(long, global = true)]
+    region: Option<String>,
+    /// API base URL, for the login and API hosts both (e.g. an emulator's
+    /// `http://127.0.0.1:8080`).
+    #[arg(long, global = true)]
+    base_url: Option<String>,
+    /// OAuth client id, client-credentials grant [env: GENESYSCLOUD_OAUTHCLIENT_ID].
+    #[arg(long, global = true)]
+    client_id: Option<String>,
+    /// OAuth client secret [env: GENESYSCLOUD_OAUTHCLIENT_SECRET].
+    #[arg(long, global = true)]
+    client_secret: Option<String>,
+    /// An access token to use as is [env: GENESYSCLOUD_ACCESS_TOKEN].
+    #[arg(long, global = true)]
+    access_token: Option<String>,
+    /// The `~/.gc/config.toml` profile to read (default `DEFAULT`).
+    #[arg(long, short, global = true)]
+    profile: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Place a call and follow it until it connects.
+    Call(CallArgs),
+    /// Show what the current token is: grant, principal, scopes.
+    Whoami,
+    /// Check whether the current token can call an operation, and if not,
+    /// why and what to use instead.
+    Doctor {
+        /// The operation id, e.g. `postConversationsCalls`.
+        operation_id: String,
+    },
+    /// Run the local Genesys Cloud emulator until interrupted.
+    Emulator {
+        /// Port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// A TOML or JSON file seeding the emulator's world.
+        #[arg(long)]
+        config: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct CallArgs {
+    /// The number to dial (E.164, e.g. +15550123).
+    number: String,
+    /// Place the call on behalf of this user (needed with client credentials).
+    #[arg(long)]
+    on_behalf_of: Option<String>,
+    /// Caller id number.
+    #[arg(long)]
+    caller_id: Option<String>,
+    /// Caller id name.
+    #[arg(long)]
+    caller_id_name: Option<String>,
+    /// Place the call on behalf of this queue.
+    #[arg(long)]
+    from_queue: Option<String>,
+    /// An attribute for the customer participant, `KEY=VALUE` (repeatable).
+    #[arg(long = "attribute", value_parser = parse_attribute)]
+    attributes: Vec<(String, String)>,
+    /// User-to-user information (UUI) data.
+    #[arg(long)]
+    uui: Option<String>,
+    /// A label that categorizes the conversation.
+    #[arg(long)]
+    label: Option<String>,
+    /// Do not wait for the call to connect.
+    #[arg(long)]
+    no_follow: bool,
+    /// How long to wait for the call to connect, in seconds.
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+}
+
+fn parse_attribute(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("`{text}` is not KEY=VALUE"))
+}
+
+/// What the commands talk to: a configured org, or the embedded emulator.
+struct Target {
+    client: Client,
+    environment: Environment,
+    /// Present when the embedded emulator is serving (kept alive here).
+    emulator: Option<Emulator>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, String> {
+    let target = match &cli.command {
+        Command::Emulator { port, config } => return run_emulator(*port, config.as_deref()).await,
+        _ => connect(&cli.connection).await?,
+    };
+    match cli.command {
+        Command::Call(args) => call(&target, args).await,
+        Command::Whoami => whoami(&target).await,
+        Command::Doctor { operation_id } => doctor(&target, &operation_id).await,
+        Command::Emulator { .. } => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn auth_config(connection: &Connection) -> Result<AuthConfig, String> {
+    let mut config = AuthConfig::from_env_and_profile(connection.profile.as_deref())
+        .map_err(|e| e.to_string())?;
+    if let Some(region) = &connection.region {
+        let environment: Environment = region
+            .parse()
+            .map_err(|e| format!("--region {region}: {e}"))?;
+        config = config.with_environment(environment);
+    }
+    if let Some(url) = &connection.base_url {
+        let base = BaseUrl::parse(url).map_err(|e| format!("--base-url {url}: {e}"))?;
+        config = config.with_environment(Environment::single(base));
+    }
+    if let (Some(id), Some(secret)) = (&connection.client_id, &connection.client_secret) {
+        config = config.with_client_credentials(id.clone(), secret.clone());
+    }
+    if let Some(token) = &connection.access_token {
+        config = config.with_access_token(token.clone());
+    }
+    Ok(config)
+}
+
+async fn connect(connection: &Connection) -> Result<Target, String> {
+    let config = auth_config(connection)?;
+    if config.credential_kind() != CredentialKind::None {
+        let client = Client::from_config(&config).map_err(|e| e.to_string())?;
+        return Ok(Target {
+            client,
+            environment: config.environment(),
+            emulator: None,
+        });
+    }
+    // Zero setup: serve the flow from the embedded emulator, and say so.
+    let emulator = Emulator::start(
+        EmulatorConfig::default()
+            .with_call_timings(Duration::from_millis(300), Duration::from_millis(300)),
+    )
+    .await
+    .map_err(|e| format!("starting the embedded emulator: {e}"))?;
+    eprintln!(
+        "No Genesys Cloud credentials configured (GENESYSCLOUD_OAUTHCLIENT_ID and \
+         GENESYSCLOUD_OAUTHCLIENT_SECRET, GENESYSCLOUD_ACCESS_TOKEN, or ~/.gc/config.toml):\n\
+         using the embedded emulator at {} with its demo client credentials ({}).",
+        emulator.base_url(),
+        seed::DEFAULT_CLIENT_ID
+    );
+    let base = BaseUrl::parse(&emulator.base_url()).map_err(|e| e.to_string())?;
+    let config = AuthConfig::new()
+        .with_environment(Environment::single(base))
+        .with_client_credentials(seed::DEFAULT_CLIENT_ID, seed::DEFAULT_CLIENT_SECRET);
+    let client = Client::from_config(&config).map_err(|e| e.to_string())?;
+    Ok(Target {
+        client,
+        environment: config.environment(),
+        emulator: Some(emulator),
+    })
+}
+
+async fn call(target: &Target, args: CallArgs) -> Result<ExitCode, String> {
+    let mut on_behalf_of = args.on_behalf_of.clone();
+    let token = target
+        .client
+        .access_token()
+        .await
+        .map_err(|e| e.to_string())?;
+    if on_behalf_of.is_none() && token.principal().is_client() {
+        // Show why postConversationsCalls is not an option for this token.
+        if let Err(refusal) = target.client.check("postConversationsCalls").await {
+            eprintln!("{refusal}");
+        }
+        match &target.emulator {
+            Some(_) => {
+                eprintln!(
+                    "Placing the call on behalf of the emulator's demo user {} instead.",
+                    seed::DEFAULT_USER_ID
+                );
+                on_behalf_of = Some(seed::DEFAULT_USER_ID.to_owned());
+            }
+            None => {
+                return Err("a client-credentials token needs --on-behalf-of USER_ID".into());
+            }
+        }
+    }
+
+    let mut dial = Dial::number(&args.number);
+    if let Some(v) = args.caller_id {
+        dial = dial.caller_id(v);
+    }
+    if let Some(v) = args.caller_id_name {
+        dial = dial.caller_id_name(v);
+    }
+    if let Some(v) = args.from_queue {
+        dial = dial.from_queue(v);
+    }
+    for (k, v) in args.attributes {
+        dial = dial.attribute(k, v);
+    }
+    if let Some(v) = args.uui {
+        dial = dial.uui_data(v);
+    }
+    if let Some(v) = args.label {
+        dial = dial.label(v);
+    }
+    if let Some(user) = on_behalf_of {
+        dial = dial.on_behalf_of(user);
+    }
+
+    let calls = target.client.calls();
+    let placed = calls.place(&dial).await.map_err(|e| e.to_string())?;
+    println!(
+        "conversation {} (placed with {})",
+        placed.conversation_id, placed.operation
+    );
+    if args.no_follow {
+        return Ok(ExitCode::SUCCESS);
+    }
+    follow(
+        target,
+        &placed.conversation_id,
+        Duration::from_secs(args.timeout),
+    )
+    .await
+}
+
+/// Prints each state change until the call connects, ends or times out.
+async fn follow(
+    target: &Target,
+    conversation_id: &str,
+    timeout: Duration,
+) -> Result<ExitCode, String> {
+    let calls = target.client.calls();
+    let started = Instant::now();
+    let mut last = None;
+    loop {
+        let call = calls
+            .get(conversation_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let state = CallState::of(&call);
+        if last != Some(state) {
+            println!("{:>6.1}s  {state:?}", started.elapsed().as_secs_f64());
+            last = Some(state);
+        }
+        match state {
+            CallState::Connected => return Ok(ExitCode::SUCCESS),
+            CallState::Ended => return Err("the call ended before it connected".into()),
+            _ if started.elapsed() >= timeout => {
+                return Err(format!("the call did not connect within {timeout:?}"));
+            }
+            _ => tokio::time::sleep(Duration::from_millis(250)).await,
+        }
+    }
+}
+
+async fn whoami(target: &Target) -> Result<ExitCode, String> {
+    let token = target
+        .client
+        .access_token()
+        .await
+        .map_err(|e| e.to_string())?;
+    let introspector = Introspector::new(target.environment.clone()).map_err(|e| e.to_string())?;
+    let info = introspector
+        .introspect(&token)
+        .await
+        .map_err(|e| e.to_string())?;
+    let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(unknown)".into());
+    println!("principal:    {}", info.principal);
+    println!("grant:        {}", show(&info.grant_type));
+    println!(
+        "oauth client: {} ({})",
+        show(&info.client_id),
+        show(&info.client_name)
+    );
+    println!(
+        "organization: {} ({})",
+        show(&info.organization_name),
+        show(&info.organization_id)
+    );
+    if let Some(user) = &info.user_name {
+        println!("user:         {user}");
+    }
+    match &info.scopes {
+        Some(scopes) => println!("scopes:       {}", scopes.join(" ")),
+        None => println!("scopes:       (not reported)"),
+    }
+    if let Some(expires) = token.expires_in(std::time::SystemTime::now()) {
+        println!("expires in:   {}s", expires.as_secs());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn doctor(target: &Target, operation_id: &str) -> Result<ExitCode, String> {
+    let Some(op) = catalogue::operation(operation_id) else {
+        // The closest ids by edit distance, ignoring case.
+        let lower = operation_id.to_ascii_lowercase();
+        let mut ranked: Vec<(usize, &str)> = catalogue::operations()
+            .iter()
+            .map(|o| {
+                (
+                    strsim::levenshtein(&lower, &o.id.to_ascii_lowercase()),
+                    o.id,
+                )
+            })
+            .collect();
+        ranked.sort_unstable();
+        let near: Vec<&str> = ranked
+            .into_iter()
+            .take_while(|(distance, _)| *distance <= 3.max(lower.len() / 5))
+            .take(3)
+            .map(|(_, id)| id)
+            .collect();
+        return Err(format!(
+            "`{operation_id}` is not an operation of this API{}",
+            if near.is_empty() {
+                String::new()
+            } else {
+                format!("; did you mean {}?", near.join(", "))
+            }
+        ));
+    };
+    println!("{} {} ({})", op.method, op.path, op.summary);
+    println!(
+        "  needs a user context: {}",
+        if op.requires_user_context {
+            "yes (documents not.a.user)"
+        } else {
+            "no"
+        }
+    );
+    match op.permissions {
+        Some(p) => println!(
+            "  permissions: {} of [{}]",
+            match p.requirement {
+                catalogue::PermissionRequirement::Any => "any",
+                catalogue::PermissionRequirement::All => "all",
+            },
+            p.permissions.join(", ")
+        ),
+        None => println!("  permissions: not documented"),
+    }
+    match op.scopes() {
+        Some([]) => println!("  scopes: none (public)"),
+        Some(scopes) => println!("  scopes: any of [{}]", scopes.join(", ")),
+        None => println!("  scopes: not documented"),
+    }
+    let token = target
+        .client
+        .access_token()
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("  this token: {}", token.principal());
+    match target.client.check(operation_id).await {
+        Ok(_) => {
+            println!(
+                "OK: this token can call {operation_id} (the server still checks its permissions)."
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e @ (Error::UserContextRequired(_) | Error::MissingScopes(_))) => {
+            println!("NO: {e}");
+            Ok(ExitCode::from(2))
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+async fn run_emulator(port: u16, config: Option<&std::path::Path>) -> Result<ExitCode, String> {
+    let config = match config {
+        Some(path) => EmulatorConfig::from_file(path).map_err(|e| e.to_string())?,
+        None => EmulatorConfig::default(),
+    };
+    let emulator = Emulator::start_on(config, std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("Genesys Cloud emulator at {}", emulator.base_url());
+    println!(
+        "  client credentials: {} / {}",
+        seed::DEFAULT_CLIENT_ID,
+        seed::DEFAULT_CLIENT_SECRET
+    );
+    println!("  demo user:          {}", seed::DEFAULT_USER_ID);
+    println!(
+        "  try: genesys --base-url {} --client-id {} --client-secret {} call +15550123 --on-behalf-of {}",
+        emulator.base_url(),
+        seed::DEFAULT_CLIENT_ID,
+        seed::DEFAULT_CLIENT_SECRET,
+        seed::DEFAULT_USER_ID
+    );
+    tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
+    emulator.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}

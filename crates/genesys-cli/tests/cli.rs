@@ -1,0 +1,172 @@
+//! The `genesys` binary end to end, against emulators on 127.0.0.1 only.
+
+use std::process::Output;
+
+use genesys_emulator::{Emulator, EmulatorConfig, seed};
+use tokio::process::Command;
+
+/// Runs `genesys` with no credentials from the environment or a profile.
+async fn genesys(args: &[&str]) -> Output {
+    let home = tempfile_home();
+    Command::new(env!("CARGO_BIN_EXE_genesys"))
+        .args(args)
+        .env("HOME", &home)
+        .env_remove("GENESYSCLOUD_REGION")
+        .env_remove("GENESYSCLOUD_OAUTHCLIENT_ID")
+        .env_remove("GENESYSCLOUD_OAUTHCLIENT_SECRET")
+        .env_remove("GENESYSCLOUD_ACCESS_TOKEN")
+        .current_dir(&home)
+        .output()
+        .await
+        .expect("the genesys binary runs")
+}
+
+/// An empty home directory, so no `~/.gc/config.toml` is found.
+fn tempfile_home() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("genesys-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+async fn against(emu: &Emulator, client: (&str, &str), args: &[&str]) -> Output {
+    let base = emu.base_url();
+    let mut all = vec![
+        "--base-url",
+        base.as_str(),
+        "--client-id",
+        client.0,
+        "--client-secret",
+        client.1,
+    ];
+    all.extend_from_slice(args);
+    genesys(&all).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_no_credentials_call_runs_the_whole_flow_on_the_embedded_emulator() {
+    let out = genesys(&["call", "+15550123", "--timeout", "20"]).await;
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "stdout: {stdout}\nstderr: {stderr}");
+    assert!(
+        stderr.contains("embedded emulator at http://127.0.0.1:"),
+        "{stderr}"
+    );
+    // It explains why postConversationsCalls is not used, and what is.
+    assert!(stderr.contains("needs a user context"), "{stderr}");
+    assert!(
+        stdout.contains("placed with postConversationsCallsUserUserId"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Connected"), "{stdout}");
+    assert!(
+        !stderr.contains(seed::DEFAULT_CLIENT_SECRET),
+        "secrets stay out of output"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn call_whoami_and_doctor_against_a_running_emulator() {
+    let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let client = (seed::DEFAULT_CLIENT_ID, seed::DEFAULT_CLIENT_SECRET);
+
+    let out = against(
+        &emu,
+        client,
+        &[
+            "call",
+            "+15550123",
+            "--on-behalf-of",
+            seed::DEFAULT_USER_ID,
+            "--attribute",
+            "crm=42",
+            "--no-follow",
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("conversation "),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(emu.counters().calls_created(), 1);
+    assert!(!text(&out.stderr).contains("embedded emulator"));
+
+    let out = against(&emu, client, &["whoami"]).await;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        stdout.contains(&format!(
+            "principal:    OAuth client {}",
+            seed::DEFAULT_CLIENT_ID
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("grant:        CLIENT-CREDENTIALS"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("scopes:"), "{stdout}");
+
+    let out = against(&emu, client, &["doctor", "postConversationsCalls"]).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(stdout.contains("NO: postConversationsCalls"), "{stdout}");
+    assert!(
+        stdout.contains("Fix: call postConversationsCallsUserUserId"),
+        "{stdout}"
+    );
+
+    let out = against(
+        &emu,
+        client,
+        &["doctor", "postConversationsCallsUserUserId"],
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("OK: this token can call"));
+
+    // Doctor sends nothing but token requests: still one call created.
+    assert_eq!(emu.counters().calls_created(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mistakes_get_clear_errors() {
+    let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let out = against(
+        &emu,
+        (seed::DEFAULT_CLIENT_ID, seed::DEFAULT_CLIENT_SECRET),
+        &["doctor", "postConversationCalls"],
+    )
+    .await;
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("did you mean postConversationsCalls"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = against(&emu, (seed::DEFAULT_CLIENT_ID, "wrong-secret"), &["whoami"]).await;
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("invalid_client"), "{stderr}");
+    assert!(!stderr.contains("wrong-secret"), "{stderr}");
+
+    let out = against(
+        &emu,
+        (seed::DEFAULT_CLIENT_ID, seed::DEFAULT_CLIENT_SECRET),
+        &["call", "+15550123"],
+    )
+    .await;
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--on-behalf-of"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(emu.counters().calls_created(), 0);
+}
