@@ -5,12 +5,11 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::Bytes;
 use genesys_auth::{AccessToken, AuthConfig, SharedTokenSource, TokenSource, TokenSourceExt as _};
 use genesys_model::catalogue::{self, Operation};
 use genesys_transport::{
-    ApiRequest, BaseUrl, BoxError, BoxFuture, Environment, PrepareAttempt, Region, RetryPolicy,
-    SharedHttpClient, Transport, TransportError,
+    ApiRequest, BaseUrl, Environment, Region, RetryPolicy, SharedHttpClient, Transport,
+    TransportError, authorization_fn,
 };
 use http::{HeaderName, HeaderValue, Method};
 use serde::de::DeserializeOwned;
@@ -248,9 +247,23 @@ impl Client {
                 reason: reason.clone(),
             });
         }
-        let auth = TokenAuth {
-            tokens: self.inner.tokens.clone(),
-            last: Mutex::new(None),
+        // A fresh token before each attempt; remember which one was sent so a
+        // 401 invalidates exactly that token.
+        let last_sent: Arc<Mutex<Option<AccessToken>>> = Arc::default();
+        let auth = {
+            let (tokens, last_sent) = (self.inner.tokens.clone(), Arc::clone(&last_sent));
+            authorization_fn(move || {
+                let (tokens, last_sent) = (tokens.clone(), Arc::clone(&last_sent));
+                async move {
+                    let token = tokens.token().await?;
+                    let value = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
+                        .map_err(|_| "the access token is not a valid header value")?;
+                    if let Ok(mut last) = last_sent.lock() {
+                        *last = Some(token);
+                    }
+                    Ok(value)
+                }
+            })
         };
         if self.inner.preflight {
             let token = self.inner.tokens.token().await?;
@@ -263,7 +276,7 @@ impl Client {
                 Ok(response) => return decode(op, response),
                 Err(e) => {
                     let unauthorized = e.api_error().is_some_and(|a| a.status().as_u16() == 401);
-                    let rejected = auth.last.lock().ok().and_then(|mut l| l.take());
+                    let rejected = last_sent.lock().ok().and_then(|mut l| l.take());
                     if unauthorized && !refreshed {
                         // A 401 means the server did nothing: safe to resend,
                         // once, with a token other than the one it rejected.
@@ -289,41 +302,6 @@ fn lookup(operation_id: &str) -> Result<&'static Operation, Error> {
         operation: "unknown",
         reason: format!("`{operation_id}` is not an operation of this API version"),
     })
-}
-
-/// Sets `Authorization` from the token source before each attempt and
-/// remembers which token was sent, so a 401 invalidates exactly that one.
-struct TokenAuth {
-    tokens: SharedTokenSource,
-    last: Mutex<Option<AccessToken>>,
-}
-
-impl PrepareAttempt for TokenAuth {
-    fn prepare<'a>(
-        &'a self,
-        request: &'a mut http::Request<Bytes>,
-        _attempt: u32,
-    ) -> BoxFuture<'a, Result<(), BoxError>> {
-        Box::pin(async move {
-            let token = self
-                .tokens
-                .token()
-                .await
-                .map_err(|e| -> BoxError { Box::new(e) })?;
-            let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
-                .map_err(|_| -> BoxError {
-                    "the access token is not a valid header value".into()
-                })?;
-            value.set_sensitive(true);
-            request
-                .headers_mut()
-                .insert(http::header::AUTHORIZATION, value);
-            if let Ok(mut last) = self.last.lock() {
-                *last = Some(token);
-            }
-            Ok(())
-        })
-    }
 }
 
 fn build_request(op: &'static Operation, request: &OperationRequest) -> Result<ApiRequest, Error> {

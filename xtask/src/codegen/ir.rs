@@ -536,15 +536,7 @@ fn build_operation(
     params: &[Parameter],
     def_names: &BTreeMap<&str, String>,
 ) -> anyhow::Result<OperationDef> {
-    let type_of = |schema: &Schema| -> String {
-        match schema.ref_name() {
-            Some(r) => def_names.get(r).cloned().unwrap_or_else(|| r.to_owned()),
-            None => match (schema.kind.as_deref(), &schema.items) {
-                (Some("array"), Some(items)) => format!("Vec<{}>", type_of_plain(items, def_names)),
-                _ => type_of_plain(schema, def_names),
-            },
-        }
-    };
+    let type_of = |schema: &Schema| render_type(schema, def_names, Spelling::Catalogue);
 
     let op_params = params;
     let params: Vec<ParamDef> = params
@@ -660,13 +652,29 @@ fn build_operation(
     })
 }
 
-fn type_of_plain(schema: &Schema, def_names: &BTreeMap<&str, String>) -> String {
+/// How a rendered type names things: as the catalogue shows them
+/// (`Vec<User>`), or as the facade's source needs them
+/// (`Vec<genesys_model::User>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Spelling {
+    Catalogue,
+    Source,
+}
+
+/// A body or response schema as a Rust type.
+fn render_type(schema: &Schema, def_names: &BTreeMap<&str, String>, spelling: Spelling) -> String {
+    let (model, map) = match spelling {
+        Spelling::Catalogue => ("", "BTreeMap"),
+        Spelling::Source => ("genesys_model::", "std::collections::BTreeMap"),
+    };
+    let render = |inner: &Schema| render_type(inner, def_names, spelling);
     if let Some(r) = schema.ref_name() {
-        return def_names.get(r).cloned().unwrap_or_else(|| r.to_owned());
+        let name = def_names.get(r).map_or(r, String::as_str);
+        return format!("{model}{name}");
     }
     match (schema.kind.as_deref(), schema.format.as_deref()) {
-        (Some("string"), Some("date-time")) => "DateTime".into(),
-        (Some("string"), Some("date")) => "Date".into(),
+        (Some("string"), Some("date-time")) => format!("{model}DateTime"),
+        (Some("string"), Some("date")) => format!("{model}Date"),
         (Some("string"), _) => "String".into(),
         (Some("integer"), Some("int32")) => "i32".into(),
         (Some("integer"), _) => "i64".into(),
@@ -674,14 +682,15 @@ fn type_of_plain(schema: &Schema, def_names: &BTreeMap<&str, String>) -> String 
         (Some("number"), _) => "f64".into(),
         (Some("boolean"), _) => "bool".into(),
         (Some("array"), _) => match &schema.items {
-            Some(items) => format!("Vec<{}>", type_of_plain(items, def_names)),
+            Some(items) => format!("Vec<{}>", render(items)),
             None => "Vec<serde_json::Value>".into(),
         },
         (Some("object") | None, _) => match schema.map_values() {
-            Some(Some(v)) => format!("BTreeMap<String, {}>", type_of_plain(v, def_names)),
+            Some(Some(v)) => format!("{map}<String, {}>", render(v)),
             _ => "serde_json::Value".into(),
         },
-        (Some(other), _) => other.to_owned(),
+        (Some(other), _) if spelling == Spelling::Catalogue => other.to_owned(),
+        (Some(_), _) => "serde_json::Value".into(),
     }
 }
 
@@ -689,7 +698,7 @@ fn type_of_plain(schema: &Schema, def_names: &BTreeMap<&str, String>) -> String 
 /// `integer(int32)`, `array<string>`, or a Rust type name for bodies.
 fn param_schema(schema: &Schema, def_names: &BTreeMap<&str, String>) -> String {
     if schema.ref_name().is_some() {
-        return type_of_plain(schema, def_names);
+        return render_type(schema, def_names, Spelling::Catalogue);
     }
     match schema.kind.as_deref() {
         Some("array") => match &schema.items {
@@ -700,42 +709,14 @@ fn param_schema(schema: &Schema, def_names: &BTreeMap<&str, String>) -> String {
             Some(format) => format!("{kind}({format})"),
             None => kind.to_owned(),
         },
-        None => type_of_plain(schema, def_names),
+        None => render_type(schema, def_names, Spelling::Catalogue),
     }
 }
 
 /// A body schema as a Rust type naming the model crate's types.
 fn rust_body_type(schema: &Schema, def_names: &BTreeMap<&str, String>) -> BodyTy {
-    if let Some(r) = schema.ref_name() {
-        let name = def_names.get(r).cloned().unwrap_or_else(|| r.to_owned());
-        return BodyTy {
-            rust: format!("genesys_model::{name}"),
-            is_model: true,
-        };
-    }
-    let rust = match (schema.kind.as_deref(), schema.format.as_deref()) {
-        (Some("string"), Some("date-time")) => "genesys_model::DateTime".into(),
-        (Some("string"), Some("date")) => "genesys_model::Date".into(),
-        (Some("string"), _) => "String".into(),
-        (Some("integer"), Some("int32")) => "i32".into(),
-        (Some("integer"), _) => "i64".into(),
-        (Some("number"), Some("float")) => "f32".into(),
-        (Some("number"), _) => "f64".into(),
-        (Some("boolean"), _) => "bool".into(),
-        (Some("array"), _) => match &schema.items {
-            Some(items) => format!("Vec<{}>", rust_body_type(items, def_names).rust),
-            None => "Vec<serde_json::Value>".into(),
-        },
-        _ => match schema.map_values() {
-            Some(Some(v)) => format!(
-                "std::collections::BTreeMap<String, {}>",
-                rust_body_type(v, def_names).rust
-            ),
-            _ => "serde_json::Value".into(),
-        },
-    };
     BodyTy {
-        rust,
-        is_model: false,
+        rust: render_type(schema, def_names, Spelling::Source),
+        is_model: schema.ref_name().is_some(),
     }
 }
