@@ -247,28 +247,36 @@ impl Client {
                 reason: reason.clone(),
             });
         }
-        // A fresh token before each attempt; remember which one was sent so a
-        // 401 invalidates exactly that token.
-        let last_sent: Arc<Mutex<Option<AccessToken>>> = Arc::default();
+        // The token preflight checked is used for the first attempt; later
+        // attempts ask the (cached) source again. The slot remembers which
+        // token was sent, so a 401 invalidates exactly that one.
+        let slot: Arc<Mutex<TokenSlot>> = Arc::default();
+        if self.inner.preflight {
+            let token = self.inner.tokens.token().await?;
+            crate::preflight::check(op, &token)?;
+            if let Ok(mut slot) = slot.lock() {
+                slot.ready = Some(token);
+            }
+        }
         let auth = {
-            let (tokens, last_sent) = (self.inner.tokens.clone(), Arc::clone(&last_sent));
+            let (tokens, slot) = (self.inner.tokens.clone(), Arc::clone(&slot));
             authorization_fn(move || {
-                let (tokens, last_sent) = (tokens.clone(), Arc::clone(&last_sent));
+                let (tokens, slot) = (tokens.clone(), Arc::clone(&slot));
                 async move {
-                    let token = tokens.token().await?;
+                    let ready = slot.lock().ok().and_then(|mut s| s.ready.take());
+                    let token = match ready {
+                        Some(token) => token,
+                        None => tokens.token().await?,
+                    };
                     let value = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
                         .map_err(|_| "the access token is not a valid header value")?;
-                    if let Ok(mut last) = last_sent.lock() {
-                        *last = Some(token);
+                    if let Ok(mut slot) = slot.lock() {
+                        slot.sent = Some(token);
                     }
                     Ok(value)
                 }
             })
         };
-        if self.inner.preflight {
-            let token = self.inner.tokens.token().await?;
-            crate::preflight::check(op, &token)?;
-        }
         let mut refreshed = false;
         loop {
             let api_request = build_request(op, &request)?;
@@ -276,7 +284,7 @@ impl Client {
                 Ok(response) => return decode(op, response),
                 Err(e) => {
                     let unauthorized = e.api_error().is_some_and(|a| a.status().as_u16() == 401);
-                    let rejected = last_sent.lock().ok().and_then(|mut l| l.take());
+                    let rejected = slot.lock().ok().and_then(|mut s| s.sent.take());
                     if unauthorized && !refreshed {
                         // A 401 means the server did nothing: safe to resend,
                         // once, with a token other than the one it rejected.
@@ -295,6 +303,14 @@ impl Client {
             }
         }
     }
+}
+
+/// The token for the next attempt (already fetched by preflight) and the
+/// one last sent.
+#[derive(Default)]
+struct TokenSlot {
+    ready: Option<AccessToken>,
+    sent: Option<AccessToken>,
 }
 
 fn lookup(operation_id: &str) -> Result<&'static Operation, Error> {

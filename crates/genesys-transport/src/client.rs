@@ -192,7 +192,9 @@ mod hyper_impl {
             Self {
                 connect_timeout: Some(crate::transport::DEFAULT_CONNECT_TIMEOUT),
                 pool_idle_timeout: Some(Duration::from_secs(90)),
-                pool_max_idle_per_host: 32,
+                // No cap, as in hyper-util: a capped pool under more requests in
+                // flight than the cap keeps opening and closing connections.
+                pool_max_idle_per_host: usize::MAX,
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
                 max_error_body_bytes: DEFAULT_MAX_ERROR_BODY_BYTES,
                 roots: RootCertificates::default(),
@@ -214,7 +216,8 @@ mod hyper_impl {
             self
         }
 
-        /// The maximum number of idle connections kept per host.
+        /// The maximum number of idle connections kept per host (default: no
+        /// cap; idle connections still close after the idle timeout).
         pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
             self.pool_max_idle_per_host = max;
             self
