@@ -149,8 +149,15 @@ impl fmt::Display for Principal {
 #[derive(Clone)]
 pub struct AccessToken {
     secret: Arc<SecretString>,
-    token_type: String,
     expires_at: Option<SystemTime>,
+    // Shared so that the clone a cache hands out per request allocates nothing.
+    meta: Arc<TokenMeta>,
+}
+
+/// What is known about a token besides its secret and expiry.
+#[derive(Clone)]
+struct TokenMeta {
+    token_type: String,
     scopes: Option<Vec<String>>,
     principal: Principal,
 }
@@ -166,10 +173,12 @@ impl AccessToken {
     pub fn from_secret(secret: SecretString) -> Self {
         Self {
             secret: Arc::new(secret),
-            token_type: "bearer".to_owned(),
             expires_at: None,
-            scopes: None,
-            principal: Principal::Unknown,
+            meta: Arc::new(TokenMeta {
+                token_type: "bearer".to_owned(),
+                scopes: None,
+                principal: Principal::Unknown,
+            }),
         }
     }
 
@@ -201,19 +210,19 @@ impl AccessToken {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        Arc::make_mut(&mut self.meta).scopes = Some(scopes.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets the principal.
     pub fn with_principal(mut self, principal: Principal) -> Self {
-        self.principal = principal;
+        Arc::make_mut(&mut self.meta).principal = principal;
         self
     }
 
     /// Sets the token type (default `bearer`).
     pub fn with_token_type(mut self, token_type: impl Into<String>) -> Self {
-        self.token_type = token_type.into();
+        Arc::make_mut(&mut self.meta).token_type = token_type.into();
         self
     }
 
@@ -234,7 +243,7 @@ impl AccessToken {
 
     /// The token type the server reported (`bearer` for Genesys Cloud).
     pub fn token_type(&self) -> &str {
-        &self.token_type
+        &self.meta.token_type
     }
 
     /// When the token expires, if known.
@@ -256,19 +265,20 @@ impl AccessToken {
 
     /// The granted scopes, when known.
     pub fn scopes(&self) -> Option<&[String]> {
-        self.scopes.as_deref()
+        self.meta.scopes.as_deref()
     }
 
     /// Whether `scope` was granted: `None` when the scopes are not known.
     pub fn has_scope(&self, scope: &str) -> Option<bool> {
-        self.scopes
+        self.meta
+            .scopes
             .as_ref()
             .map(|scopes| scopes.iter().any(|s| s == scope))
     }
 
     /// Who the token acts for.
     pub fn principal(&self) -> &Principal {
-        &self.principal
+        &self.meta.principal
     }
 
     /// True when both tokens carry the same secret (the comparison a cache
@@ -286,10 +296,10 @@ impl fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AccessToken")
             .field("secret", &"[REDACTED]")
-            .field("token_type", &self.token_type)
+            .field("token_type", &self.meta.token_type)
             .field("expires_at", &self.expires_at)
-            .field("scopes", &self.scopes)
-            .field("principal", &self.principal)
+            .field("scopes", &self.meta.scopes)
+            .field("principal", &self.meta.principal)
             .finish()
     }
 }

@@ -288,10 +288,17 @@ impl BaseUrl {
                 reason: format!("request path `{path_and_query}` must start with `/`"),
             });
         }
-        let full = format!("{}{}", self.prefix, path_and_query);
-        let pq: PathAndQuery = full.parse().map_err(|e| TransportError::InvalidUrl {
+        let invalid = |e: http::uri::InvalidUri| TransportError::InvalidUrl {
             reason: format!("request path `{path_and_query}` is invalid: {e}"),
-        })?;
+        };
+        // Without a gateway prefix the path is used as is, saving a copy per request.
+        let pq: PathAndQuery = if self.prefix.is_empty() {
+            PathAndQuery::try_from(path_and_query).map_err(invalid)?
+        } else {
+            format!("{}{}", self.prefix, path_and_query)
+                .parse()
+                .map_err(invalid)?
+        };
         Uri::builder()
             .scheme(self.scheme.clone())
             .authority(self.authority.clone())

@@ -166,7 +166,12 @@ fn emit_operation(op: &OperationDef, marker_name: &str, feature: &str) -> Operat
         let arg_ty = path_arg(&ty);
         args.push(quote! { #arg: #arg_ty });
         path_fmt.push_str("{}");
-        path_args.push(quote! { crate::operation::encode_path_segment(&#arg.to_string()) });
+        path_args.push(match ty {
+            ParamTy::I32 | ParamTy::I64 | ParamTy::Bool => {
+                quote! { crate::operation::encode_path_segment(&#arg.to_string()) }
+            }
+            _ => quote! { crate::operation::encode_path_segment(#arg) },
+        });
         rest = &rest[(end + 1).min(rest.len())..];
     }
     path_fmt.push_str(&rest.replace('{', "{{").replace('}', "}}"));

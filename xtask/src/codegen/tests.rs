@@ -361,7 +361,7 @@ fn the_api_surface_has_one_method_per_operation_with_typed_parameters() {
         "{api}"
     );
     assert!(api.contains(&squash(
-        "crate::operation::encode_path_segment(&node_id.to_string())"
+        "crate::operation::encode_path_segment(node_id)"
     )));
     // Optional query parameters are setters; `multi`-less arrays are joined.
     assert!(api.contains(&squash(

@@ -31,8 +31,8 @@ impl<'a> AgentAssistantsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteAssistant",
             format!(
-                "/api/v2/assistants/{}", crate ::operation::encode_path_segment(&
-                assistant_id.to_string())
+                "/api/v2/assistants/{}", crate
+                ::operation::encode_path_segment(assistant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -53,8 +53,8 @@ impl<'a> AgentAssistantsApi<'a> {
             "deleteAssistantQueue",
             format!(
                 "/api/v2/assistants/{}/queues/{}", crate
-                ::operation::encode_path_segment(& assistant_id.to_string()), crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(assistant_id), crate
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -73,8 +73,8 @@ impl<'a> AgentAssistantsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteAssistantQueues",
             format!(
-                "/api/v2/assistants/{}/queues", crate ::operation::encode_path_segment(&
-                assistant_id.to_string())
+                "/api/v2/assistants/{}/queues", crate
+                ::operation::encode_path_segment(assistant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -92,7 +92,7 @@ impl<'a> AgentAssistantsApi<'a> {
             "deleteAssistantsAgentchecklist",
             format!(
                 "/api/v2/assistants/agentchecklists/{}", crate
-                ::operation::encode_path_segment(& agent_checklist_id.to_string())
+                ::operation::encode_path_segment(agent_checklist_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -108,8 +108,8 @@ impl<'a> AgentAssistantsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getAssistant",
             format!(
-                "/api/v2/assistants/{}", crate ::operation::encode_path_segment(&
-                assistant_id.to_string())
+                "/api/v2/assistants/{}", crate
+                ::operation::encode_path_segment(assistant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -130,8 +130,8 @@ impl<'a> AgentAssistantsApi<'a> {
             "getAssistantQueue",
             format!(
                 "/api/v2/assistants/{}/queues/{}", crate
-                ::operation::encode_path_segment(& assistant_id.to_string()), crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(assistant_id), crate
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -151,9 +151,9 @@ impl<'a> AgentAssistantsApi<'a> {
             "getAssistantQueueUsersJob",
             format!(
                 "/api/v2/assistants/{}/queues/{}/users/jobs/{}", crate
-                ::operation::encode_path_segment(& assistant_id.to_string()), crate
-                ::operation::encode_path_segment(& queue_id.to_string()), crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(assistant_id), crate
+                ::operation::encode_path_segment(queue_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -172,8 +172,8 @@ impl<'a> AgentAssistantsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getAssistantQueues",
             format!(
-                "/api/v2/assistants/{}/queues", crate ::operation::encode_path_segment(&
-                assistant_id.to_string())
+                "/api/v2/assistants/{}/queues", crate
+                ::operation::encode_path_segment(assistant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -205,7 +205,7 @@ impl<'a> AgentAssistantsApi<'a> {
             "getAssistantsAgentchecklist",
             format!(
                 "/api/v2/assistants/agentchecklists/{}", crate
-                ::operation::encode_path_segment(& agent_checklist_id.to_string())
+                ::operation::encode_path_segment(agent_checklist_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -267,8 +267,8 @@ impl<'a> AgentAssistantsApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchAssistant",
             format!(
-                "/api/v2/assistants/{}", crate ::operation::encode_path_segment(&
-                assistant_id.to_string())
+                "/api/v2/assistants/{}", crate
+                ::operation::encode_path_segment(assistant_id)
             ),
         );
         request.model_body(body);
@@ -289,8 +289,8 @@ impl<'a> AgentAssistantsApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchAssistantQueues",
             format!(
-                "/api/v2/assistants/{}/queues", crate ::operation::encode_path_segment(&
-                assistant_id.to_string())
+                "/api/v2/assistants/{}/queues", crate
+                ::operation::encode_path_segment(assistant_id)
             ),
         );
         request.json_body(body);
@@ -311,8 +311,8 @@ impl<'a> AgentAssistantsApi<'a> {
             "postAssistantQueueUsersBulkAdd",
             format!(
                 "/api/v2/assistants/{}/queues/{}/users/bulk/add", crate
-                ::operation::encode_path_segment(& assistant_id.to_string()), crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(assistant_id), crate
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         request.model_body(body);
@@ -333,8 +333,8 @@ impl<'a> AgentAssistantsApi<'a> {
             "postAssistantQueueUsersBulkRemove",
             format!(
                 "/api/v2/assistants/{}/queues/{}/users/bulk/remove", crate
-                ::operation::encode_path_segment(& assistant_id.to_string()), crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(assistant_id), crate
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         request.model_body(body);
@@ -355,8 +355,8 @@ impl<'a> AgentAssistantsApi<'a> {
             "postAssistantQueueUsersJobs",
             format!(
                 "/api/v2/assistants/{}/queues/{}/users/jobs", crate
-                ::operation::encode_path_segment(& assistant_id.to_string()), crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(assistant_id), crate
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         request.model_body(body);
@@ -377,8 +377,8 @@ impl<'a> AgentAssistantsApi<'a> {
             "postAssistantQueueUsersQuery",
             format!(
                 "/api/v2/assistants/{}/queues/{}/users/query", crate
-                ::operation::encode_path_segment(& assistant_id.to_string()), crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(assistant_id), crate
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         request.model_body(body);
@@ -435,8 +435,8 @@ impl<'a> AgentAssistantsApi<'a> {
             "putAssistantQueue",
             format!(
                 "/api/v2/assistants/{}/queues/{}", crate
-                ::operation::encode_path_segment(& assistant_id.to_string()), crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(assistant_id), crate
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         request.model_body(body);
@@ -456,7 +456,7 @@ impl<'a> AgentAssistantsApi<'a> {
             "putAssistantsAgentchecklist",
             format!(
                 "/api/v2/assistants/agentchecklists/{}", crate
-                ::operation::encode_path_segment(& agent_checklist_id.to_string())
+                ::operation::encode_path_segment(agent_checklist_id)
             ),
         );
         request.model_body(body);

@@ -31,8 +31,8 @@ impl<'a> AgentCopilotApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getAssistantCopilot",
             format!(
-                "/api/v2/assistants/{}/copilot", crate ::operation::encode_path_segment(&
-                assistant_id.to_string())
+                "/api/v2/assistants/{}/copilot", crate
+                ::operation::encode_path_segment(assistant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -66,8 +66,8 @@ impl<'a> AgentCopilotApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putAssistantCopilot",
             format!(
-                "/api/v2/assistants/{}/copilot", crate ::operation::encode_path_segment(&
-                assistant_id.to_string())
+                "/api/v2/assistants/{}/copilot", crate
+                ::operation::encode_path_segment(assistant_id)
             ),
         );
         request.model_body(body);

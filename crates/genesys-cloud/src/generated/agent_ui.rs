@@ -32,7 +32,7 @@ impl<'a> AgentUiApi<'a> {
             "deleteUsersAgentuiAgentsAutoanswerAgentIdSettings",
             format!(
                 "/api/v2/users/agentui/agents/autoanswer/{}/settings", crate
-                ::operation::encode_path_segment(& agent_id.to_string())
+                ::operation::encode_path_segment(agent_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -52,7 +52,7 @@ impl<'a> AgentUiApi<'a> {
             "getUsersAgentuiAgentsAutoanswerAgentIdSettings",
             format!(
                 "/api/v2/users/agentui/agents/autoanswer/{}/settings", crate
-                ::operation::encode_path_segment(& agent_id.to_string())
+                ::operation::encode_path_segment(agent_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -73,7 +73,7 @@ impl<'a> AgentUiApi<'a> {
             "patchUsersAgentuiAgentsAutoanswerAgentIdSettings",
             format!(
                 "/api/v2/users/agentui/agents/autoanswer/{}/settings", crate
-                ::operation::encode_path_segment(& agent_id.to_string())
+                ::operation::encode_path_segment(agent_id)
             ),
         );
         request.model_body(body);
@@ -95,7 +95,7 @@ impl<'a> AgentUiApi<'a> {
             "putUsersAgentuiAgentsAutoanswerAgentIdSettings",
             format!(
                 "/api/v2/users/agentui/agents/autoanswer/{}/settings", crate
-                ::operation::encode_path_segment(& agent_id.to_string())
+                ::operation::encode_path_segment(agent_id)
             ),
         );
         request.model_body(body);

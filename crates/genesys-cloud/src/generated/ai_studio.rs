@@ -28,7 +28,7 @@ impl<'a> AiStudioApi<'a> {
             "deleteAgenticVirtualagentJobs",
             format!(
                 "/api/v2/agentic/virtualagents/{}/jobs", crate
-                ::operation::encode_path_segment(& virtual_agent_id.to_string())
+                ::operation::encode_path_segment(virtual_agent_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -46,7 +46,7 @@ impl<'a> AiStudioApi<'a> {
             "deleteConversationsSummariesSetting",
             format!(
                 "/api/v2/conversations/summaries/settings/{}", crate
-                ::operation::encode_path_segment(& summary_setting_id.to_string())
+                ::operation::encode_path_segment(summary_setting_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -63,8 +63,8 @@ impl<'a> AiStudioApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteGuideJobs",
             format!(
-                "/api/v2/guides/{}/jobs", crate ::operation::encode_path_segment(&
-                guide_id.to_string())
+                "/api/v2/guides/{}/jobs", crate
+                ::operation::encode_path_segment(guide_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -80,7 +80,7 @@ impl<'a> AiStudioApi<'a> {
             "getAgenticVirtualagent",
             format!(
                 "/api/v2/agentic/virtualagents/{}", crate
-                ::operation::encode_path_segment(& virtual_agent_id.to_string())
+                ::operation::encode_path_segment(virtual_agent_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -97,8 +97,8 @@ impl<'a> AiStudioApi<'a> {
             "getAgenticVirtualagentJob",
             format!(
                 "/api/v2/agentic/virtualagents/{}/jobs/{}", crate
-                ::operation::encode_path_segment(& virtual_agent_id.to_string()), crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(virtual_agent_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -128,7 +128,7 @@ impl<'a> AiStudioApi<'a> {
             "getConversationsSummariesSetting",
             format!(
                 "/api/v2/conversations/summaries/settings/{}", crate
-                ::operation::encode_path_segment(& summary_setting_id.to_string())
+                ::operation::encode_path_segment(summary_setting_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -156,8 +156,7 @@ impl<'a> AiStudioApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getGuide",
             format!(
-                "/api/v2/guides/{}", crate ::operation::encode_path_segment(& guide_id
-                .to_string())
+                "/api/v2/guides/{}", crate ::operation::encode_path_segment(guide_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -175,9 +174,9 @@ impl<'a> AiStudioApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getGuideJob",
             format!(
-                "/api/v2/guides/{}/jobs/{}", crate ::operation::encode_path_segment(&
-                guide_id.to_string()), crate ::operation::encode_path_segment(& job_id
-                .to_string())
+                "/api/v2/guides/{}/jobs/{}", crate
+                ::operation::encode_path_segment(guide_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -195,9 +194,9 @@ impl<'a> AiStudioApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getGuideVersion",
             format!(
-                "/api/v2/guides/{}/versions/{}", crate ::operation::encode_path_segment(&
-                guide_id.to_string()), crate ::operation::encode_path_segment(&
-                version_id.to_string())
+                "/api/v2/guides/{}/versions/{}", crate
+                ::operation::encode_path_segment(guide_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -217,9 +216,9 @@ impl<'a> AiStudioApi<'a> {
             "getGuideVersionJob",
             format!(
                 "/api/v2/guides/{}/versions/{}/jobs/{}", crate
-                ::operation::encode_path_segment(& guide_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string()), crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(guide_id), crate
+                ::operation::encode_path_segment(version_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -245,8 +244,7 @@ impl<'a> AiStudioApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getGuidesJob",
             format!(
-                "/api/v2/guides/jobs/{}", crate ::operation::encode_path_segment(& job_id
-                .to_string())
+                "/api/v2/guides/jobs/{}", crate ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -263,7 +261,7 @@ impl<'a> AiStudioApi<'a> {
             "patchAgenticVirtualagent",
             format!(
                 "/api/v2/agentic/virtualagents/{}", crate
-                ::operation::encode_path_segment(& virtual_agent_id.to_string())
+                ::operation::encode_path_segment(virtual_agent_id)
             ),
         );
         request.model_body(body);
@@ -282,8 +280,7 @@ impl<'a> AiStudioApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchGuide",
             format!(
-                "/api/v2/guides/{}", crate ::operation::encode_path_segment(& guide_id
-                .to_string())
+                "/api/v2/guides/{}", crate ::operation::encode_path_segment(guide_id)
             ),
         );
         request.model_body(body);
@@ -303,9 +300,9 @@ impl<'a> AiStudioApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchGuideVersion",
             format!(
-                "/api/v2/guides/{}/versions/{}", crate ::operation::encode_path_segment(&
-                guide_id.to_string()), crate ::operation::encode_path_segment(&
-                version_id.to_string())
+                "/api/v2/guides/{}/versions/{}", crate
+                ::operation::encode_path_segment(guide_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         request.model_body(body);
@@ -324,8 +321,8 @@ impl<'a> AiStudioApi<'a> {
             "postAgenticVirtualagentVersionJobs",
             format!(
                 "/api/v2/agentic/virtualagents/{}/versions/{}/jobs", crate
-                ::operation::encode_path_segment(& virtual_agent_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string())
+                ::operation::encode_path_segment(virtual_agent_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         request.model_body(body);
@@ -394,8 +391,8 @@ impl<'a> AiStudioApi<'a> {
             "postGuideSessionTurns",
             format!(
                 "/api/v2/guides/{}/sessions/{}/turns", crate
-                ::operation::encode_path_segment(& guide_id.to_string()), crate
-                ::operation::encode_path_segment(& guide_session_id.to_string())
+                ::operation::encode_path_segment(guide_id), crate
+                ::operation::encode_path_segment(guide_session_id)
             ),
         );
         request.model_body(body);
@@ -416,8 +413,8 @@ impl<'a> AiStudioApi<'a> {
             "postGuideVersionJobs",
             format!(
                 "/api/v2/guides/{}/versions/{}/jobs", crate
-                ::operation::encode_path_segment(& guide_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string())
+                ::operation::encode_path_segment(guide_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         request.model_body(body);
@@ -436,8 +433,8 @@ impl<'a> AiStudioApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "postGuideVersions",
             format!(
-                "/api/v2/guides/{}/versions", crate ::operation::encode_path_segment(&
-                guide_id.to_string())
+                "/api/v2/guides/{}/versions", crate
+                ::operation::encode_path_segment(guide_id)
             ),
         );
         request.model_body(body);
@@ -505,7 +502,7 @@ impl<'a> AiStudioApi<'a> {
             "putConversationsSummariesSetting",
             format!(
                 "/api/v2/conversations/summaries/settings/{}", crate
-                ::operation::encode_path_segment(& summary_setting_id.to_string())
+                ::operation::encode_path_segment(summary_setting_id)
             ),
         );
         request.model_body(body);

@@ -31,8 +31,8 @@ impl<'a> AlertingApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteAlertingAlert",
             format!(
-                "/api/v2/alerting/alerts/{}", crate ::operation::encode_path_segment(&
-                alert_id.to_string())
+                "/api/v2/alerting/alerts/{}", crate
+                ::operation::encode_path_segment(alert_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -67,8 +67,8 @@ impl<'a> AlertingApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteAlertingRule",
             format!(
-                "/api/v2/alerting/rules/{}", crate ::operation::encode_path_segment(&
-                rule_id.to_string())
+                "/api/v2/alerting/rules/{}", crate
+                ::operation::encode_path_segment(rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -87,8 +87,8 @@ impl<'a> AlertingApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getAlertingAlert",
             format!(
-                "/api/v2/alerting/alerts/{}", crate ::operation::encode_path_segment(&
-                alert_id.to_string())
+                "/api/v2/alerting/alerts/{}", crate
+                ::operation::encode_path_segment(alert_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -107,8 +107,8 @@ impl<'a> AlertingApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getAlertingRule",
             format!(
-                "/api/v2/alerting/rules/{}", crate ::operation::encode_path_segment(&
-                rule_id.to_string())
+                "/api/v2/alerting/rules/{}", crate
+                ::operation::encode_path_segment(rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -130,8 +130,8 @@ impl<'a> AlertingApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchAlertingAlert",
             format!(
-                "/api/v2/alerting/alerts/{}", crate ::operation::encode_path_segment(&
-                alert_id.to_string())
+                "/api/v2/alerting/alerts/{}", crate
+                ::operation::encode_path_segment(alert_id)
             ),
         );
         request.model_body(body);
@@ -278,8 +278,8 @@ impl<'a> AlertingApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putAlertingAlert",
             format!(
-                "/api/v2/alerting/alerts/{}", crate ::operation::encode_path_segment(&
-                alert_id.to_string())
+                "/api/v2/alerting/alerts/{}", crate
+                ::operation::encode_path_segment(alert_id)
             ),
         );
         request.model_body(body);
@@ -300,8 +300,8 @@ impl<'a> AlertingApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putAlertingRule",
             format!(
-                "/api/v2/alerting/rules/{}", crate ::operation::encode_path_segment(&
-                rule_id.to_string())
+                "/api/v2/alerting/rules/{}", crate
+                ::operation::encode_path_segment(rule_id)
             ),
         );
         request.model_body(body);

@@ -30,7 +30,7 @@ impl<'a> AnalyticsApi<'a> {
             "deleteAnalyticsActionsAggregatesJob",
             format!(
                 "/api/v2/analytics/actions/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -48,7 +48,7 @@ impl<'a> AnalyticsApi<'a> {
             "deleteAnalyticsAgentcopilotsAggregatesJob",
             format!(
                 "/api/v2/analytics/agentcopilots/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -68,7 +68,7 @@ impl<'a> AnalyticsApi<'a> {
             "deleteAnalyticsAgentutilizationsAggregatesJob",
             format!(
                 "/api/v2/analytics/agentutilizations/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -86,7 +86,7 @@ impl<'a> AnalyticsApi<'a> {
             "deleteAnalyticsBotsAggregatesJob",
             format!(
                 "/api/v2/analytics/bots/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -104,7 +104,7 @@ impl<'a> AnalyticsApi<'a> {
             "deleteAnalyticsCasemanagementAggregatesJob",
             format!(
                 "/api/v2/analytics/casemanagement/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -122,7 +122,7 @@ impl<'a> AnalyticsApi<'a> {
             "deleteAnalyticsConversationsAggregatesJob",
             format!(
                 "/api/v2/analytics/conversations/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -142,7 +142,7 @@ impl<'a> AnalyticsApi<'a> {
             "deleteAnalyticsConversationsDetailsJob",
             format!(
                 "/api/v2/analytics/conversations/details/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -160,7 +160,7 @@ impl<'a> AnalyticsApi<'a> {
             "deleteAnalyticsCopilotsAggregatesJob",
             format!(
                 "/api/v2/analytics/copilots/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -178,7 +178,7 @@ impl<'a> AnalyticsApi<'a> {
             "deleteAnalyticsEvaluationsAggregatesJob",
             format!(
                 "/api/v2/analytics/evaluations/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -196,7 +196,7 @@ impl<'a> AnalyticsApi<'a> {
             "deleteAnalyticsFlowexecutionsAggregatesJob",
             format!(
                 "/api/v2/analytics/flowexecutions/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -214,7 +214,7 @@ impl<'a> AnalyticsApi<'a> {
             "deleteAnalyticsFlowsAggregatesJob",
             format!(
                 "/api/v2/analytics/flows/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -232,7 +232,7 @@ impl<'a> AnalyticsApi<'a> {
             "deleteAnalyticsJourneysAggregatesJob",
             format!(
                 "/api/v2/analytics/journeys/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -250,7 +250,7 @@ impl<'a> AnalyticsApi<'a> {
             "deleteAnalyticsKnowledgeAggregatesJob",
             format!(
                 "/api/v2/analytics/knowledge/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -268,7 +268,7 @@ impl<'a> AnalyticsApi<'a> {
             "deleteAnalyticsResolutionsAggregatesJob",
             format!(
                 "/api/v2/analytics/resolutions/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -286,7 +286,7 @@ impl<'a> AnalyticsApi<'a> {
             "deleteAnalyticsSummariesAggregatesJob",
             format!(
                 "/api/v2/analytics/summaries/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -304,7 +304,7 @@ impl<'a> AnalyticsApi<'a> {
             "deleteAnalyticsSurveysAggregatesJob",
             format!(
                 "/api/v2/analytics/surveys/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -322,7 +322,7 @@ impl<'a> AnalyticsApi<'a> {
             "deleteAnalyticsTaskmanagementAggregatesJob",
             format!(
                 "/api/v2/analytics/taskmanagement/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -340,7 +340,7 @@ impl<'a> AnalyticsApi<'a> {
             "deleteAnalyticsTranscriptsAggregatesJob",
             format!(
                 "/api/v2/analytics/transcripts/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -358,7 +358,7 @@ impl<'a> AnalyticsApi<'a> {
             "deleteAnalyticsUsersAggregatesJob",
             format!(
                 "/api/v2/analytics/users/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -378,7 +378,7 @@ impl<'a> AnalyticsApi<'a> {
             "deleteAnalyticsUsersDetailsJob",
             format!(
                 "/api/v2/analytics/users/details/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -396,7 +396,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsActionsAggregatesJob",
             format!(
                 "/api/v2/analytics/actions/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -414,7 +414,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsActionsAggregatesJobResults",
             format!(
                 "/api/v2/analytics/actions/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -434,7 +434,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsAgentStatus",
             format!(
                 "/api/v2/analytics/agents/{}/status", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -452,7 +452,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsAgentcopilotsAggregatesJob",
             format!(
                 "/api/v2/analytics/agentcopilots/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -470,7 +470,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsAgentcopilotsAggregatesJobResults",
             format!(
                 "/api/v2/analytics/agentcopilots/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -490,7 +490,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsAgentutilizationsAggregatesJob",
             format!(
                 "/api/v2/analytics/agentutilizations/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -510,7 +510,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsAgentutilizationsAggregatesJobResults",
             format!(
                 "/api/v2/analytics/agentutilizations/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -532,7 +532,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsBotflowDivisionsReportingturns",
             format!(
                 "/api/v2/analytics/botflows/{}/divisions/reportingturns", crate
-                ::operation::encode_path_segment(& bot_flow_id.to_string())
+                ::operation::encode_path_segment(bot_flow_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -555,7 +555,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsBotflowReportingturns",
             format!(
                 "/api/v2/analytics/botflows/{}/reportingturns", crate
-                ::operation::encode_path_segment(& bot_flow_id.to_string())
+                ::operation::encode_path_segment(bot_flow_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -577,7 +577,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsBotflowSessions",
             format!(
                 "/api/v2/analytics/botflows/{}/sessions", crate
-                ::operation::encode_path_segment(& bot_flow_id.to_string())
+                ::operation::encode_path_segment(bot_flow_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -595,7 +595,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsBotsAggregatesJob",
             format!(
                 "/api/v2/analytics/bots/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -613,7 +613,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsBotsAggregatesJobResults",
             format!(
                 "/api/v2/analytics/bots/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -631,7 +631,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsCasemanagementAggregatesJob",
             format!(
                 "/api/v2/analytics/casemanagement/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -649,7 +649,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsCasemanagementAggregatesJobResults",
             format!(
                 "/api/v2/analytics/casemanagement/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -669,7 +669,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsConversationDetails",
             format!(
                 "/api/v2/analytics/conversations/{}/details", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -687,7 +687,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsConversationsAggregatesJob",
             format!(
                 "/api/v2/analytics/conversations/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -705,7 +705,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsConversationsAggregatesJobResults",
             format!(
                 "/api/v2/analytics/conversations/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -741,7 +741,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsConversationsDetailsJob",
             format!(
                 "/api/v2/analytics/conversations/details/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -761,7 +761,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsConversationsDetailsJobResults",
             format!(
                 "/api/v2/analytics/conversations/details/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -795,7 +795,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsCopilotsAggregatesJob",
             format!(
                 "/api/v2/analytics/copilots/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -813,7 +813,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsCopilotsAggregatesJobResults",
             format!(
                 "/api/v2/analytics/copilots/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -831,7 +831,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsDataextractionDownload",
             format!(
                 "/api/v2/analytics/dataextraction/downloads/{}", crate
-                ::operation::encode_path_segment(& download_id.to_string())
+                ::operation::encode_path_segment(download_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -879,7 +879,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsEvaluationsAggregatesJob",
             format!(
                 "/api/v2/analytics/evaluations/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -897,7 +897,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsEvaluationsAggregatesJobResults",
             format!(
                 "/api/v2/analytics/evaluations/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -915,7 +915,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsFlowexecutionsAggregatesJob",
             format!(
                 "/api/v2/analytics/flowexecutions/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -933,7 +933,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsFlowexecutionsAggregatesJobResults",
             format!(
                 "/api/v2/analytics/flowexecutions/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -951,7 +951,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsFlowsAggregatesJob",
             format!(
                 "/api/v2/analytics/flows/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -969,7 +969,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsFlowsAggregatesJobResults",
             format!(
                 "/api/v2/analytics/flows/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -987,7 +987,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsJourneysAggregatesJob",
             format!(
                 "/api/v2/analytics/journeys/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1005,7 +1005,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsJourneysAggregatesJobResults",
             format!(
                 "/api/v2/analytics/journeys/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1023,7 +1023,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsKnowledgeAggregatesJob",
             format!(
                 "/api/v2/analytics/knowledge/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1041,7 +1041,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsKnowledgeAggregatesJobResults",
             format!(
                 "/api/v2/analytics/knowledge/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1061,7 +1061,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsReportingDashboardsUser",
             format!(
                 "/api/v2/analytics/reporting/dashboards/users/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1169,7 +1169,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsReportingSettingsUserDashboards",
             format!(
                 "/api/v2/analytics/reporting/settings/users/{}/dashboards", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1187,7 +1187,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsResolutionsAggregatesJob",
             format!(
                 "/api/v2/analytics/resolutions/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1205,7 +1205,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsResolutionsAggregatesJobResults",
             format!(
                 "/api/v2/analytics/resolutions/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1223,7 +1223,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsSummariesAggregatesJob",
             format!(
                 "/api/v2/analytics/summaries/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1241,7 +1241,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsSummariesAggregatesJobResults",
             format!(
                 "/api/v2/analytics/summaries/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1259,7 +1259,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsSurveysAggregatesJob",
             format!(
                 "/api/v2/analytics/surveys/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1277,7 +1277,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsSurveysAggregatesJobResults",
             format!(
                 "/api/v2/analytics/surveys/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1295,7 +1295,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsTaskmanagementAggregatesJob",
             format!(
                 "/api/v2/analytics/taskmanagement/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1313,7 +1313,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsTaskmanagementAggregatesJobResults",
             format!(
                 "/api/v2/analytics/taskmanagement/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1331,7 +1331,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsTranscriptsAggregatesJob",
             format!(
                 "/api/v2/analytics/transcripts/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1349,7 +1349,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsTranscriptsAggregatesJobResults",
             format!(
                 "/api/v2/analytics/transcripts/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1367,7 +1367,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsUsersAggregatesJob",
             format!(
                 "/api/v2/analytics/users/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1385,7 +1385,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsUsersAggregatesJobResults",
             format!(
                 "/api/v2/analytics/users/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1405,7 +1405,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsUsersDetailsJob",
             format!(
                 "/api/v2/analytics/users/details/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1425,7 +1425,7 @@ impl<'a> AnalyticsApi<'a> {
             "getAnalyticsUsersDetailsJobResults",
             format!(
                 "/api/v2/analytics/users/details/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1686,7 +1686,7 @@ impl<'a> AnalyticsApi<'a> {
             "postAnalyticsConversationDetailsProperties",
             format!(
                 "/api/v2/analytics/conversations/{}/details/properties", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);

@@ -32,7 +32,7 @@ impl<'a> ArchitectApi<'a> {
             "deleteArchitectEmergencygroup",
             format!(
                 "/api/v2/architect/emergencygroups/{}", crate
-                ::operation::encode_path_segment(& emergency_group_id.to_string())
+                ::operation::encode_path_segment(emergency_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -51,8 +51,8 @@ impl<'a> ArchitectApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteArchitectGrammar",
             format!(
-                "/api/v2/architect/grammars/{}", crate ::operation::encode_path_segment(&
-                grammar_id.to_string())
+                "/api/v2/architect/grammars/{}", crate
+                ::operation::encode_path_segment(grammar_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -73,8 +73,8 @@ impl<'a> ArchitectApi<'a> {
             "deleteArchitectGrammarLanguage",
             format!(
                 "/api/v2/architect/grammars/{}/languages/{}", crate
-                ::operation::encode_path_segment(& grammar_id.to_string()), crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(grammar_id), crate
+                ::operation::encode_path_segment(language_code)
             ),
         );
         crate::Request::new(self.client, request)
@@ -95,8 +95,8 @@ impl<'a> ArchitectApi<'a> {
             "deleteArchitectGrammarLanguageFilesDtmf",
             format!(
                 "/api/v2/architect/grammars/{}/languages/{}/files/dtmf", crate
-                ::operation::encode_path_segment(& grammar_id.to_string()), crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(grammar_id), crate
+                ::operation::encode_path_segment(language_code)
             ),
         );
         crate::Request::new(self.client, request)
@@ -117,8 +117,8 @@ impl<'a> ArchitectApi<'a> {
             "deleteArchitectGrammarLanguageFilesVoice",
             format!(
                 "/api/v2/architect/grammars/{}/languages/{}/files/voice", crate
-                ::operation::encode_path_segment(& grammar_id.to_string()), crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(grammar_id), crate
+                ::operation::encode_path_segment(language_code)
             ),
         );
         crate::Request::new(self.client, request)
@@ -137,8 +137,8 @@ impl<'a> ArchitectApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteArchitectIvr",
             format!(
-                "/api/v2/architect/ivrs/{}", crate ::operation::encode_path_segment(&
-                ivr_id.to_string())
+                "/api/v2/architect/ivrs/{}", crate
+                ::operation::encode_path_segment(ivr_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -157,8 +157,8 @@ impl<'a> ArchitectApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteArchitectPrompt",
             format!(
-                "/api/v2/architect/prompts/{}", crate ::operation::encode_path_segment(&
-                prompt_id.to_string())
+                "/api/v2/architect/prompts/{}", crate
+                ::operation::encode_path_segment(prompt_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -179,8 +179,8 @@ impl<'a> ArchitectApi<'a> {
             "deleteArchitectPromptResource",
             format!(
                 "/api/v2/architect/prompts/{}/resources/{}", crate
-                ::operation::encode_path_segment(& prompt_id.to_string()), crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(prompt_id), crate
+                ::operation::encode_path_segment(language_code)
             ),
         );
         crate::Request::new(self.client, request)
@@ -201,8 +201,8 @@ impl<'a> ArchitectApi<'a> {
             "deleteArchitectPromptResourceAudio",
             format!(
                 "/api/v2/architect/prompts/{}/resources/{}/audio", crate
-                ::operation::encode_path_segment(& prompt_id.to_string()), crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(prompt_id), crate
+                ::operation::encode_path_segment(language_code)
             ),
         );
         crate::Request::new(self.client, request)
@@ -250,7 +250,7 @@ impl<'a> ArchitectApi<'a> {
             "deleteArchitectSchedule",
             format!(
                 "/api/v2/architect/schedules/{}", crate
-                ::operation::encode_path_segment(& schedule_id.to_string())
+                ::operation::encode_path_segment(schedule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -270,7 +270,7 @@ impl<'a> ArchitectApi<'a> {
             "deleteArchitectSchedulegroup",
             format!(
                 "/api/v2/architect/schedulegroups/{}", crate
-                ::operation::encode_path_segment(& schedule_group_id.to_string())
+                ::operation::encode_path_segment(schedule_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -291,8 +291,8 @@ impl<'a> ArchitectApi<'a> {
             "deleteArchitectSystempromptResource",
             format!(
                 "/api/v2/architect/systemprompts/{}/resources/{}", crate
-                ::operation::encode_path_segment(& prompt_id.to_string()), crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(prompt_id), crate
+                ::operation::encode_path_segment(language_code)
             ),
         );
         crate::Request::new(self.client, request)
@@ -307,10 +307,7 @@ impl<'a> ArchitectApi<'a> {
     pub fn delete_flow(&self, flow_id: &str) -> crate::Request<'a, DeleteFlow> {
         let request = crate::operation::OperationRequest::new(
             "deleteFlow",
-            format!(
-                "/api/v2/flows/{}", crate ::operation::encode_path_segment(& flow_id
-                .to_string())
-            ),
+            format!("/api/v2/flows/{}", crate ::operation::encode_path_segment(flow_id)),
         );
         crate::Request::new(self.client, request)
     }
@@ -331,7 +328,7 @@ impl<'a> ArchitectApi<'a> {
             "deleteFlowInstancesSettingsLoglevels",
             format!(
                 "/api/v2/flows/{}/instances/settings/loglevels", crate
-                ::operation::encode_path_segment(& flow_id.to_string())
+                ::operation::encode_path_segment(flow_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -380,8 +377,8 @@ impl<'a> ArchitectApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteFlowsDatatable",
             format!(
-                "/api/v2/flows/datatables/{}", crate ::operation::encode_path_segment(&
-                datatable_id.to_string())
+                "/api/v2/flows/datatables/{}", crate
+                ::operation::encode_path_segment(datatable_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -404,8 +401,8 @@ impl<'a> ArchitectApi<'a> {
             "deleteFlowsDatatableRow",
             format!(
                 "/api/v2/flows/datatables/{}/rows/{}", crate
-                ::operation::encode_path_segment(& datatable_id.to_string()), crate
-                ::operation::encode_path_segment(& row_id.to_string())
+                ::operation::encode_path_segment(datatable_id), crate
+                ::operation::encode_path_segment(row_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -440,8 +437,8 @@ impl<'a> ArchitectApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteFlowsMilestone",
             format!(
-                "/api/v2/flows/milestones/{}", crate ::operation::encode_path_segment(&
-                milestone_id.to_string())
+                "/api/v2/flows/milestones/{}", crate
+                ::operation::encode_path_segment(milestone_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -592,7 +589,7 @@ impl<'a> ArchitectApi<'a> {
             "getArchitectDependencytrackingType",
             format!(
                 "/api/v2/architect/dependencytracking/types/{}", crate
-                ::operation::encode_path_segment(& type_id.to_string())
+                ::operation::encode_path_segment(type_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -644,7 +641,7 @@ impl<'a> ArchitectApi<'a> {
             "getArchitectEmergencygroup",
             format!(
                 "/api/v2/architect/emergencygroups/{}", crate
-                ::operation::encode_path_segment(& emergency_group_id.to_string())
+                ::operation::encode_path_segment(emergency_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -699,8 +696,8 @@ impl<'a> ArchitectApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getArchitectGrammar",
             format!(
-                "/api/v2/architect/grammars/{}", crate ::operation::encode_path_segment(&
-                grammar_id.to_string())
+                "/api/v2/architect/grammars/{}", crate
+                ::operation::encode_path_segment(grammar_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -721,8 +718,8 @@ impl<'a> ArchitectApi<'a> {
             "getArchitectGrammarLanguage",
             format!(
                 "/api/v2/architect/grammars/{}/languages/{}", crate
-                ::operation::encode_path_segment(& grammar_id.to_string()), crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(grammar_id), crate
+                ::operation::encode_path_segment(language_code)
             ),
         );
         crate::Request::new(self.client, request)
@@ -757,8 +754,8 @@ impl<'a> ArchitectApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getArchitectIvr",
             format!(
-                "/api/v2/architect/ivrs/{}", crate ::operation::encode_path_segment(&
-                ivr_id.to_string())
+                "/api/v2/architect/ivrs/{}", crate
+                ::operation::encode_path_segment(ivr_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -778,7 +775,7 @@ impl<'a> ArchitectApi<'a> {
             "getArchitectIvrIdentityresolution",
             format!(
                 "/api/v2/architect/ivrs/{}/identityresolution", crate
-                ::operation::encode_path_segment(& ivr_id.to_string())
+                ::operation::encode_path_segment(ivr_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -827,8 +824,8 @@ impl<'a> ArchitectApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getArchitectPrompt",
             format!(
-                "/api/v2/architect/prompts/{}", crate ::operation::encode_path_segment(&
-                prompt_id.to_string())
+                "/api/v2/architect/prompts/{}", crate
+                ::operation::encode_path_segment(prompt_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -849,8 +846,8 @@ impl<'a> ArchitectApi<'a> {
             "getArchitectPromptHistoryHistoryId",
             format!(
                 "/api/v2/architect/prompts/{}/history/{}", crate
-                ::operation::encode_path_segment(& prompt_id.to_string()), crate
-                ::operation::encode_path_segment(& history_id.to_string())
+                ::operation::encode_path_segment(prompt_id), crate
+                ::operation::encode_path_segment(history_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -871,8 +868,8 @@ impl<'a> ArchitectApi<'a> {
             "getArchitectPromptResource",
             format!(
                 "/api/v2/architect/prompts/{}/resources/{}", crate
-                ::operation::encode_path_segment(& prompt_id.to_string()), crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(prompt_id), crate
+                ::operation::encode_path_segment(language_code)
             ),
         );
         crate::Request::new(self.client, request)
@@ -894,7 +891,7 @@ impl<'a> ArchitectApi<'a> {
             "getArchitectPromptResources",
             format!(
                 "/api/v2/architect/prompts/{}/resources", crate
-                ::operation::encode_path_segment(& prompt_id.to_string())
+                ::operation::encode_path_segment(prompt_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -930,7 +927,7 @@ impl<'a> ArchitectApi<'a> {
             "getArchitectSchedule",
             format!(
                 "/api/v2/architect/schedules/{}", crate
-                ::operation::encode_path_segment(& schedule_id.to_string())
+                ::operation::encode_path_segment(schedule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -950,7 +947,7 @@ impl<'a> ArchitectApi<'a> {
             "getArchitectSchedulegroup",
             format!(
                 "/api/v2/architect/schedulegroups/{}", crate
-                ::operation::encode_path_segment(& schedule_group_id.to_string())
+                ::operation::encode_path_segment(schedule_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1032,7 +1029,7 @@ impl<'a> ArchitectApi<'a> {
             "getArchitectSystemprompt",
             format!(
                 "/api/v2/architect/systemprompts/{}", crate
-                ::operation::encode_path_segment(& prompt_id.to_string())
+                ::operation::encode_path_segment(prompt_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1053,8 +1050,8 @@ impl<'a> ArchitectApi<'a> {
             "getArchitectSystempromptHistoryHistoryId",
             format!(
                 "/api/v2/architect/systemprompts/{}/history/{}", crate
-                ::operation::encode_path_segment(& prompt_id.to_string()), crate
-                ::operation::encode_path_segment(& history_id.to_string())
+                ::operation::encode_path_segment(prompt_id), crate
+                ::operation::encode_path_segment(history_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1075,8 +1072,8 @@ impl<'a> ArchitectApi<'a> {
             "getArchitectSystempromptResource",
             format!(
                 "/api/v2/architect/systemprompts/{}/resources/{}", crate
-                ::operation::encode_path_segment(& prompt_id.to_string()), crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(prompt_id), crate
+                ::operation::encode_path_segment(language_code)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1096,7 +1093,7 @@ impl<'a> ArchitectApi<'a> {
             "getArchitectSystempromptResources",
             format!(
                 "/api/v2/architect/systemprompts/{}/resources", crate
-                ::operation::encode_path_segment(& prompt_id.to_string())
+                ::operation::encode_path_segment(prompt_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1127,10 +1124,7 @@ impl<'a> ArchitectApi<'a> {
     pub fn get_flow(&self, flow_id: &str) -> crate::Request<'a, GetFlow> {
         let request = crate::operation::OperationRequest::new(
             "getFlow",
-            format!(
-                "/api/v2/flows/{}", crate ::operation::encode_path_segment(& flow_id
-                .to_string())
-            ),
+            format!("/api/v2/flows/{}", crate ::operation::encode_path_segment(flow_id)),
         );
         crate::Request::new(self.client, request)
     }
@@ -1149,9 +1143,9 @@ impl<'a> ArchitectApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getFlowHistoryHistoryId",
             format!(
-                "/api/v2/flows/{}/history/{}", crate ::operation::encode_path_segment(&
-                flow_id.to_string()), crate ::operation::encode_path_segment(& history_id
-                .to_string())
+                "/api/v2/flows/{}/history/{}", crate
+                ::operation::encode_path_segment(flow_id), crate
+                ::operation::encode_path_segment(history_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1171,7 +1165,7 @@ impl<'a> ArchitectApi<'a> {
             "getFlowInstancesSettingsLoglevels",
             format!(
                 "/api/v2/flows/{}/instances/settings/loglevels", crate
-                ::operation::encode_path_segment(& flow_id.to_string())
+                ::operation::encode_path_segment(flow_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1191,7 +1185,7 @@ impl<'a> ArchitectApi<'a> {
             "getFlowLatestconfiguration",
             format!(
                 "/api/v2/flows/{}/latestconfiguration", crate
-                ::operation::encode_path_segment(& flow_id.to_string())
+                ::operation::encode_path_segment(flow_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1211,9 +1205,9 @@ impl<'a> ArchitectApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getFlowVersion",
             format!(
-                "/api/v2/flows/{}/versions/{}", crate ::operation::encode_path_segment(&
-                flow_id.to_string()), crate ::operation::encode_path_segment(& version_id
-                .to_string())
+                "/api/v2/flows/{}/versions/{}", crate
+                ::operation::encode_path_segment(flow_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1234,8 +1228,8 @@ impl<'a> ArchitectApi<'a> {
             "getFlowVersionConfiguration",
             format!(
                 "/api/v2/flows/{}/versions/{}/configuration", crate
-                ::operation::encode_path_segment(& flow_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string())
+                ::operation::encode_path_segment(flow_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1256,8 +1250,8 @@ impl<'a> ArchitectApi<'a> {
             "getFlowVersionHealth",
             format!(
                 "/api/v2/flows/{}/versions/{}/health", crate
-                ::operation::encode_path_segment(& flow_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string())
+                ::operation::encode_path_segment(flow_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1280,9 +1274,9 @@ impl<'a> ArchitectApi<'a> {
             "getFlowVersionIntentHealth",
             format!(
                 "/api/v2/flows/{}/versions/{}/intents/{}/health", crate
-                ::operation::encode_path_segment(& flow_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string()), crate
-                ::operation::encode_path_segment(& intent_id.to_string())
+                ::operation::encode_path_segment(flow_id), crate
+                ::operation::encode_path_segment(version_id), crate
+                ::operation::encode_path_segment(intent_id)
             ),
         );
         {
@@ -1310,10 +1304,10 @@ impl<'a> ArchitectApi<'a> {
             "getFlowVersionIntentUtteranceHealth",
             format!(
                 "/api/v2/flows/{}/versions/{}/intents/{}/utterances/{}/health", crate
-                ::operation::encode_path_segment(& flow_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string()), crate
-                ::operation::encode_path_segment(& intent_id.to_string()), crate
-                ::operation::encode_path_segment(& utterance_id.to_string())
+                ::operation::encode_path_segment(flow_id), crate
+                ::operation::encode_path_segment(version_id), crate
+                ::operation::encode_path_segment(intent_id), crate
+                ::operation::encode_path_segment(utterance_id)
             ),
         );
         {
@@ -1336,8 +1330,8 @@ impl<'a> ArchitectApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getFlowVersions",
             format!(
-                "/api/v2/flows/{}/versions", crate ::operation::encode_path_segment(&
-                flow_id.to_string())
+                "/api/v2/flows/{}/versions", crate
+                ::operation::encode_path_segment(flow_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1374,8 +1368,8 @@ impl<'a> ArchitectApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getFlowsDatatable",
             format!(
-                "/api/v2/flows/datatables/{}", crate ::operation::encode_path_segment(&
-                datatable_id.to_string())
+                "/api/v2/flows/datatables/{}", crate
+                ::operation::encode_path_segment(datatable_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1398,8 +1392,8 @@ impl<'a> ArchitectApi<'a> {
             "getFlowsDatatableExportJob",
             format!(
                 "/api/v2/flows/datatables/{}/export/jobs/{}", crate
-                ::operation::encode_path_segment(& datatable_id.to_string()), crate
-                ::operation::encode_path_segment(& export_job_id.to_string())
+                ::operation::encode_path_segment(datatable_id), crate
+                ::operation::encode_path_segment(export_job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1422,8 +1416,8 @@ impl<'a> ArchitectApi<'a> {
             "getFlowsDatatableImportJob",
             format!(
                 "/api/v2/flows/datatables/{}/import/jobs/{}", crate
-                ::operation::encode_path_segment(& datatable_id.to_string()), crate
-                ::operation::encode_path_segment(& import_job_id.to_string())
+                ::operation::encode_path_segment(datatable_id), crate
+                ::operation::encode_path_segment(import_job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1443,7 +1437,7 @@ impl<'a> ArchitectApi<'a> {
             "getFlowsDatatableImportJobs",
             format!(
                 "/api/v2/flows/datatables/{}/import/jobs", crate
-                ::operation::encode_path_segment(& datatable_id.to_string())
+                ::operation::encode_path_segment(datatable_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1466,8 +1460,8 @@ impl<'a> ArchitectApi<'a> {
             "getFlowsDatatableRow",
             format!(
                 "/api/v2/flows/datatables/{}/rows/{}", crate
-                ::operation::encode_path_segment(& datatable_id.to_string()), crate
-                ::operation::encode_path_segment(& row_id.to_string())
+                ::operation::encode_path_segment(datatable_id), crate
+                ::operation::encode_path_segment(row_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1489,7 +1483,7 @@ impl<'a> ArchitectApi<'a> {
             "getFlowsDatatableRows",
             format!(
                 "/api/v2/flows/datatables/{}/rows", crate
-                ::operation::encode_path_segment(& datatable_id.to_string())
+                ::operation::encode_path_segment(datatable_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1527,7 +1521,7 @@ impl<'a> ArchitectApi<'a> {
             "getFlowsDatatablesDivisionview",
             format!(
                 "/api/v2/flows/datatables/divisionviews/{}", crate
-                ::operation::encode_path_segment(& datatable_id.to_string())
+                ::operation::encode_path_segment(datatable_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1580,8 +1574,8 @@ impl<'a> ArchitectApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getFlowsExecution",
             format!(
-                "/api/v2/flows/executions/{}", crate ::operation::encode_path_segment(&
-                flow_execution_id.to_string())
+                "/api/v2/flows/executions/{}", crate
+                ::operation::encode_path_segment(flow_execution_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1600,8 +1594,8 @@ impl<'a> ArchitectApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getFlowsExportJob",
             format!(
-                "/api/v2/flows/export/jobs/{}", crate ::operation::encode_path_segment(&
-                job_id.to_string())
+                "/api/v2/flows/export/jobs/{}", crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1622,8 +1616,8 @@ impl<'a> ArchitectApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getFlowsInstance",
             format!(
-                "/api/v2/flows/instances/{}", crate ::operation::encode_path_segment(&
-                instance_id.to_string())
+                "/api/v2/flows/instances/{}", crate
+                ::operation::encode_path_segment(instance_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1643,7 +1637,7 @@ impl<'a> ArchitectApi<'a> {
             "getFlowsInstancesJob",
             format!(
                 "/api/v2/flows/instances/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1747,8 +1741,7 @@ impl<'a> ArchitectApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getFlowsJob",
             format!(
-                "/api/v2/flows/jobs/{}", crate ::operation::encode_path_segment(& job_id
-                .to_string())
+                "/api/v2/flows/jobs/{}", crate ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1793,8 +1786,8 @@ impl<'a> ArchitectApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getFlowsMilestone",
             format!(
-                "/api/v2/flows/milestones/{}", crate ::operation::encode_path_segment(&
-                milestone_id.to_string())
+                "/api/v2/flows/milestones/{}", crate
+                ::operation::encode_path_segment(milestone_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1849,8 +1842,8 @@ impl<'a> ArchitectApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getFlowsOutcome",
             format!(
-                "/api/v2/flows/outcomes/{}", crate ::operation::encode_path_segment(&
-                flow_outcome_id.to_string())
+                "/api/v2/flows/outcomes/{}", crate
+                ::operation::encode_path_segment(flow_outcome_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1902,7 +1895,7 @@ impl<'a> ArchitectApi<'a> {
             "getFlowsValidateJob",
             format!(
                 "/api/v2/flows/validate/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1922,8 +1915,8 @@ impl<'a> ArchitectApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchArchitectGrammar",
             format!(
-                "/api/v2/architect/grammars/{}", crate ::operation::encode_path_segment(&
-                grammar_id.to_string())
+                "/api/v2/architect/grammars/{}", crate
+                ::operation::encode_path_segment(grammar_id)
             ),
         );
         request.model_body(body);
@@ -1946,8 +1939,8 @@ impl<'a> ArchitectApi<'a> {
             "patchArchitectGrammarLanguage",
             format!(
                 "/api/v2/architect/grammars/{}/languages/{}", crate
-                ::operation::encode_path_segment(& grammar_id.to_string()), crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(grammar_id), crate
+                ::operation::encode_path_segment(language_code)
             ),
         );
         request.model_body(body);
@@ -2024,8 +2017,8 @@ impl<'a> ArchitectApi<'a> {
             "postArchitectGrammarLanguageFilesDtmf",
             format!(
                 "/api/v2/architect/grammars/{}/languages/{}/files/dtmf", crate
-                ::operation::encode_path_segment(& grammar_id.to_string()), crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(grammar_id), crate
+                ::operation::encode_path_segment(language_code)
             ),
         );
         request.model_body(body);
@@ -2048,8 +2041,8 @@ impl<'a> ArchitectApi<'a> {
             "postArchitectGrammarLanguageFilesVoice",
             format!(
                 "/api/v2/architect/grammars/{}/languages/{}/files/voice", crate
-                ::operation::encode_path_segment(& grammar_id.to_string()), crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(grammar_id), crate
+                ::operation::encode_path_segment(language_code)
             ),
         );
         request.model_body(body);
@@ -2071,7 +2064,7 @@ impl<'a> ArchitectApi<'a> {
             "postArchitectGrammarLanguages",
             format!(
                 "/api/v2/architect/grammars/{}/languages", crate
-                ::operation::encode_path_segment(& grammar_id.to_string())
+                ::operation::encode_path_segment(grammar_id)
             ),
         );
         request.model_body(body);
@@ -2130,7 +2123,7 @@ impl<'a> ArchitectApi<'a> {
             "postArchitectPromptHistory",
             format!(
                 "/api/v2/architect/prompts/{}/history", crate
-                ::operation::encode_path_segment(& prompt_id.to_string())
+                ::operation::encode_path_segment(prompt_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2151,8 +2144,8 @@ impl<'a> ArchitectApi<'a> {
             "postArchitectPromptResourceUploads",
             format!(
                 "/api/v2/architect/prompts/{}/resources/{}/uploads", crate
-                ::operation::encode_path_segment(& prompt_id.to_string()), crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(prompt_id), crate
+                ::operation::encode_path_segment(language_code)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2173,7 +2166,7 @@ impl<'a> ArchitectApi<'a> {
             "postArchitectPromptResources",
             format!(
                 "/api/v2/architect/prompts/{}/resources", crate
-                ::operation::encode_path_segment(& prompt_id.to_string())
+                ::operation::encode_path_segment(prompt_id)
             ),
         );
         request.model_body(body);
@@ -2250,7 +2243,7 @@ impl<'a> ArchitectApi<'a> {
             "postArchitectSystempromptHistory",
             format!(
                 "/api/v2/architect/systemprompts/{}/history", crate
-                ::operation::encode_path_segment(& prompt_id.to_string())
+                ::operation::encode_path_segment(prompt_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2271,8 +2264,8 @@ impl<'a> ArchitectApi<'a> {
             "postArchitectSystempromptResourceUploads",
             format!(
                 "/api/v2/architect/systemprompts/{}/resources/{}/uploads", crate
-                ::operation::encode_path_segment(& prompt_id.to_string()), crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(prompt_id), crate
+                ::operation::encode_path_segment(language_code)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2293,7 +2286,7 @@ impl<'a> ArchitectApi<'a> {
             "postArchitectSystempromptResources",
             format!(
                 "/api/v2/architect/systemprompts/{}/resources", crate
-                ::operation::encode_path_segment(& prompt_id.to_string())
+                ::operation::encode_path_segment(prompt_id)
             ),
         );
         request.model_body(body);
@@ -2315,8 +2308,8 @@ impl<'a> ArchitectApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "postFlowHistory",
             format!(
-                "/api/v2/flows/{}/history", crate ::operation::encode_path_segment(&
-                flow_id.to_string())
+                "/api/v2/flows/{}/history", crate
+                ::operation::encode_path_segment(flow_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2339,7 +2332,7 @@ impl<'a> ArchitectApi<'a> {
             "postFlowInstancesSettingsLoglevels",
             format!(
                 "/api/v2/flows/{}/instances/settings/loglevels", crate
-                ::operation::encode_path_segment(& flow_id.to_string())
+                ::operation::encode_path_segment(flow_id)
             ),
         );
         request.model_body(body);
@@ -2360,8 +2353,8 @@ impl<'a> ArchitectApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "postFlowVersions",
             format!(
-                "/api/v2/flows/{}/versions", crate ::operation::encode_path_segment(&
-                flow_id.to_string())
+                "/api/v2/flows/{}/versions", crate
+                ::operation::encode_path_segment(flow_id)
             ),
         );
         request.json_body(body);
@@ -2534,7 +2527,7 @@ impl<'a> ArchitectApi<'a> {
             "postFlowsDatatableExportJobs",
             format!(
                 "/api/v2/flows/datatables/{}/export/jobs", crate
-                ::operation::encode_path_segment(& datatable_id.to_string())
+                ::operation::encode_path_segment(datatable_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2555,7 +2548,7 @@ impl<'a> ArchitectApi<'a> {
             "postFlowsDatatableImportCsvJobs",
             format!(
                 "/api/v2/flows/datatables/{}/import/csv/jobs", crate
-                ::operation::encode_path_segment(& datatable_id.to_string())
+                ::operation::encode_path_segment(datatable_id)
             ),
         );
         request.model_body(body);
@@ -2580,7 +2573,7 @@ impl<'a> ArchitectApi<'a> {
             "postFlowsDatatableImportJobs",
             format!(
                 "/api/v2/flows/datatables/{}/import/jobs", crate
-                ::operation::encode_path_segment(& datatable_id.to_string())
+                ::operation::encode_path_segment(datatable_id)
             ),
         );
         request.model_body(body);
@@ -2604,7 +2597,7 @@ impl<'a> ArchitectApi<'a> {
             "postFlowsDatatableRows",
             format!(
                 "/api/v2/flows/datatables/{}/rows", crate
-                ::operation::encode_path_segment(& datatable_id.to_string())
+                ::operation::encode_path_segment(datatable_id)
             ),
         );
         request.json_body(body);
@@ -2796,7 +2789,7 @@ impl<'a> ArchitectApi<'a> {
             "putArchitectEmergencygroup",
             format!(
                 "/api/v2/architect/emergencygroups/{}", crate
-                ::operation::encode_path_segment(& emergency_group_id.to_string())
+                ::operation::encode_path_segment(emergency_group_id)
             ),
         );
         request.model_body(body);
@@ -2817,8 +2810,8 @@ impl<'a> ArchitectApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putArchitectIvr",
             format!(
-                "/api/v2/architect/ivrs/{}", crate ::operation::encode_path_segment(&
-                ivr_id.to_string())
+                "/api/v2/architect/ivrs/{}", crate
+                ::operation::encode_path_segment(ivr_id)
             ),
         );
         request.model_body(body);
@@ -2840,7 +2833,7 @@ impl<'a> ArchitectApi<'a> {
             "putArchitectIvrIdentityresolution",
             format!(
                 "/api/v2/architect/ivrs/{}/identityresolution", crate
-                ::operation::encode_path_segment(& ivr_id.to_string())
+                ::operation::encode_path_segment(ivr_id)
             ),
         );
         request.model_body(body);
@@ -2861,8 +2854,8 @@ impl<'a> ArchitectApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putArchitectPrompt",
             format!(
-                "/api/v2/architect/prompts/{}", crate ::operation::encode_path_segment(&
-                prompt_id.to_string())
+                "/api/v2/architect/prompts/{}", crate
+                ::operation::encode_path_segment(prompt_id)
             ),
         );
         request.model_body(body);
@@ -2885,8 +2878,8 @@ impl<'a> ArchitectApi<'a> {
             "putArchitectPromptResource",
             format!(
                 "/api/v2/architect/prompts/{}/resources/{}", crate
-                ::operation::encode_path_segment(& prompt_id.to_string()), crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(prompt_id), crate
+                ::operation::encode_path_segment(language_code)
             ),
         );
         request.model_body(body);
@@ -2908,7 +2901,7 @@ impl<'a> ArchitectApi<'a> {
             "putArchitectSchedule",
             format!(
                 "/api/v2/architect/schedules/{}", crate
-                ::operation::encode_path_segment(& schedule_id.to_string())
+                ::operation::encode_path_segment(schedule_id)
             ),
         );
         request.model_body(body);
@@ -2930,7 +2923,7 @@ impl<'a> ArchitectApi<'a> {
             "putArchitectSchedulegroup",
             format!(
                 "/api/v2/architect/schedulegroups/{}", crate
-                ::operation::encode_path_segment(& schedule_group_id.to_string())
+                ::operation::encode_path_segment(schedule_group_id)
             ),
         );
         request.model_body(body);
@@ -2953,8 +2946,8 @@ impl<'a> ArchitectApi<'a> {
             "putArchitectSystempromptResource",
             format!(
                 "/api/v2/architect/systemprompts/{}/resources/{}", crate
-                ::operation::encode_path_segment(& prompt_id.to_string()), crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(prompt_id), crate
+                ::operation::encode_path_segment(language_code)
             ),
         );
         request.model_body(body);
@@ -2974,10 +2967,7 @@ impl<'a> ArchitectApi<'a> {
     ) -> crate::Request<'a, PutFlow> {
         let mut request = crate::operation::OperationRequest::new(
             "putFlow",
-            format!(
-                "/api/v2/flows/{}", crate ::operation::encode_path_segment(& flow_id
-                .to_string())
-            ),
+            format!("/api/v2/flows/{}", crate ::operation::encode_path_segment(flow_id)),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -3000,7 +2990,7 @@ impl<'a> ArchitectApi<'a> {
             "putFlowInstancesSettingsLoglevels",
             format!(
                 "/api/v2/flows/{}/instances/settings/loglevels", crate
-                ::operation::encode_path_segment(& flow_id.to_string())
+                ::operation::encode_path_segment(flow_id)
             ),
         );
         request.model_body(body);
@@ -3023,8 +3013,8 @@ impl<'a> ArchitectApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putFlowsDatatable",
             format!(
-                "/api/v2/flows/datatables/{}", crate ::operation::encode_path_segment(&
-                datatable_id.to_string())
+                "/api/v2/flows/datatables/{}", crate
+                ::operation::encode_path_segment(datatable_id)
             ),
         );
         request.model_body(body);
@@ -3049,8 +3039,8 @@ impl<'a> ArchitectApi<'a> {
             "putFlowsDatatableRow",
             format!(
                 "/api/v2/flows/datatables/{}/rows/{}", crate
-                ::operation::encode_path_segment(& datatable_id.to_string()), crate
-                ::operation::encode_path_segment(& row_id.to_string())
+                ::operation::encode_path_segment(datatable_id), crate
+                ::operation::encode_path_segment(row_id)
             ),
         );
         request.json_body(body);
@@ -3089,8 +3079,8 @@ impl<'a> ArchitectApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putFlowsMilestone",
             format!(
-                "/api/v2/flows/milestones/{}", crate ::operation::encode_path_segment(&
-                milestone_id.to_string())
+                "/api/v2/flows/milestones/{}", crate
+                ::operation::encode_path_segment(milestone_id)
             ),
         );
         request.model_body(body);
@@ -3113,8 +3103,8 @@ impl<'a> ArchitectApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putFlowsOutcome",
             format!(
-                "/api/v2/flows/outcomes/{}", crate ::operation::encode_path_segment(&
-                flow_outcome_id.to_string())
+                "/api/v2/flows/outcomes/{}", crate
+                ::operation::encode_path_segment(flow_outcome_id)
             ),
         );
         request.model_body(body);

@@ -33,8 +33,8 @@ impl<'a> AssistantCopilotVariationsApi<'a> {
             "deleteAssistantVariation",
             format!(
                 "/api/v2/assistants/{}/variations/{}", crate
-                ::operation::encode_path_segment(& assistant_id.to_string()), crate
-                ::operation::encode_path_segment(& variation_id.to_string())
+                ::operation::encode_path_segment(assistant_id), crate
+                ::operation::encode_path_segment(variation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -53,8 +53,8 @@ impl<'a> AssistantCopilotVariationsApi<'a> {
             "getAssistantVariation",
             format!(
                 "/api/v2/assistants/{}/variations/{}", crate
-                ::operation::encode_path_segment(& assistant_id.to_string()), crate
-                ::operation::encode_path_segment(& variation_id.to_string())
+                ::operation::encode_path_segment(assistant_id), crate
+                ::operation::encode_path_segment(variation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -72,7 +72,7 @@ impl<'a> AssistantCopilotVariationsApi<'a> {
             "getAssistantVariations",
             format!(
                 "/api/v2/assistants/{}/variations", crate
-                ::operation::encode_path_segment(& assistant_id.to_string())
+                ::operation::encode_path_segment(assistant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -91,7 +91,7 @@ impl<'a> AssistantCopilotVariationsApi<'a> {
             "postAssistantVariations",
             format!(
                 "/api/v2/assistants/{}/variations", crate
-                ::operation::encode_path_segment(& assistant_id.to_string())
+                ::operation::encode_path_segment(assistant_id)
             ),
         );
         request.model_body(body);
@@ -112,8 +112,8 @@ impl<'a> AssistantCopilotVariationsApi<'a> {
             "putAssistantVariation",
             format!(
                 "/api/v2/assistants/{}/variations/{}", crate
-                ::operation::encode_path_segment(& assistant_id.to_string()), crate
-                ::operation::encode_path_segment(& variation_id.to_string())
+                ::operation::encode_path_segment(assistant_id), crate
+                ::operation::encode_path_segment(variation_id)
             ),
         );
         request.model_body(body);

@@ -63,8 +63,8 @@ impl<'a> AuditApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getAuditsQueryTransactionId",
             format!(
-                "/api/v2/audits/query/{}", crate ::operation::encode_path_segment(&
-                transaction_id.to_string())
+                "/api/v2/audits/query/{}", crate
+                ::operation::encode_path_segment(transaction_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -84,7 +84,7 @@ impl<'a> AuditApi<'a> {
             "getAuditsQueryTransactionIdResults",
             format!(
                 "/api/v2/audits/query/{}/results", crate
-                ::operation::encode_path_segment(& transaction_id.to_string())
+                ::operation::encode_path_segment(transaction_id)
             ),
         );
         crate::Request::new(self.client, request)

@@ -32,7 +32,7 @@ impl<'a> AuthorizationApi<'a> {
             "deleteAuthorizationDivision",
             format!(
                 "/api/v2/authorization/divisions/{}", crate
-                ::operation::encode_path_segment(& division_id.to_string())
+                ::operation::encode_path_segment(division_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -51,8 +51,8 @@ impl<'a> AuthorizationApi<'a> {
             "deleteAuthorizationPoliciesTargetSubjectSubjectId",
             format!(
                 "/api/v2/authorization/policies/targets/{}/subject/{}", crate
-                ::operation::encode_path_segment(& target_name.to_string()), crate
-                ::operation::encode_path_segment(& subject_id.to_string())
+                ::operation::encode_path_segment(target_name), crate
+                ::operation::encode_path_segment(subject_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -72,7 +72,7 @@ impl<'a> AuthorizationApi<'a> {
             "deleteAuthorizationRole",
             format!(
                 "/api/v2/authorization/roles/{}", crate
-                ::operation::encode_path_segment(& role_id.to_string())
+                ::operation::encode_path_segment(role_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -94,9 +94,9 @@ impl<'a> AuthorizationApi<'a> {
             "deleteAuthorizationSubjectDivisionRole",
             format!(
                 "/api/v2/authorization/subjects/{}/divisions/{}/roles/{}", crate
-                ::operation::encode_path_segment(& subject_id.to_string()), crate
-                ::operation::encode_path_segment(& division_id.to_string()), crate
-                ::operation::encode_path_segment(& role_id.to_string())
+                ::operation::encode_path_segment(subject_id), crate
+                ::operation::encode_path_segment(division_id), crate
+                ::operation::encode_path_segment(role_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -114,7 +114,7 @@ impl<'a> AuthorizationApi<'a> {
             "getAuthorizationDivision",
             format!(
                 "/api/v2/authorization/divisions/{}", crate
-                ::operation::encode_path_segment(& division_id.to_string())
+                ::operation::encode_path_segment(division_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -136,7 +136,7 @@ impl<'a> AuthorizationApi<'a> {
             "getAuthorizationDivisionGrants",
             format!(
                 "/api/v2/authorization/divisions/{}/grants", crate
-                ::operation::encode_path_segment(& division_id.to_string())
+                ::operation::encode_path_segment(division_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -277,7 +277,7 @@ impl<'a> AuthorizationApi<'a> {
             "getAuthorizationDivisionspermittedPagedSubjectId",
             format!(
                 "/api/v2/authorization/divisionspermitted/paged/{}", crate
-                ::operation::encode_path_segment(& subject_id.to_string())
+                ::operation::encode_path_segment(subject_id)
             ),
         );
         {
@@ -329,7 +329,7 @@ impl<'a> AuthorizationApi<'a> {
             "getAuthorizationPoliciesSubjectSubjectId",
             format!(
                 "/api/v2/authorization/policies/subject/{}", crate
-                ::operation::encode_path_segment(& subject_id.to_string())
+                ::operation::encode_path_segment(subject_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -347,7 +347,7 @@ impl<'a> AuthorizationApi<'a> {
             "getAuthorizationPoliciesTarget",
             format!(
                 "/api/v2/authorization/policies/targets/{}", crate
-                ::operation::encode_path_segment(& target_name.to_string())
+                ::operation::encode_path_segment(target_name)
             ),
         );
         crate::Request::new(self.client, request)
@@ -366,8 +366,8 @@ impl<'a> AuthorizationApi<'a> {
             "getAuthorizationPoliciesTargetSubjectSubjectId",
             format!(
                 "/api/v2/authorization/policies/targets/{}/subject/{}", crate
-                ::operation::encode_path_segment(& target_name.to_string()), crate
-                ::operation::encode_path_segment(& subject_id.to_string())
+                ::operation::encode_path_segment(target_name), crate
+                ::operation::encode_path_segment(subject_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -399,7 +399,7 @@ impl<'a> AuthorizationApi<'a> {
             "getAuthorizationPolicy",
             format!(
                 "/api/v2/authorization/policies/{}", crate
-                ::operation::encode_path_segment(& policy_id.to_string())
+                ::operation::encode_path_segment(policy_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -417,7 +417,7 @@ impl<'a> AuthorizationApi<'a> {
             "getAuthorizationPolicyAttributes",
             format!(
                 "/api/v2/authorization/policies/{}/attributes", crate
-                ::operation::encode_path_segment(& policy_id.to_string())
+                ::operation::encode_path_segment(policy_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -455,7 +455,7 @@ impl<'a> AuthorizationApi<'a> {
             "getAuthorizationRole",
             format!(
                 "/api/v2/authorization/roles/{}", crate
-                ::operation::encode_path_segment(& role_id.to_string())
+                ::operation::encode_path_segment(role_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -478,8 +478,8 @@ impl<'a> AuthorizationApi<'a> {
             "getAuthorizationRoleComparedefaultRightRoleId",
             format!(
                 "/api/v2/authorization/roles/{}/comparedefault/{}", crate
-                ::operation::encode_path_segment(& left_role_id.to_string()), crate
-                ::operation::encode_path_segment(& right_role_id.to_string())
+                ::operation::encode_path_segment(left_role_id), crate
+                ::operation::encode_path_segment(right_role_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -501,7 +501,7 @@ impl<'a> AuthorizationApi<'a> {
             "getAuthorizationRoleSubjectgrants",
             format!(
                 "/api/v2/authorization/roles/{}/subjectgrants", crate
-                ::operation::encode_path_segment(& role_id.to_string())
+                ::operation::encode_path_segment(role_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -521,7 +521,7 @@ impl<'a> AuthorizationApi<'a> {
             "getAuthorizationRoleUsers",
             format!(
                 "/api/v2/authorization/roles/{}/users", crate
-                ::operation::encode_path_segment(& role_id.to_string())
+                ::operation::encode_path_segment(role_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -587,7 +587,7 @@ impl<'a> AuthorizationApi<'a> {
             "getAuthorizationSubject",
             format!(
                 "/api/v2/authorization/subjects/{}", crate
-                ::operation::encode_path_segment(& subject_id.to_string())
+                ::operation::encode_path_segment(subject_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -633,8 +633,8 @@ impl<'a> AuthorizationApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getUserRoles",
             format!(
-                "/api/v2/users/{}/roles", crate ::operation::encode_path_segment(&
-                subject_id.to_string())
+                "/api/v2/users/{}/roles", crate
+                ::operation::encode_path_segment(subject_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -655,7 +655,7 @@ impl<'a> AuthorizationApi<'a> {
             "patchAuthorizationRole",
             format!(
                 "/api/v2/authorization/roles/{}", crate
-                ::operation::encode_path_segment(& role_id.to_string())
+                ::operation::encode_path_segment(role_id)
             ),
         );
         request.model_body(body);
@@ -696,8 +696,8 @@ impl<'a> AuthorizationApi<'a> {
             "postAuthorizationDivisionObject",
             format!(
                 "/api/v2/authorization/divisions/{}/objects/{}", crate
-                ::operation::encode_path_segment(& division_id.to_string()), crate
-                ::operation::encode_path_segment(& object_type.to_string())
+                ::operation::encode_path_segment(division_id), crate
+                ::operation::encode_path_segment(object_type)
             ),
         );
         request.json_body(body);
@@ -719,7 +719,7 @@ impl<'a> AuthorizationApi<'a> {
             "postAuthorizationDivisionRestore",
             format!(
                 "/api/v2/authorization/divisions/{}/restore", crate
-                ::operation::encode_path_segment(& division_id.to_string())
+                ::operation::encode_path_segment(division_id)
             ),
         );
         request.model_body(body);
@@ -757,7 +757,7 @@ impl<'a> AuthorizationApi<'a> {
             "postAuthorizationPoliciesTarget",
             format!(
                 "/api/v2/authorization/policies/targets/{}", crate
-                ::operation::encode_path_segment(& target_name.to_string())
+                ::operation::encode_path_segment(target_name)
             ),
         );
         request.model_body(body);
@@ -777,7 +777,7 @@ impl<'a> AuthorizationApi<'a> {
             "postAuthorizationPoliciesTargetValidate",
             format!(
                 "/api/v2/authorization/policies/targets/{}/validate", crate
-                ::operation::encode_path_segment(& target_name.to_string())
+                ::operation::encode_path_segment(target_name)
             ),
         );
         request.model_body(body);
@@ -797,7 +797,7 @@ impl<'a> AuthorizationApi<'a> {
             "postAuthorizationPolicySimulate",
             format!(
                 "/api/v2/authorization/policies/{}/simulate", crate
-                ::operation::encode_path_segment(& policy_id.to_string())
+                ::operation::encode_path_segment(policy_id)
             ),
         );
         request.model_body(body);
@@ -819,7 +819,7 @@ impl<'a> AuthorizationApi<'a> {
             "postAuthorizationRole",
             format!(
                 "/api/v2/authorization/roles/{}", crate
-                ::operation::encode_path_segment(& role_id.to_string())
+                ::operation::encode_path_segment(role_id)
             ),
         );
         request.model_body(body);
@@ -844,8 +844,8 @@ impl<'a> AuthorizationApi<'a> {
             "postAuthorizationRoleComparedefaultRightRoleId",
             format!(
                 "/api/v2/authorization/roles/{}/comparedefault/{}", crate
-                ::operation::encode_path_segment(& left_role_id.to_string()), crate
-                ::operation::encode_path_segment(& right_role_id.to_string())
+                ::operation::encode_path_segment(left_role_id), crate
+                ::operation::encode_path_segment(right_role_id)
             ),
         );
         request.model_body(body);
@@ -903,7 +903,7 @@ impl<'a> AuthorizationApi<'a> {
             "postAuthorizationSubjectBulkadd",
             format!(
                 "/api/v2/authorization/subjects/{}/bulkadd", crate
-                ::operation::encode_path_segment(& subject_id.to_string())
+                ::operation::encode_path_segment(subject_id)
             ),
         );
         request.model_body(body);
@@ -925,7 +925,7 @@ impl<'a> AuthorizationApi<'a> {
             "postAuthorizationSubjectBulkremove",
             format!(
                 "/api/v2/authorization/subjects/{}/bulkremove", crate
-                ::operation::encode_path_segment(& subject_id.to_string())
+                ::operation::encode_path_segment(subject_id)
             ),
         );
         request.model_body(body);
@@ -949,7 +949,7 @@ impl<'a> AuthorizationApi<'a> {
             "postAuthorizationSubjectBulkreplace",
             format!(
                 "/api/v2/authorization/subjects/{}/bulkreplace", crate
-                ::operation::encode_path_segment(& subject_id.to_string())
+                ::operation::encode_path_segment(subject_id)
             ),
         );
         request.model_body(body);
@@ -972,9 +972,9 @@ impl<'a> AuthorizationApi<'a> {
             "postAuthorizationSubjectDivisionRole",
             format!(
                 "/api/v2/authorization/subjects/{}/divisions/{}/roles/{}", crate
-                ::operation::encode_path_segment(& subject_id.to_string()), crate
-                ::operation::encode_path_segment(& division_id.to_string()), crate
-                ::operation::encode_path_segment(& role_id.to_string())
+                ::operation::encode_path_segment(subject_id), crate
+                ::operation::encode_path_segment(division_id), crate
+                ::operation::encode_path_segment(role_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -995,7 +995,7 @@ impl<'a> AuthorizationApi<'a> {
             "putAuthorizationDivision",
             format!(
                 "/api/v2/authorization/divisions/{}", crate
-                ::operation::encode_path_segment(& division_id.to_string())
+                ::operation::encode_path_segment(division_id)
             ),
         );
         request.model_body(body);
@@ -1015,7 +1015,7 @@ impl<'a> AuthorizationApi<'a> {
             "putAuthorizationPoliciesTarget",
             format!(
                 "/api/v2/authorization/policies/targets/{}", crate
-                ::operation::encode_path_segment(& target_name.to_string())
+                ::operation::encode_path_segment(target_name)
             ),
         );
         request.model_body(body);
@@ -1035,7 +1035,7 @@ impl<'a> AuthorizationApi<'a> {
             "putAuthorizationPolicy",
             format!(
                 "/api/v2/authorization/policies/{}", crate
-                ::operation::encode_path_segment(& policy_id.to_string())
+                ::operation::encode_path_segment(policy_id)
             ),
         );
         request.model_body(body);
@@ -1059,7 +1059,7 @@ impl<'a> AuthorizationApi<'a> {
             "putAuthorizationRole",
             format!(
                 "/api/v2/authorization/roles/{}", crate
-                ::operation::encode_path_segment(& role_id.to_string())
+                ::operation::encode_path_segment(role_id)
             ),
         );
         request.model_body(body);
@@ -1081,7 +1081,7 @@ impl<'a> AuthorizationApi<'a> {
             "putAuthorizationRoleUsersAdd",
             format!(
                 "/api/v2/authorization/roles/{}/users/add", crate
-                ::operation::encode_path_segment(& role_id.to_string())
+                ::operation::encode_path_segment(role_id)
             ),
         );
         request.json_body(body);
@@ -1103,7 +1103,7 @@ impl<'a> AuthorizationApi<'a> {
             "putAuthorizationRoleUsersRemove",
             format!(
                 "/api/v2/authorization/roles/{}/users/remove", crate
-                ::operation::encode_path_segment(& role_id.to_string())
+                ::operation::encode_path_segment(role_id)
             ),
         );
         request.json_body(body);
@@ -1162,8 +1162,8 @@ impl<'a> AuthorizationApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putUserRoles",
             format!(
-                "/api/v2/users/{}/roles", crate ::operation::encode_path_segment(&
-                subject_id.to_string())
+                "/api/v2/users/{}/roles", crate
+                ::operation::encode_path_segment(subject_id)
             ),
         );
         request.json_body(body);

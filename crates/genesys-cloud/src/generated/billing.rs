@@ -33,8 +33,8 @@ impl<'a> BillingApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getBillingContract",
             format!(
-                "/api/v2/billing/contracts/{}", crate ::operation::encode_path_segment(&
-                contract_id.to_string())
+                "/api/v2/billing/contracts/{}", crate
+                ::operation::encode_path_segment(contract_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -57,8 +57,8 @@ impl<'a> BillingApi<'a> {
             "getBillingContractBillingperiod",
             format!(
                 "/api/v2/billing/contracts/{}/billingperiods/{}", crate
-                ::operation::encode_path_segment(& contract_id.to_string()), crate
-                ::operation::encode_path_segment(& billing_period_id.to_string())
+                ::operation::encode_path_segment(contract_id), crate
+                ::operation::encode_path_segment(billing_period_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -96,7 +96,7 @@ impl<'a> BillingApi<'a> {
             "getBillingContractsInvoiceDocument",
             format!(
                 "/api/v2/billing/contracts/invoices/{}/document", crate
-                ::operation::encode_path_segment(& invoice_id.to_string())
+                ::operation::encode_path_segment(invoice_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -118,7 +118,7 @@ impl<'a> BillingApi<'a> {
             "getBillingContractsInvoiceLines",
             format!(
                 "/api/v2/billing/contracts/invoices/{}/lines", crate
-                ::operation::encode_path_segment(& invoice_id.to_string())
+                ::operation::encode_path_segment(invoice_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -186,7 +186,7 @@ impl<'a> BillingApi<'a> {
             "getBillingTrusteebillingoverviewTrustorOrgId",
             format!(
                 "/api/v2/billing/trusteebillingoverview/{}", crate
-                ::operation::encode_path_segment(& trustor_org_id.to_string())
+                ::operation::encode_path_segment(trustor_org_id)
             ),
         );
         crate::Request::new(self.client, request)

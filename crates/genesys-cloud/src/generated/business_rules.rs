@@ -30,7 +30,7 @@ impl<'a> BusinessRulesApi<'a> {
             "deleteBusinessrulesDecisiontable",
             format!(
                 "/api/v2/businessrules/decisiontables/{}", crate
-                ::operation::encode_path_segment(& table_id.to_string())
+                ::operation::encode_path_segment(table_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -47,8 +47,8 @@ impl<'a> BusinessRulesApi<'a> {
             "deleteBusinessrulesDecisiontableExport",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/exports/{}", crate
-                ::operation::encode_path_segment(& table_id.to_string()), crate
-                ::operation::encode_path_segment(& export_job_id.to_string())
+                ::operation::encode_path_segment(table_id), crate
+                ::operation::encode_path_segment(export_job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -65,8 +65,8 @@ impl<'a> BusinessRulesApi<'a> {
             "deleteBusinessrulesDecisiontableImport",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/imports/{}", crate
-                ::operation::encode_path_segment(& table_id.to_string()), crate
-                ::operation::encode_path_segment(& import_job_id.to_string())
+                ::operation::encode_path_segment(table_id), crate
+                ::operation::encode_path_segment(import_job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -85,7 +85,7 @@ impl<'a> BusinessRulesApi<'a> {
             "deleteBusinessrulesDecisiontableVersion",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/versions/{}", crate
-                ::operation::encode_path_segment(& table_id.to_string()), crate
+                ::operation::encode_path_segment(table_id), crate
                 ::operation::encode_path_segment(& table_version.to_string())
             ),
         );
@@ -108,9 +108,9 @@ impl<'a> BusinessRulesApi<'a> {
             "deleteBusinessrulesDecisiontableVersionRow",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/versions/{}/rows/{}", crate
-                ::operation::encode_path_segment(& table_id.to_string()), crate
+                ::operation::encode_path_segment(table_id), crate
                 ::operation::encode_path_segment(& table_version.to_string()), crate
-                ::operation::encode_path_segment(& row_id.to_string())
+                ::operation::encode_path_segment(row_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -127,7 +127,7 @@ impl<'a> BusinessRulesApi<'a> {
             "deleteBusinessrulesDecisiontableVersionSnapshot",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/versions/{}/snapshot", crate
-                ::operation::encode_path_segment(& table_id.to_string()), crate
+                ::operation::encode_path_segment(table_id), crate
                 ::operation::encode_path_segment(& table_version.to_string())
             ),
         );
@@ -146,7 +146,7 @@ impl<'a> BusinessRulesApi<'a> {
             "deleteBusinessrulesSchema",
             format!(
                 "/api/v2/businessrules/schemas/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -164,7 +164,7 @@ impl<'a> BusinessRulesApi<'a> {
             "getBusinessrulesDecisiontable",
             format!(
                 "/api/v2/businessrules/decisiontables/{}", crate
-                ::operation::encode_path_segment(& table_id.to_string())
+                ::operation::encode_path_segment(table_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -181,8 +181,8 @@ impl<'a> BusinessRulesApi<'a> {
             "getBusinessrulesDecisiontableExport",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/exports/{}", crate
-                ::operation::encode_path_segment(& table_id.to_string()), crate
-                ::operation::encode_path_segment(& export_job_id.to_string())
+                ::operation::encode_path_segment(table_id), crate
+                ::operation::encode_path_segment(export_job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -198,7 +198,7 @@ impl<'a> BusinessRulesApi<'a> {
             "getBusinessrulesDecisiontableExports",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/exports", crate
-                ::operation::encode_path_segment(& table_id.to_string())
+                ::operation::encode_path_segment(table_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -215,8 +215,8 @@ impl<'a> BusinessRulesApi<'a> {
             "getBusinessrulesDecisiontableImport",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/imports/{}", crate
-                ::operation::encode_path_segment(& table_id.to_string()), crate
-                ::operation::encode_path_segment(& import_job_id.to_string())
+                ::operation::encode_path_segment(table_id), crate
+                ::operation::encode_path_segment(import_job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -232,7 +232,7 @@ impl<'a> BusinessRulesApi<'a> {
             "getBusinessrulesDecisiontableImports",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/imports", crate
-                ::operation::encode_path_segment(& table_id.to_string())
+                ::operation::encode_path_segment(table_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -251,7 +251,7 @@ impl<'a> BusinessRulesApi<'a> {
             "getBusinessrulesDecisiontableVersion",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/versions/{}", crate
-                ::operation::encode_path_segment(& table_id.to_string()), crate
+                ::operation::encode_path_segment(table_id), crate
                 ::operation::encode_path_segment(& table_version.to_string())
             ),
         );
@@ -272,9 +272,9 @@ impl<'a> BusinessRulesApi<'a> {
             "getBusinessrulesDecisiontableVersionRow",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/versions/{}/rows/{}", crate
-                ::operation::encode_path_segment(& table_id.to_string()), crate
+                ::operation::encode_path_segment(table_id), crate
                 ::operation::encode_path_segment(& table_version.to_string()), crate
-                ::operation::encode_path_segment(& row_id.to_string())
+                ::operation::encode_path_segment(row_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -293,7 +293,7 @@ impl<'a> BusinessRulesApi<'a> {
             "getBusinessrulesDecisiontableVersionRows",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/versions/{}/rows", crate
-                ::operation::encode_path_segment(& table_id.to_string()), crate
+                ::operation::encode_path_segment(table_id), crate
                 ::operation::encode_path_segment(& table_version.to_string())
             ),
         );
@@ -312,7 +312,7 @@ impl<'a> BusinessRulesApi<'a> {
             "getBusinessrulesDecisiontableVersions",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/versions", crate
-                ::operation::encode_path_segment(& table_id.to_string())
+                ::operation::encode_path_segment(table_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -358,7 +358,7 @@ impl<'a> BusinessRulesApi<'a> {
             "getBusinessrulesSchema",
             format!(
                 "/api/v2/businessrules/schemas/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -375,8 +375,8 @@ impl<'a> BusinessRulesApi<'a> {
             "getBusinessrulesSchemaVersion",
             format!(
                 "/api/v2/businessrules/schemas/{}/versions/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string()), crate
-                ::operation::encode_path_segment(& schema_version.to_string())
+                ::operation::encode_path_segment(schema_id), crate
+                ::operation::encode_path_segment(schema_version)
             ),
         );
         crate::Request::new(self.client, request)
@@ -392,7 +392,7 @@ impl<'a> BusinessRulesApi<'a> {
             "getBusinessrulesSchemaVersions",
             format!(
                 "/api/v2/businessrules/schemas/{}/versions", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -424,7 +424,7 @@ impl<'a> BusinessRulesApi<'a> {
             "getBusinessrulesSchemasCoretype",
             format!(
                 "/api/v2/businessrules/schemas/coretypes/{}", crate
-                ::operation::encode_path_segment(& core_type_name.to_string())
+                ::operation::encode_path_segment(core_type_name)
             ),
         );
         crate::Request::new(self.client, request)
@@ -459,7 +459,7 @@ impl<'a> BusinessRulesApi<'a> {
             "patchBusinessrulesDecisiontable",
             format!(
                 "/api/v2/businessrules/decisiontables/{}", crate
-                ::operation::encode_path_segment(& table_id.to_string())
+                ::operation::encode_path_segment(table_id)
             ),
         );
         request.model_body(body);
@@ -480,8 +480,8 @@ impl<'a> BusinessRulesApi<'a> {
             "patchBusinessrulesDecisiontableImport",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/imports/{}", crate
-                ::operation::encode_path_segment(& table_id.to_string()), crate
-                ::operation::encode_path_segment(& import_job_id.to_string())
+                ::operation::encode_path_segment(table_id), crate
+                ::operation::encode_path_segment(import_job_id)
             ),
         );
         request.model_body(body);
@@ -502,7 +502,7 @@ impl<'a> BusinessRulesApi<'a> {
             "patchBusinessrulesDecisiontableVersion",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/versions/{}", crate
-                ::operation::encode_path_segment(& table_id.to_string()), crate
+                ::operation::encode_path_segment(table_id), crate
                 ::operation::encode_path_segment(& table_version.to_string())
             ),
         );
@@ -525,7 +525,7 @@ impl<'a> BusinessRulesApi<'a> {
             "postBusinessrulesDecisiontableExecute",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/execute", crate
-                ::operation::encode_path_segment(& table_id.to_string())
+                ::operation::encode_path_segment(table_id)
             ),
         );
         request.model_body(body);
@@ -543,7 +543,7 @@ impl<'a> BusinessRulesApi<'a> {
             "postBusinessrulesDecisiontableExports",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/exports", crate
-                ::operation::encode_path_segment(& table_id.to_string())
+                ::operation::encode_path_segment(table_id)
             ),
         );
         request.model_body(body);
@@ -561,7 +561,7 @@ impl<'a> BusinessRulesApi<'a> {
             "postBusinessrulesDecisiontableImports",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/imports", crate
-                ::operation::encode_path_segment(& table_id.to_string())
+                ::operation::encode_path_segment(table_id)
             ),
         );
         request.model_body(body);
@@ -582,7 +582,7 @@ impl<'a> BusinessRulesApi<'a> {
             "postBusinessrulesDecisiontableVersionCopy",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/versions/{}/copy", crate
-                ::operation::encode_path_segment(& table_id.to_string()), crate
+                ::operation::encode_path_segment(table_id), crate
                 ::operation::encode_path_segment(& table_version.to_string())
             ),
         );
@@ -606,7 +606,7 @@ impl<'a> BusinessRulesApi<'a> {
             "postBusinessrulesDecisiontableVersionExecute",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/versions/{}/execute", crate
-                ::operation::encode_path_segment(& table_id.to_string()), crate
+                ::operation::encode_path_segment(table_id), crate
                 ::operation::encode_path_segment(& table_version.to_string())
             ),
         );
@@ -626,7 +626,7 @@ impl<'a> BusinessRulesApi<'a> {
             "postBusinessrulesDecisiontableVersionRollback",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/versions/{}/rollback", crate
-                ::operation::encode_path_segment(& table_id.to_string()), crate
+                ::operation::encode_path_segment(table_id), crate
                 ::operation::encode_path_segment(& table_version.to_string())
             ),
         );
@@ -650,7 +650,7 @@ impl<'a> BusinessRulesApi<'a> {
             "postBusinessrulesDecisiontableVersionRows",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/versions/{}/rows", crate
-                ::operation::encode_path_segment(& table_id.to_string()), crate
+                ::operation::encode_path_segment(table_id), crate
                 ::operation::encode_path_segment(& table_version.to_string())
             ),
         );
@@ -672,7 +672,7 @@ impl<'a> BusinessRulesApi<'a> {
             "postBusinessrulesDecisiontableVersionRowsBulkAdd",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/versions/{}/rows/bulk/add",
-                crate ::operation::encode_path_segment(& table_id.to_string()), crate
+                crate ::operation::encode_path_segment(table_id), crate
                 ::operation::encode_path_segment(& table_version.to_string())
             ),
         );
@@ -694,7 +694,7 @@ impl<'a> BusinessRulesApi<'a> {
             "postBusinessrulesDecisiontableVersionRowsBulkRemove",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/versions/{}/rows/bulk/remove",
-                crate ::operation::encode_path_segment(& table_id.to_string()), crate
+                crate ::operation::encode_path_segment(table_id), crate
                 ::operation::encode_path_segment(& table_version.to_string())
             ),
         );
@@ -716,7 +716,7 @@ impl<'a> BusinessRulesApi<'a> {
             "postBusinessrulesDecisiontableVersionRowsBulkUpdate",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/versions/{}/rows/bulk/update",
-                crate ::operation::encode_path_segment(& table_id.to_string()), crate
+                crate ::operation::encode_path_segment(table_id), crate
                 ::operation::encode_path_segment(& table_version.to_string())
             ),
         );
@@ -738,7 +738,7 @@ impl<'a> BusinessRulesApi<'a> {
             "postBusinessrulesDecisiontableVersionRowsSearch",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/versions/{}/rows/search", crate
-                ::operation::encode_path_segment(& table_id.to_string()), crate
+                ::operation::encode_path_segment(table_id), crate
                 ::operation::encode_path_segment(& table_version.to_string())
             ),
         );
@@ -758,7 +758,7 @@ impl<'a> BusinessRulesApi<'a> {
             "postBusinessrulesDecisiontableVersionSnapshot",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/versions/{}/snapshot", crate
-                ::operation::encode_path_segment(& table_id.to_string()), crate
+                ::operation::encode_path_segment(table_id), crate
                 ::operation::encode_path_segment(& table_version.to_string())
             ),
         );
@@ -779,7 +779,7 @@ impl<'a> BusinessRulesApi<'a> {
             "postBusinessrulesDecisiontableVersionSync",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/versions/{}/sync", crate
-                ::operation::encode_path_segment(& table_id.to_string()), crate
+                ::operation::encode_path_segment(table_id), crate
                 ::operation::encode_path_segment(& table_version.to_string())
             ),
         );
@@ -799,7 +799,7 @@ impl<'a> BusinessRulesApi<'a> {
             "postBusinessrulesDecisiontableVersions",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/versions", crate
-                ::operation::encode_path_segment(& table_id.to_string())
+                ::operation::encode_path_segment(table_id)
             ),
         );
         request.model_body(body);
@@ -853,7 +853,7 @@ impl<'a> BusinessRulesApi<'a> {
             "putBusinessrulesDecisiontableVersionPublish",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/versions/{}/publish", crate
-                ::operation::encode_path_segment(& table_id.to_string()), crate
+                ::operation::encode_path_segment(table_id), crate
                 ::operation::encode_path_segment(& table_version.to_string())
             ),
         );
@@ -877,9 +877,9 @@ impl<'a> BusinessRulesApi<'a> {
             "putBusinessrulesDecisiontableVersionRow",
             format!(
                 "/api/v2/businessrules/decisiontables/{}/versions/{}/rows/{}", crate
-                ::operation::encode_path_segment(& table_id.to_string()), crate
+                ::operation::encode_path_segment(table_id), crate
                 ::operation::encode_path_segment(& table_version.to_string()), crate
-                ::operation::encode_path_segment(& row_id.to_string())
+                ::operation::encode_path_segment(row_id)
             ),
         );
         request.model_body(body);
@@ -899,7 +899,7 @@ impl<'a> BusinessRulesApi<'a> {
             "putBusinessrulesSchema",
             format!(
                 "/api/v2/businessrules/schemas/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         request.model_body(body);

@@ -30,7 +30,7 @@ impl<'a> CaseManagementApi<'a> {
             "deleteCasemanagementCase",
             format!(
                 "/api/v2/casemanagement/cases/{}", crate
-                ::operation::encode_path_segment(& case_id.to_string())
+                ::operation::encode_path_segment(case_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -47,8 +47,8 @@ impl<'a> CaseManagementApi<'a> {
             "deleteCasemanagementCaseCommentsMeCommentId",
             format!(
                 "/api/v2/casemanagement/cases/{}/comments/me/{}", crate
-                ::operation::encode_path_segment(& case_id.to_string()), crate
-                ::operation::encode_path_segment(& comment_id.to_string())
+                ::operation::encode_path_segment(case_id), crate
+                ::operation::encode_path_segment(comment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -66,7 +66,7 @@ impl<'a> CaseManagementApi<'a> {
             "deleteCasemanagementCaseplan",
             format!(
                 "/api/v2/casemanagement/caseplans/{}", crate
-                ::operation::encode_path_segment(& caseplan_id.to_string())
+                ::operation::encode_path_segment(caseplan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -83,8 +83,8 @@ impl<'a> CaseManagementApi<'a> {
             "deleteCasemanagementCaseplanDataschema",
             format!(
                 "/api/v2/casemanagement/caseplans/{}/dataschemas/{}", crate
-                ::operation::encode_path_segment(& caseplan_id.to_string()), crate
-                ::operation::encode_path_segment(& schema_key_name.to_string())
+                ::operation::encode_path_segment(caseplan_id), crate
+                ::operation::encode_path_segment(schema_key_name)
             ),
         );
         crate::Request::new(self.client, request)
@@ -103,8 +103,8 @@ impl<'a> CaseManagementApi<'a> {
             "deleteCasemanagementCaseplanStageplan",
             format!(
                 "/api/v2/casemanagement/caseplans/{}/stageplans/{}", crate
-                ::operation::encode_path_segment(& caseplan_id.to_string()), crate
-                ::operation::encode_path_segment(& stageplan_id.to_string())
+                ::operation::encode_path_segment(caseplan_id), crate
+                ::operation::encode_path_segment(stageplan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -122,7 +122,7 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCase",
             format!(
                 "/api/v2/casemanagement/cases/{}", crate
-                ::operation::encode_path_segment(& case_id.to_string())
+                ::operation::encode_path_segment(case_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -141,8 +141,8 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCaseAssociation",
             format!(
                 "/api/v2/casemanagement/cases/{}/associations/{}", crate
-                ::operation::encode_path_segment(& case_id.to_string()), crate
-                ::operation::encode_path_segment(& association_id.to_string())
+                ::operation::encode_path_segment(case_id), crate
+                ::operation::encode_path_segment(association_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -160,7 +160,7 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCaseAssociations",
             format!(
                 "/api/v2/casemanagement/cases/{}/associations", crate
-                ::operation::encode_path_segment(& case_id.to_string())
+                ::operation::encode_path_segment(case_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -177,8 +177,8 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCaseComment",
             format!(
                 "/api/v2/casemanagement/cases/{}/comments/{}", crate
-                ::operation::encode_path_segment(& case_id.to_string()), crate
-                ::operation::encode_path_segment(& comment_id.to_string())
+                ::operation::encode_path_segment(case_id), crate
+                ::operation::encode_path_segment(comment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -194,7 +194,7 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCaseComments",
             format!(
                 "/api/v2/casemanagement/cases/{}/comments", crate
-                ::operation::encode_path_segment(& case_id.to_string())
+                ::operation::encode_path_segment(case_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -213,8 +213,8 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCaseStage",
             format!(
                 "/api/v2/casemanagement/cases/{}/stages/{}", crate
-                ::operation::encode_path_segment(& case_id.to_string()), crate
-                ::operation::encode_path_segment(& stage_id.to_string())
+                ::operation::encode_path_segment(case_id), crate
+                ::operation::encode_path_segment(stage_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -234,9 +234,9 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCaseStageStep",
             format!(
                 "/api/v2/casemanagement/cases/{}/stages/{}/steps/{}", crate
-                ::operation::encode_path_segment(& case_id.to_string()), crate
-                ::operation::encode_path_segment(& stage_id.to_string()), crate
-                ::operation::encode_path_segment(& step_id.to_string())
+                ::operation::encode_path_segment(case_id), crate
+                ::operation::encode_path_segment(stage_id), crate
+                ::operation::encode_path_segment(step_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -255,8 +255,8 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCaseStageSteps",
             format!(
                 "/api/v2/casemanagement/cases/{}/stages/{}/steps", crate
-                ::operation::encode_path_segment(& case_id.to_string()), crate
-                ::operation::encode_path_segment(& stage_id.to_string())
+                ::operation::encode_path_segment(case_id), crate
+                ::operation::encode_path_segment(stage_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -274,7 +274,7 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCaseStages",
             format!(
                 "/api/v2/casemanagement/cases/{}/stages", crate
-                ::operation::encode_path_segment(& case_id.to_string())
+                ::operation::encode_path_segment(case_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -293,8 +293,8 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCaseTerminateJob",
             format!(
                 "/api/v2/casemanagement/cases/{}/terminate/jobs/{}", crate
-                ::operation::encode_path_segment(& case_id.to_string()), crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(case_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -312,7 +312,7 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCaseplan",
             format!(
                 "/api/v2/casemanagement/caseplans/{}", crate
-                ::operation::encode_path_segment(& caseplan_id.to_string())
+                ::operation::encode_path_segment(caseplan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -331,8 +331,8 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCaseplanVersion",
             format!(
                 "/api/v2/casemanagement/caseplans/{}/versions/{}", crate
-                ::operation::encode_path_segment(& caseplan_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string())
+                ::operation::encode_path_segment(caseplan_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -351,8 +351,8 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCaseplanVersionDataschemas",
             format!(
                 "/api/v2/casemanagement/caseplans/{}/versions/{}/dataschemas", crate
-                ::operation::encode_path_segment(& caseplan_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string())
+                ::operation::encode_path_segment(caseplan_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -371,8 +371,8 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCaseplanVersionIntakesettings",
             format!(
                 "/api/v2/casemanagement/caseplans/{}/versions/{}/intakesettings", crate
-                ::operation::encode_path_segment(& caseplan_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string())
+                ::operation::encode_path_segment(caseplan_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -392,9 +392,9 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCaseplanVersionStageplan",
             format!(
                 "/api/v2/casemanagement/caseplans/{}/versions/{}/stageplans/{}", crate
-                ::operation::encode_path_segment(& caseplan_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string()), crate
-                ::operation::encode_path_segment(& stageplan_id.to_string())
+                ::operation::encode_path_segment(caseplan_id), crate
+                ::operation::encode_path_segment(version_id), crate
+                ::operation::encode_path_segment(stageplan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -415,10 +415,10 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCaseplanVersionStageplanStepplan",
             format!(
                 "/api/v2/casemanagement/caseplans/{}/versions/{}/stageplans/{}/stepplans/{}",
-                crate ::operation::encode_path_segment(& caseplan_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string()), crate
-                ::operation::encode_path_segment(& stageplan_id.to_string()), crate
-                ::operation::encode_path_segment(& stepplan_id.to_string())
+                crate ::operation::encode_path_segment(caseplan_id), crate
+                ::operation::encode_path_segment(version_id), crate
+                ::operation::encode_path_segment(stageplan_id), crate
+                ::operation::encode_path_segment(stepplan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -438,9 +438,9 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCaseplanVersionStageplanStepplans",
             format!(
                 "/api/v2/casemanagement/caseplans/{}/versions/{}/stageplans/{}/stepplans",
-                crate ::operation::encode_path_segment(& caseplan_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string()), crate
-                ::operation::encode_path_segment(& stageplan_id.to_string())
+                crate ::operation::encode_path_segment(caseplan_id), crate
+                ::operation::encode_path_segment(version_id), crate
+                ::operation::encode_path_segment(stageplan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -459,8 +459,8 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCaseplanVersionStageplans",
             format!(
                 "/api/v2/casemanagement/caseplans/{}/versions/{}/stageplans", crate
-                ::operation::encode_path_segment(& caseplan_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string())
+                ::operation::encode_path_segment(caseplan_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -492,7 +492,7 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCasesExternalcontact",
             format!(
                 "/api/v2/casemanagement/cases/externalcontacts/{}", crate
-                ::operation::encode_path_segment(& external_contact_id.to_string())
+                ::operation::encode_path_segment(external_contact_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -508,7 +508,7 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCasesQueryJob",
             format!(
                 "/api/v2/casemanagement/cases/query/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -524,7 +524,7 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCasesQueryJobResults",
             format!(
                 "/api/v2/casemanagement/cases/query/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -542,7 +542,7 @@ impl<'a> CaseManagementApi<'a> {
             "getCasemanagementCasesReference",
             format!(
                 "/api/v2/casemanagement/cases/references/{}", crate
-                ::operation::encode_path_segment(& reference_id.to_string())
+                ::operation::encode_path_segment(reference_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -561,7 +561,7 @@ impl<'a> CaseManagementApi<'a> {
             "patchCasemanagementCaseDatedue",
             format!(
                 "/api/v2/casemanagement/cases/{}/datedue", crate
-                ::operation::encode_path_segment(& case_id.to_string())
+                ::operation::encode_path_segment(case_id)
             ),
         );
         request.model_body(body);
@@ -581,7 +581,7 @@ impl<'a> CaseManagementApi<'a> {
             "patchCasemanagementCaseDescription",
             format!(
                 "/api/v2/casemanagement/cases/{}/description", crate
-                ::operation::encode_path_segment(& case_id.to_string())
+                ::operation::encode_path_segment(case_id)
             ),
         );
         request.model_body(body);
@@ -601,7 +601,7 @@ impl<'a> CaseManagementApi<'a> {
             "patchCasemanagementCaseExternalid",
             format!(
                 "/api/v2/casemanagement/cases/{}/externalid", crate
-                ::operation::encode_path_segment(& case_id.to_string())
+                ::operation::encode_path_segment(case_id)
             ),
         );
         request.model_body(body);
@@ -619,7 +619,7 @@ impl<'a> CaseManagementApi<'a> {
             "patchCasemanagementCaseOwner",
             format!(
                 "/api/v2/casemanagement/cases/{}/owner", crate
-                ::operation::encode_path_segment(& case_id.to_string())
+                ::operation::encode_path_segment(case_id)
             ),
         );
         request.model_body(body);
@@ -639,7 +639,7 @@ impl<'a> CaseManagementApi<'a> {
             "patchCasemanagementCasePriority",
             format!(
                 "/api/v2/casemanagement/cases/{}/priority", crate
-                ::operation::encode_path_segment(& case_id.to_string())
+                ::operation::encode_path_segment(case_id)
             ),
         );
         request.model_body(body);
@@ -659,7 +659,7 @@ impl<'a> CaseManagementApi<'a> {
             "patchCasemanagementCaseSummary",
             format!(
                 "/api/v2/casemanagement/cases/{}/summary", crate
-                ::operation::encode_path_segment(& case_id.to_string())
+                ::operation::encode_path_segment(case_id)
             ),
         );
         request.model_body(body);
@@ -679,7 +679,7 @@ impl<'a> CaseManagementApi<'a> {
             "patchCasemanagementCaseplan",
             format!(
                 "/api/v2/casemanagement/caseplans/{}", crate
-                ::operation::encode_path_segment(& caseplan_id.to_string())
+                ::operation::encode_path_segment(caseplan_id)
             ),
         );
         request.model_body(body);
@@ -700,8 +700,8 @@ impl<'a> CaseManagementApi<'a> {
             "patchCasemanagementCaseplanStageplan",
             format!(
                 "/api/v2/casemanagement/caseplans/{}/stageplans/{}", crate
-                ::operation::encode_path_segment(& caseplan_id.to_string()), crate
-                ::operation::encode_path_segment(& stageplan_id.to_string())
+                ::operation::encode_path_segment(caseplan_id), crate
+                ::operation::encode_path_segment(stageplan_id)
             ),
         );
         request.model_body(body);
@@ -723,9 +723,9 @@ impl<'a> CaseManagementApi<'a> {
             "patchCasemanagementCaseplanStageplanStepplan",
             format!(
                 "/api/v2/casemanagement/caseplans/{}/stageplans/{}/stepplans/{}", crate
-                ::operation::encode_path_segment(& caseplan_id.to_string()), crate
-                ::operation::encode_path_segment(& stageplan_id.to_string()), crate
-                ::operation::encode_path_segment(& stepplan_id.to_string())
+                ::operation::encode_path_segment(caseplan_id), crate
+                ::operation::encode_path_segment(stageplan_id), crate
+                ::operation::encode_path_segment(stepplan_id)
             ),
         );
         request.model_body(body);
@@ -745,7 +745,7 @@ impl<'a> CaseManagementApi<'a> {
             "postCasemanagementCaseAssociations",
             format!(
                 "/api/v2/casemanagement/cases/{}/associations", crate
-                ::operation::encode_path_segment(& case_id.to_string())
+                ::operation::encode_path_segment(case_id)
             ),
         );
         request.model_body(body);
@@ -763,7 +763,7 @@ impl<'a> CaseManagementApi<'a> {
             "postCasemanagementCaseComments",
             format!(
                 "/api/v2/casemanagement/cases/{}/comments", crate
-                ::operation::encode_path_segment(& case_id.to_string())
+                ::operation::encode_path_segment(case_id)
             ),
         );
         request.model_body(body);
@@ -782,7 +782,7 @@ impl<'a> CaseManagementApi<'a> {
             "postCasemanagementCaseTerminateJobs",
             format!(
                 "/api/v2/casemanagement/cases/{}/terminate/jobs", crate
-                ::operation::encode_path_segment(& case_id.to_string())
+                ::operation::encode_path_segment(case_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -799,7 +799,7 @@ impl<'a> CaseManagementApi<'a> {
             "postCasemanagementCaseplanDataschemas",
             format!(
                 "/api/v2/casemanagement/caseplans/{}/dataschemas", crate
-                ::operation::encode_path_segment(& caseplan_id.to_string())
+                ::operation::encode_path_segment(caseplan_id)
             ),
         );
         request.model_body(body);
@@ -818,7 +818,7 @@ impl<'a> CaseManagementApi<'a> {
             "postCasemanagementCaseplanPublish",
             format!(
                 "/api/v2/casemanagement/caseplans/{}/publish", crate
-                ::operation::encode_path_segment(& caseplan_id.to_string())
+                ::operation::encode_path_segment(caseplan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -838,8 +838,8 @@ impl<'a> CaseManagementApi<'a> {
             "postCasemanagementCaseplanStageplanReposition",
             format!(
                 "/api/v2/casemanagement/caseplans/{}/stageplans/{}/reposition", crate
-                ::operation::encode_path_segment(& caseplan_id.to_string()), crate
-                ::operation::encode_path_segment(& stageplan_id.to_string())
+                ::operation::encode_path_segment(caseplan_id), crate
+                ::operation::encode_path_segment(stageplan_id)
             ),
         );
         request.model_body(body);
@@ -859,7 +859,7 @@ impl<'a> CaseManagementApi<'a> {
             "postCasemanagementCaseplanStageplans",
             format!(
                 "/api/v2/casemanagement/caseplans/{}/stageplans", crate
-                ::operation::encode_path_segment(& caseplan_id.to_string())
+                ::operation::encode_path_segment(caseplan_id)
             ),
         );
         request.model_body(body);
@@ -878,7 +878,7 @@ impl<'a> CaseManagementApi<'a> {
             "postCasemanagementCaseplanVersions",
             format!(
                 "/api/v2/casemanagement/caseplans/{}/versions", crate
-                ::operation::encode_path_segment(& caseplan_id.to_string())
+                ::operation::encode_path_segment(caseplan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -976,8 +976,8 @@ impl<'a> CaseManagementApi<'a> {
             "putCasemanagementCaseplanDataschema",
             format!(
                 "/api/v2/casemanagement/caseplans/{}/dataschemas/{}", crate
-                ::operation::encode_path_segment(& caseplan_id.to_string()), crate
-                ::operation::encode_path_segment(& schema_key_name.to_string())
+                ::operation::encode_path_segment(caseplan_id), crate
+                ::operation::encode_path_segment(schema_key_name)
             ),
         );
         request.model_body(body);
@@ -997,7 +997,7 @@ impl<'a> CaseManagementApi<'a> {
             "putCasemanagementCaseplanIntakesettings",
             format!(
                 "/api/v2/casemanagement/caseplans/{}/intakesettings", crate
-                ::operation::encode_path_segment(& caseplan_id.to_string())
+                ::operation::encode_path_segment(caseplan_id)
             ),
         );
         request.model_body(body);

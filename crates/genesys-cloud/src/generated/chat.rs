@@ -33,8 +33,8 @@ impl<'a> ChatApi<'a> {
             "deleteChatsRoomMessage",
             format!(
                 "/api/v2/chats/rooms/{}/messages/{}", crate
-                ::operation::encode_path_segment(& room_jid.to_string()), crate
-                ::operation::encode_path_segment(& message_id.to_string())
+                ::operation::encode_path_segment(room_jid), crate
+                ::operation::encode_path_segment(message_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -55,8 +55,8 @@ impl<'a> ChatApi<'a> {
             "deleteChatsRoomMessagesPin",
             format!(
                 "/api/v2/chats/rooms/{}/messages/pins/{}", crate
-                ::operation::encode_path_segment(& room_jid.to_string()), crate
-                ::operation::encode_path_segment(& pinned_message_id.to_string())
+                ::operation::encode_path_segment(room_jid), crate
+                ::operation::encode_path_segment(pinned_message_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -77,8 +77,8 @@ impl<'a> ChatApi<'a> {
             "deleteChatsRoomParticipant",
             format!(
                 "/api/v2/chats/rooms/{}/participants/{}", crate
-                ::operation::encode_path_segment(& room_jid.to_string()), crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(room_jid), crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -99,8 +99,8 @@ impl<'a> ChatApi<'a> {
             "deleteChatsUserMessage",
             format!(
                 "/api/v2/chats/users/{}/messages/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& message_id.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(message_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -121,8 +121,8 @@ impl<'a> ChatApi<'a> {
             "deleteChatsUserMessagesPin",
             format!(
                 "/api/v2/chats/users/{}/messages/pins/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& pinned_message_id.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(pinned_message_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -155,8 +155,8 @@ impl<'a> ChatApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getChatsMessage",
             format!(
-                "/api/v2/chats/messages/{}", crate ::operation::encode_path_segment(&
-                message_id.to_string())
+                "/api/v2/chats/messages/{}", crate
+                ::operation::encode_path_segment(message_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -172,8 +172,8 @@ impl<'a> ChatApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getChatsRoom",
             format!(
-                "/api/v2/chats/rooms/{}", crate ::operation::encode_path_segment(&
-                room_jid.to_string())
+                "/api/v2/chats/rooms/{}", crate
+                ::operation::encode_path_segment(room_jid)
             ),
         );
         crate::Request::new(self.client, request)
@@ -194,8 +194,8 @@ impl<'a> ChatApi<'a> {
             "getChatsRoomMessage",
             format!(
                 "/api/v2/chats/rooms/{}/messages/{}", crate
-                ::operation::encode_path_segment(& room_jid.to_string()), crate
-                ::operation::encode_path_segment(& message_ids.to_string())
+                ::operation::encode_path_segment(room_jid), crate
+                ::operation::encode_path_segment(message_ids)
             ),
         );
         crate::Request::new(self.client, request)
@@ -215,7 +215,7 @@ impl<'a> ChatApi<'a> {
             "getChatsRoomMessages",
             format!(
                 "/api/v2/chats/rooms/{}/messages", crate
-                ::operation::encode_path_segment(& room_jid.to_string())
+                ::operation::encode_path_segment(room_jid)
             ),
         );
         crate::Request::new(self.client, request)
@@ -234,8 +234,8 @@ impl<'a> ChatApi<'a> {
             "getChatsRoomParticipant",
             format!(
                 "/api/v2/chats/rooms/{}/participants/{}", crate
-                ::operation::encode_path_segment(& room_jid.to_string()), crate
-                ::operation::encode_path_segment(& participant_jid.to_string())
+                ::operation::encode_path_segment(room_jid), crate
+                ::operation::encode_path_segment(participant_jid)
             ),
         );
         crate::Request::new(self.client, request)
@@ -255,7 +255,7 @@ impl<'a> ChatApi<'a> {
             "getChatsRoomParticipants",
             format!(
                 "/api/v2/chats/rooms/{}/participants", crate
-                ::operation::encode_path_segment(& room_jid.to_string())
+                ::operation::encode_path_segment(room_jid)
             ),
         );
         crate::Request::new(self.client, request)
@@ -289,7 +289,7 @@ impl<'a> ChatApi<'a> {
             "getChatsThreadMessages",
             format!(
                 "/api/v2/chats/threads/{}/messages", crate
-                ::operation::encode_path_segment(& thread_id.to_string())
+                ::operation::encode_path_segment(thread_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -305,8 +305,7 @@ impl<'a> ChatApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getChatsUser",
             format!(
-                "/api/v2/chats/users/{}", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/chats/users/{}", crate ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -327,8 +326,8 @@ impl<'a> ChatApi<'a> {
             "getChatsUserMessage",
             format!(
                 "/api/v2/chats/users/{}/messages/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& message_ids.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(message_ids)
             ),
         );
         crate::Request::new(self.client, request)
@@ -348,7 +347,7 @@ impl<'a> ChatApi<'a> {
             "getChatsUserMessages",
             format!(
                 "/api/v2/chats/users/{}/messages", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -368,7 +367,7 @@ impl<'a> ChatApi<'a> {
             "getChatsUserSettings",
             format!(
                 "/api/v2/chats/users/{}/settings", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -402,8 +401,8 @@ impl<'a> ChatApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchChatsRoom",
             format!(
-                "/api/v2/chats/rooms/{}", crate ::operation::encode_path_segment(&
-                room_jid.to_string())
+                "/api/v2/chats/rooms/{}", crate
+                ::operation::encode_path_segment(room_jid)
             ),
         );
         request.model_body(body);
@@ -426,8 +425,8 @@ impl<'a> ChatApi<'a> {
             "patchChatsRoomMessage",
             format!(
                 "/api/v2/chats/rooms/{}/messages/{}", crate
-                ::operation::encode_path_segment(& room_jid.to_string()), crate
-                ::operation::encode_path_segment(& message_id.to_string())
+                ::operation::encode_path_segment(room_jid), crate
+                ::operation::encode_path_segment(message_id)
             ),
         );
         request.model_body(body);
@@ -468,8 +467,8 @@ impl<'a> ChatApi<'a> {
             "patchChatsUserMessage",
             format!(
                 "/api/v2/chats/users/{}/messages/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& message_id.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(message_id)
             ),
         );
         request.model_body(body);
@@ -491,7 +490,7 @@ impl<'a> ChatApi<'a> {
             "patchChatsUserSettings",
             format!(
                 "/api/v2/chats/users/{}/settings", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -529,7 +528,7 @@ impl<'a> ChatApi<'a> {
             "postChatsRoomMessages",
             format!(
                 "/api/v2/chats/rooms/{}/messages", crate
-                ::operation::encode_path_segment(& room_jid.to_string())
+                ::operation::encode_path_segment(room_jid)
             ),
         );
         request.model_body(body);
@@ -551,7 +550,7 @@ impl<'a> ChatApi<'a> {
             "postChatsRoomMessagesPins",
             format!(
                 "/api/v2/chats/rooms/{}/messages/pins", crate
-                ::operation::encode_path_segment(& room_jid.to_string())
+                ::operation::encode_path_segment(room_jid)
             ),
         );
         request.model_body(body);
@@ -573,8 +572,8 @@ impl<'a> ChatApi<'a> {
             "postChatsRoomParticipant",
             format!(
                 "/api/v2/chats/rooms/{}/participants/{}", crate
-                ::operation::encode_path_segment(& room_jid.to_string()), crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(room_jid), crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -613,7 +612,7 @@ impl<'a> ChatApi<'a> {
             "postChatsUserMessages",
             format!(
                 "/api/v2/chats/users/{}/messages", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -635,7 +634,7 @@ impl<'a> ChatApi<'a> {
             "postChatsUserMessagesPins",
             format!(
                 "/api/v2/chats/users/{}/messages/pins", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -673,7 +672,7 @@ impl<'a> ChatApi<'a> {
             "putChatsMessageReactions",
             format!(
                 "/api/v2/chats/messages/{}/reactions", crate
-                ::operation::encode_path_segment(& message_id.to_string())
+                ::operation::encode_path_segment(message_id)
             ),
         );
         request.model_body(body);

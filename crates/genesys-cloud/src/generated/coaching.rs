@@ -34,7 +34,7 @@ impl<'a> CoachingApi<'a> {
             "deleteCoachingAppointment",
             format!(
                 "/api/v2/coaching/appointments/{}", crate
-                ::operation::encode_path_segment(& appointment_id.to_string())
+                ::operation::encode_path_segment(appointment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -57,8 +57,8 @@ impl<'a> CoachingApi<'a> {
             "deleteCoachingAppointmentAnnotation",
             format!(
                 "/api/v2/coaching/appointments/{}/annotations/{}", crate
-                ::operation::encode_path_segment(& appointment_id.to_string()), crate
-                ::operation::encode_path_segment(& annotation_id.to_string())
+                ::operation::encode_path_segment(appointment_id), crate
+                ::operation::encode_path_segment(annotation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -80,7 +80,7 @@ impl<'a> CoachingApi<'a> {
             "getCoachingAppointment",
             format!(
                 "/api/v2/coaching/appointments/{}", crate
-                ::operation::encode_path_segment(& appointment_id.to_string())
+                ::operation::encode_path_segment(appointment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -103,8 +103,8 @@ impl<'a> CoachingApi<'a> {
             "getCoachingAppointmentAnnotation",
             format!(
                 "/api/v2/coaching/appointments/{}/annotations/{}", crate
-                ::operation::encode_path_segment(& appointment_id.to_string()), crate
-                ::operation::encode_path_segment(& annotation_id.to_string())
+                ::operation::encode_path_segment(appointment_id), crate
+                ::operation::encode_path_segment(annotation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -126,7 +126,7 @@ impl<'a> CoachingApi<'a> {
             "getCoachingAppointmentAnnotations",
             format!(
                 "/api/v2/coaching/appointments/{}/annotations", crate
-                ::operation::encode_path_segment(& appointment_id.to_string())
+                ::operation::encode_path_segment(appointment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -148,7 +148,7 @@ impl<'a> CoachingApi<'a> {
             "getCoachingAppointmentStatuses",
             format!(
                 "/api/v2/coaching/appointments/{}/statuses", crate
-                ::operation::encode_path_segment(& appointment_id.to_string())
+                ::operation::encode_path_segment(appointment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -210,7 +210,7 @@ impl<'a> CoachingApi<'a> {
             "getCoachingNotification",
             format!(
                 "/api/v2/coaching/notifications/{}", crate
-                ::operation::encode_path_segment(& notification_id.to_string())
+                ::operation::encode_path_segment(notification_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -242,7 +242,7 @@ impl<'a> CoachingApi<'a> {
             "getCoachingScheduleslotsJob",
             format!(
                 "/api/v2/coaching/scheduleslots/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -265,7 +265,7 @@ impl<'a> CoachingApi<'a> {
             "patchCoachingAppointment",
             format!(
                 "/api/v2/coaching/appointments/{}", crate
-                ::operation::encode_path_segment(& appointment_id.to_string())
+                ::operation::encode_path_segment(appointment_id)
             ),
         );
         request.model_body(body);
@@ -290,8 +290,8 @@ impl<'a> CoachingApi<'a> {
             "patchCoachingAppointmentAnnotation",
             format!(
                 "/api/v2/coaching/appointments/{}/annotations/{}", crate
-                ::operation::encode_path_segment(& appointment_id.to_string()), crate
-                ::operation::encode_path_segment(& annotation_id.to_string())
+                ::operation::encode_path_segment(appointment_id), crate
+                ::operation::encode_path_segment(annotation_id)
             ),
         );
         request.model_body(body);
@@ -315,7 +315,7 @@ impl<'a> CoachingApi<'a> {
             "patchCoachingAppointmentStatus",
             format!(
                 "/api/v2/coaching/appointments/{}/status", crate
-                ::operation::encode_path_segment(& appointment_id.to_string())
+                ::operation::encode_path_segment(appointment_id)
             ),
         );
         request.model_body(body);
@@ -337,7 +337,7 @@ impl<'a> CoachingApi<'a> {
             "patchCoachingNotification",
             format!(
                 "/api/v2/coaching/notifications/{}", crate
-                ::operation::encode_path_segment(& notification_id.to_string())
+                ::operation::encode_path_segment(notification_id)
             ),
         );
         request.model_body(body);
@@ -361,7 +361,7 @@ impl<'a> CoachingApi<'a> {
             "postCoachingAppointmentAnnotations",
             format!(
                 "/api/v2/coaching/appointments/{}/annotations", crate
-                ::operation::encode_path_segment(& appointment_id.to_string())
+                ::operation::encode_path_segment(appointment_id)
             ),
         );
         request.model_body(body);
@@ -385,7 +385,7 @@ impl<'a> CoachingApi<'a> {
             "postCoachingAppointmentConversations",
             format!(
                 "/api/v2/coaching/appointments/{}/conversations", crate
-                ::operation::encode_path_segment(& appointment_id.to_string())
+                ::operation::encode_path_segment(appointment_id)
             ),
         );
         request.model_body(body);

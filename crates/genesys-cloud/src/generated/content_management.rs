@@ -34,7 +34,7 @@ impl<'a> ContentManagementApi<'a> {
             "deleteContentmanagementDocument",
             format!(
                 "/api/v2/contentmanagement/documents/{}", crate
-                ::operation::encode_path_segment(& document_id.to_string())
+                ::operation::encode_path_segment(document_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -54,7 +54,7 @@ impl<'a> ContentManagementApi<'a> {
             "deleteContentmanagementShare",
             format!(
                 "/api/v2/contentmanagement/shares/{}", crate
-                ::operation::encode_path_segment(& share_id.to_string())
+                ::operation::encode_path_segment(share_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -72,7 +72,7 @@ impl<'a> ContentManagementApi<'a> {
             "deleteContentmanagementStatusStatusId",
             format!(
                 "/api/v2/contentmanagement/status/{}", crate
-                ::operation::encode_path_segment(& status_id.to_string())
+                ::operation::encode_path_segment(status_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -90,7 +90,7 @@ impl<'a> ContentManagementApi<'a> {
             "deleteContentmanagementWorkspace",
             format!(
                 "/api/v2/contentmanagement/workspaces/{}", crate
-                ::operation::encode_path_segment(& workspace_id.to_string())
+                ::operation::encode_path_segment(workspace_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -109,8 +109,8 @@ impl<'a> ContentManagementApi<'a> {
             "deleteContentmanagementWorkspaceMember",
             format!(
                 "/api/v2/contentmanagement/workspaces/{}/members/{}", crate
-                ::operation::encode_path_segment(& workspace_id.to_string()), crate
-                ::operation::encode_path_segment(& member_id.to_string())
+                ::operation::encode_path_segment(workspace_id), crate
+                ::operation::encode_path_segment(member_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -131,8 +131,8 @@ impl<'a> ContentManagementApi<'a> {
             "deleteContentmanagementWorkspaceTagvalue",
             format!(
                 "/api/v2/contentmanagement/workspaces/{}/tagvalues/{}", crate
-                ::operation::encode_path_segment(& workspace_id.to_string()), crate
-                ::operation::encode_path_segment(& tag_id.to_string())
+                ::operation::encode_path_segment(workspace_id), crate
+                ::operation::encode_path_segment(tag_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -152,7 +152,7 @@ impl<'a> ContentManagementApi<'a> {
             "getContentmanagementDocument",
             format!(
                 "/api/v2/contentmanagement/documents/{}", crate
-                ::operation::encode_path_segment(& document_id.to_string())
+                ::operation::encode_path_segment(document_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -172,7 +172,7 @@ impl<'a> ContentManagementApi<'a> {
             "getContentmanagementDocumentContent",
             format!(
                 "/api/v2/contentmanagement/documents/{}/content", crate
-                ::operation::encode_path_segment(& document_id.to_string())
+                ::operation::encode_path_segment(document_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -229,7 +229,7 @@ impl<'a> ContentManagementApi<'a> {
             "getContentmanagementSecurityprofile",
             format!(
                 "/api/v2/contentmanagement/securityprofiles/{}", crate
-                ::operation::encode_path_segment(& security_profile_id.to_string())
+                ::operation::encode_path_segment(security_profile_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -261,7 +261,7 @@ impl<'a> ContentManagementApi<'a> {
             "getContentmanagementShare",
             format!(
                 "/api/v2/contentmanagement/shares/{}", crate
-                ::operation::encode_path_segment(& share_id.to_string())
+                ::operation::encode_path_segment(share_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -281,7 +281,7 @@ impl<'a> ContentManagementApi<'a> {
             "getContentmanagementSharedSharedId",
             format!(
                 "/api/v2/contentmanagement/shared/{}", crate
-                ::operation::encode_path_segment(& shared_id.to_string())
+                ::operation::encode_path_segment(shared_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -329,7 +329,7 @@ impl<'a> ContentManagementApi<'a> {
             "getContentmanagementStatusStatusId",
             format!(
                 "/api/v2/contentmanagement/status/{}", crate
-                ::operation::encode_path_segment(& status_id.to_string())
+                ::operation::encode_path_segment(status_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -361,7 +361,7 @@ impl<'a> ContentManagementApi<'a> {
             "getContentmanagementWorkspace",
             format!(
                 "/api/v2/contentmanagement/workspaces/{}", crate
-                ::operation::encode_path_segment(& workspace_id.to_string())
+                ::operation::encode_path_segment(workspace_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -379,7 +379,7 @@ impl<'a> ContentManagementApi<'a> {
             "getContentmanagementWorkspaceDocuments",
             format!(
                 "/api/v2/contentmanagement/workspaces/{}/documents", crate
-                ::operation::encode_path_segment(& workspace_id.to_string())
+                ::operation::encode_path_segment(workspace_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -398,8 +398,8 @@ impl<'a> ContentManagementApi<'a> {
             "getContentmanagementWorkspaceMember",
             format!(
                 "/api/v2/contentmanagement/workspaces/{}/members/{}", crate
-                ::operation::encode_path_segment(& workspace_id.to_string()), crate
-                ::operation::encode_path_segment(& member_id.to_string())
+                ::operation::encode_path_segment(workspace_id), crate
+                ::operation::encode_path_segment(member_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -417,7 +417,7 @@ impl<'a> ContentManagementApi<'a> {
             "getContentmanagementWorkspaceMembers",
             format!(
                 "/api/v2/contentmanagement/workspaces/{}/members", crate
-                ::operation::encode_path_segment(& workspace_id.to_string())
+                ::operation::encode_path_segment(workspace_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -436,8 +436,8 @@ impl<'a> ContentManagementApi<'a> {
             "getContentmanagementWorkspaceTagvalue",
             format!(
                 "/api/v2/contentmanagement/workspaces/{}/tagvalues/{}", crate
-                ::operation::encode_path_segment(& workspace_id.to_string()), crate
-                ::operation::encode_path_segment(& tag_id.to_string())
+                ::operation::encode_path_segment(workspace_id), crate
+                ::operation::encode_path_segment(tag_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -455,7 +455,7 @@ impl<'a> ContentManagementApi<'a> {
             "getContentmanagementWorkspaceTagvalues",
             format!(
                 "/api/v2/contentmanagement/workspaces/{}/tagvalues", crate
-                ::operation::encode_path_segment(& workspace_id.to_string())
+                ::operation::encode_path_segment(workspace_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -492,7 +492,7 @@ impl<'a> ContentManagementApi<'a> {
             "postContentmanagementDocument",
             format!(
                 "/api/v2/contentmanagement/documents/{}", crate
-                ::operation::encode_path_segment(& document_id.to_string())
+                ::operation::encode_path_segment(document_id)
             ),
         );
         request.model_body(body);
@@ -514,7 +514,7 @@ impl<'a> ContentManagementApi<'a> {
             "postContentmanagementDocumentContent",
             format!(
                 "/api/v2/contentmanagement/documents/{}/content", crate
-                ::operation::encode_path_segment(& document_id.to_string())
+                ::operation::encode_path_segment(document_id)
             ),
         );
         request.model_body(body);
@@ -582,7 +582,7 @@ impl<'a> ContentManagementApi<'a> {
             "postContentmanagementWorkspaceTagvalues",
             format!(
                 "/api/v2/contentmanagement/workspaces/{}/tagvalues", crate
-                ::operation::encode_path_segment(& workspace_id.to_string())
+                ::operation::encode_path_segment(workspace_id)
             ),
         );
         request.model_body(body);
@@ -602,7 +602,7 @@ impl<'a> ContentManagementApi<'a> {
             "postContentmanagementWorkspaceTagvaluesQuery",
             format!(
                 "/api/v2/contentmanagement/workspaces/{}/tagvalues/query", crate
-                ::operation::encode_path_segment(& workspace_id.to_string())
+                ::operation::encode_path_segment(workspace_id)
             ),
         );
         request.model_body(body);
@@ -638,7 +638,7 @@ impl<'a> ContentManagementApi<'a> {
             "putContentmanagementWorkspace",
             format!(
                 "/api/v2/contentmanagement/workspaces/{}", crate
-                ::operation::encode_path_segment(& workspace_id.to_string())
+                ::operation::encode_path_segment(workspace_id)
             ),
         );
         request.model_body(body);
@@ -659,8 +659,8 @@ impl<'a> ContentManagementApi<'a> {
             "putContentmanagementWorkspaceMember",
             format!(
                 "/api/v2/contentmanagement/workspaces/{}/members/{}", crate
-                ::operation::encode_path_segment(& workspace_id.to_string()), crate
-                ::operation::encode_path_segment(& member_id.to_string())
+                ::operation::encode_path_segment(workspace_id), crate
+                ::operation::encode_path_segment(member_id)
             ),
         );
         request.model_body(body);
@@ -681,8 +681,8 @@ impl<'a> ContentManagementApi<'a> {
             "putContentmanagementWorkspaceTagvalue",
             format!(
                 "/api/v2/contentmanagement/workspaces/{}/tagvalues/{}", crate
-                ::operation::encode_path_segment(& workspace_id.to_string()), crate
-                ::operation::encode_path_segment(& tag_id.to_string())
+                ::operation::encode_path_segment(workspace_id), crate
+                ::operation::encode_path_segment(tag_id)
             ),
         );
         request.model_body(body);

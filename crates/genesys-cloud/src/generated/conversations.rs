@@ -30,7 +30,7 @@ impl<'a> ConversationsApi<'a> {
             "deleteAnalyticsConversationsAggregatesJob",
             format!(
                 "/api/v2/analytics/conversations/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -50,7 +50,7 @@ impl<'a> ConversationsApi<'a> {
             "deleteAnalyticsConversationsDetailsJob",
             format!(
                 "/api/v2/analytics/conversations/details/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -67,8 +67,8 @@ impl<'a> ConversationsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteConversation",
             format!(
-                "/api/v2/conversations/{}", crate ::operation::encode_path_segment(&
-                conversation_id.to_string())
+                "/api/v2/conversations/{}", crate
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -87,8 +87,8 @@ impl<'a> ConversationsApi<'a> {
             "deleteConversationCustomattribute",
             format!(
                 "/api/v2/conversations/{}/customattributes/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& attributes_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(attributes_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -108,9 +108,9 @@ impl<'a> ConversationsApi<'a> {
             "deleteConversationParticipantCode",
             format!(
                 "/api/v2/conversations/{}/participants/{}/codes/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string()), crate
-                ::operation::encode_path_segment(& add_communication_code.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(add_communication_code)
             ),
         );
         crate::Request::new(self.client, request)
@@ -129,8 +129,8 @@ impl<'a> ConversationsApi<'a> {
             "deleteConversationParticipantFlaggedreason",
             format!(
                 "/api/v2/conversations/{}/participants/{}/flaggedreason", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -153,9 +153,9 @@ impl<'a> ConversationsApi<'a> {
             "deleteConversationsCallParticipantCommunicationPostflowaction",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/communications/{}/postflowaction",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -176,8 +176,8 @@ impl<'a> ConversationsApi<'a> {
             "deleteConversationsCallParticipantConsult",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/consult", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -196,8 +196,8 @@ impl<'a> ConversationsApi<'a> {
             "deleteConversationsEmailMessagesDraftAttachment",
             format!(
                 "/api/v2/conversations/emails/{}/messages/draft/attachments/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& attachment_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(attachment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -217,7 +217,7 @@ impl<'a> ConversationsApi<'a> {
             "deleteConversationsMessagesCachedmediaCachedMediaItemId",
             format!(
                 "/api/v2/conversations/messages/cachedmedia/{}", crate
-                ::operation::encode_path_segment(& cached_media_item_id.to_string())
+                ::operation::encode_path_segment(cached_media_item_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -235,7 +235,7 @@ impl<'a> ConversationsApi<'a> {
             "deleteConversationsMessagingIntegrationsAppleIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/apple/{}", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -258,7 +258,7 @@ impl<'a> ConversationsApi<'a> {
             "deleteConversationsMessagingIntegrationsFacebookIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/facebook/{}", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -281,7 +281,7 @@ impl<'a> ConversationsApi<'a> {
             "deleteConversationsMessagingIntegrationsInstagramIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/instagram/{}", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -306,7 +306,7 @@ impl<'a> ConversationsApi<'a> {
             "deleteConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/{}",
-                crate ::operation::encode_path_segment(& integration_id.to_string())
+                crate ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -328,7 +328,7 @@ impl<'a> ConversationsApi<'a> {
             "deleteConversationsMessagingIntegrationsOpenIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/open/{}", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -351,7 +351,7 @@ impl<'a> ConversationsApi<'a> {
             "deleteConversationsMessagingIntegrationsTwitterIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/twitter/{}", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -374,7 +374,7 @@ impl<'a> ConversationsApi<'a> {
             "deleteConversationsMessagingIntegrationsWhatsappIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/whatsapp/{}", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -394,7 +394,7 @@ impl<'a> ConversationsApi<'a> {
             "deleteConversationsMessagingSetting",
             format!(
                 "/api/v2/conversations/messaging/settings/{}", crate
-                ::operation::encode_path_segment(& message_setting_id.to_string())
+                ::operation::encode_path_segment(message_setting_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -435,7 +435,7 @@ impl<'a> ConversationsApi<'a> {
             "deleteConversationsMessagingSupportedcontentSupportedContentId",
             format!(
                 "/api/v2/conversations/messaging/supportedcontent/{}", crate
-                ::operation::encode_path_segment(& supported_content_id.to_string())
+                ::operation::encode_path_segment(supported_content_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -455,7 +455,7 @@ impl<'a> ConversationsApi<'a> {
             "getAnalyticsConversationDetails",
             format!(
                 "/api/v2/analytics/conversations/{}/details", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -473,7 +473,7 @@ impl<'a> ConversationsApi<'a> {
             "getAnalyticsConversationsAggregatesJob",
             format!(
                 "/api/v2/analytics/conversations/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -491,7 +491,7 @@ impl<'a> ConversationsApi<'a> {
             "getAnalyticsConversationsAggregatesJobResults",
             format!(
                 "/api/v2/analytics/conversations/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -527,7 +527,7 @@ impl<'a> ConversationsApi<'a> {
             "getAnalyticsConversationsDetailsJob",
             format!(
                 "/api/v2/analytics/conversations/details/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -547,7 +547,7 @@ impl<'a> ConversationsApi<'a> {
             "getAnalyticsConversationsDetailsJobResults",
             format!(
                 "/api/v2/analytics/conversations/details/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -582,8 +582,8 @@ impl<'a> ConversationsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getConversation",
             format!(
-                "/api/v2/conversations/{}", crate ::operation::encode_path_segment(&
-                conversation_id.to_string())
+                "/api/v2/conversations/{}", crate
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -601,7 +601,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationAccessattributes",
             format!(
                 "/api/v2/conversations/{}/accessattributes", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -621,7 +621,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationAssistantCopilotcontext",
             format!(
                 "/api/v2/conversations/{}/assistant/copilotcontext", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -641,9 +641,9 @@ impl<'a> ConversationsApi<'a> {
             "getConversationCommunicationAgentchecklist",
             format!(
                 "/api/v2/conversations/{}/communications/{}/agentchecklists/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& communication_id.to_string()), crate
-                ::operation::encode_path_segment(& agent_checklist_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(communication_id), crate
+                ::operation::encode_path_segment(agent_checklist_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -664,10 +664,10 @@ impl<'a> ConversationsApi<'a> {
             "getConversationCommunicationAgentchecklistJob",
             format!(
                 "/api/v2/conversations/{}/communications/{}/agentchecklists/{}/jobs/{}",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string()),
-                crate ::operation::encode_path_segment(& agent_checklist_id.to_string()),
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(communication_id), crate
+                ::operation::encode_path_segment(agent_checklist_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -686,8 +686,8 @@ impl<'a> ConversationsApi<'a> {
             "getConversationCommunicationAgentchecklists",
             format!(
                 "/api/v2/conversations/{}/communications/{}/agentchecklists", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& communication_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -707,9 +707,9 @@ impl<'a> ConversationsApi<'a> {
             "getConversationCommunicationInternalmessage",
             format!(
                 "/api/v2/conversations/{}/communications/{}/internalmessages/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& communication_id.to_string()), crate
-                ::operation::encode_path_segment(& message_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(communication_id), crate
+                ::operation::encode_path_segment(message_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -728,8 +728,8 @@ impl<'a> ConversationsApi<'a> {
             "getConversationCommunicationInternalmessages",
             format!(
                 "/api/v2/conversations/{}/communications/{}/internalmessages", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& communication_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -748,8 +748,8 @@ impl<'a> ConversationsApi<'a> {
             "getConversationCustomattribute",
             format!(
                 "/api/v2/conversations/{}/customattributes/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& attributes_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(attributes_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -767,7 +767,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationCustomattributes",
             format!(
                 "/api/v2/conversations/{}/customattributes", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -787,9 +787,9 @@ impl<'a> ConversationsApi<'a> {
             "getConversationParticipantSecureivrsession",
             format!(
                 "/api/v2/conversations/{}/participants/{}/secureivrsessions/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string()), crate
-                ::operation::encode_path_segment(& secure_session_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(secure_session_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -808,8 +808,8 @@ impl<'a> ConversationsApi<'a> {
             "getConversationParticipantSecureivrsessions",
             format!(
                 "/api/v2/conversations/{}/participants/{}/secureivrsessions", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -828,8 +828,8 @@ impl<'a> ConversationsApi<'a> {
             "getConversationParticipantWrapup",
             format!(
                 "/api/v2/conversations/{}/participants/{}/wrapup", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -848,8 +848,8 @@ impl<'a> ConversationsApi<'a> {
             "getConversationParticipantWrapupcodes",
             format!(
                 "/api/v2/conversations/{}/participants/{}/wrapupcodes", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -869,7 +869,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationSecureattributes",
             format!(
                 "/api/v2/conversations/{}/secureattributes", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -890,8 +890,8 @@ impl<'a> ConversationsApi<'a> {
             "getConversationSuggestion",
             format!(
                 "/api/v2/conversations/{}/suggestions/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& suggestion_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(suggestion_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -911,7 +911,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationSuggestions",
             format!(
                 "/api/v2/conversations/{}/suggestions", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -931,7 +931,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationSummaries",
             format!(
                 "/api/v2/conversations/{}/summaries", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -961,7 +961,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsCall",
             format!(
                 "/api/v2/conversations/calls/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -981,9 +981,9 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsCallParticipantCommunicationWrapup",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1002,8 +1002,8 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsCallParticipantWrapup",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/wrapup", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1022,8 +1022,8 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsCallParticipantWrapupcodes",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/wrapupcodes", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1041,7 +1041,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsCallback",
             format!(
                 "/api/v2/conversations/callbacks/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1061,9 +1061,9 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsCallbackParticipantCommunicationWrapup",
             format!(
                 "/api/v2/conversations/callbacks/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1082,8 +1082,8 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsCallbackParticipantWrapup",
             format!(
                 "/api/v2/conversations/callbacks/{}/participants/{}/wrapup", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1102,8 +1102,8 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsCallbackParticipantWrapupcodes",
             format!(
                 "/api/v2/conversations/callbacks/{}/participants/{}/wrapupcodes", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1181,7 +1181,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsCobrowsesession",
             format!(
                 "/api/v2/conversations/cobrowsesessions/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1207,9 +1207,9 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsCobrowsesessionParticipantCommunicationWrapup",
             format!(
                 "/api/v2/conversations/cobrowsesessions/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1231,8 +1231,8 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsCobrowsesessionParticipantWrapup",
             format!(
                 "/api/v2/conversations/cobrowsesessions/{}/participants/{}/wrapup", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1254,8 +1254,8 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsCobrowsesessionParticipantWrapupcodes",
             format!(
                 "/api/v2/conversations/cobrowsesessions/{}/participants/{}/wrapupcodes",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1287,7 +1287,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsCustomattributesSchema",
             format!(
                 "/api/v2/conversations/customattributes/schemas/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1306,8 +1306,8 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsCustomattributesSchemaVersion",
             format!(
                 "/api/v2/conversations/customattributes/schemas/{}/versions/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string())
+                ::operation::encode_path_segment(schema_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1325,7 +1325,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsCustomattributesSchemaVersions",
             format!(
                 "/api/v2/conversations/customattributes/schemas/{}/versions", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1357,7 +1357,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsCustomattributesSchemasCoretype",
             format!(
                 "/api/v2/conversations/customattributes/schemas/coretypes/{}", crate
-                ::operation::encode_path_segment(& core_type_name.to_string())
+                ::operation::encode_path_segment(core_type_name)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1403,7 +1403,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsEmail",
             format!(
                 "/api/v2/conversations/emails/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1422,8 +1422,8 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsEmailMessage",
             format!(
                 "/api/v2/conversations/emails/{}/messages/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& message_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(message_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1441,7 +1441,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsEmailMessages",
             format!(
                 "/api/v2/conversations/emails/{}/messages", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1459,7 +1459,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsEmailMessagesDraft",
             format!(
                 "/api/v2/conversations/emails/{}/messages/draft", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1479,9 +1479,9 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsEmailParticipantCommunicationWrapup",
             format!(
                 "/api/v2/conversations/emails/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1500,8 +1500,8 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsEmailParticipantWrapup",
             format!(
                 "/api/v2/conversations/emails/{}/participants/{}/wrapup", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1520,8 +1520,8 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsEmailParticipantWrapupcodes",
             format!(
                 "/api/v2/conversations/emails/{}/participants/{}/wrapupcodes", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1539,7 +1539,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsEmailSettings",
             format!(
                 "/api/v2/conversations/emails/{}/settings", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1573,7 +1573,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsInternalmessage",
             format!(
                 "/api/v2/conversations/internalmessages/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1609,7 +1609,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsKeyconfiguration",
             format!(
                 "/api/v2/conversations/keyconfigurations/{}", crate
-                ::operation::encode_path_segment(& keyconfigurations_id.to_string())
+                ::operation::encode_path_segment(keyconfigurations_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1643,7 +1643,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessage",
             format!(
                 "/api/v2/conversations/messages/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1662,8 +1662,8 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessageCommunicationMessagesMedia",
             format!(
                 "/api/v2/conversations/messages/{}/communications/{}/messages/media",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1687,9 +1687,9 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessageCommunicationMessagesMediaMediaId",
             format!(
                 "/api/v2/conversations/messages/{}/communications/{}/messages/media/{}",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string()),
-                crate ::operation::encode_path_segment(& media_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(communication_id), crate
+                ::operation::encode_path_segment(media_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1709,7 +1709,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessageDetails",
             format!(
                 "/api/v2/conversations/messages/{}/details", crate
-                ::operation::encode_path_segment(& message_id.to_string())
+                ::operation::encode_path_segment(message_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1730,8 +1730,8 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessageMessage",
             format!(
                 "/api/v2/conversations/messages/{}/messages/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& message_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(message_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1751,9 +1751,9 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessageParticipantCommunicationWrapup",
             format!(
                 "/api/v2/conversations/messages/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1772,8 +1772,8 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessageParticipantWrapup",
             format!(
                 "/api/v2/conversations/messages/{}/participants/{}/wrapup", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1792,8 +1792,8 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessageParticipantWrapupcodes",
             format!(
                 "/api/v2/conversations/messages/{}/participants/{}/wrapupcodes", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1845,7 +1845,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessagesCachedmediaCachedMediaItemId",
             format!(
                 "/api/v2/conversations/messages/cachedmedia/{}", crate
-                ::operation::encode_path_segment(& cached_media_item_id.to_string())
+                ::operation::encode_path_segment(cached_media_item_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1898,7 +1898,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessagingIdentityresolutionIntegrationsAppleIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/identityresolution/integrations/apple/{}",
-                crate ::operation::encode_path_segment(& integration_id.to_string())
+                crate ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1921,7 +1921,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessagingIdentityresolutionIntegrationsFacebookIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/identityresolution/integrations/facebook/{}",
-                crate ::operation::encode_path_segment(& integration_id.to_string())
+                crate ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1944,7 +1944,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessagingIdentityresolutionIntegrationsInstagramIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/identityresolution/integrations/instagram/{}",
-                crate ::operation::encode_path_segment(& integration_id.to_string())
+                crate ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1967,7 +1967,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessagingIdentityresolutionIntegrationsOpenIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/identityresolution/integrations/open/{}",
-                crate ::operation::encode_path_segment(& integration_id.to_string())
+                crate ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1990,7 +1990,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessagingIdentityresolutionIntegrationsTwitterIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/identityresolution/integrations/twitter/{}",
-                crate ::operation::encode_path_segment(& integration_id.to_string())
+                crate ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2013,7 +2013,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessagingIdentityresolutionIntegrationsWhatsappIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/identityresolution/integrations/whatsapp/{}",
-                crate ::operation::encode_path_segment(& integration_id.to_string())
+                crate ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2033,7 +2033,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessagingIntegrationTwitterOauthSettings",
             format!(
                 "/api/v2/conversations/messaging/integrations/{}/twitter/oauth/settings",
-                crate ::operation::encode_path_segment(& integration_id.to_string())
+                crate ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2081,7 +2081,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessagingIntegrationsAppleIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/apple/{}", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2117,7 +2117,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessagingIntegrationsFacebookIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/facebook/{}", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2156,7 +2156,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessagingIntegrationsInstagramIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/instagram/{}", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2199,7 +2199,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/{}",
-                crate ::operation::encode_path_segment(& integration_id.to_string())
+                crate ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2247,7 +2247,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileToken",
             format!(
                 "/api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/tokens/{}",
-                crate ::operation::encode_path_segment(& token_id.to_string())
+                crate ::operation::encode_path_segment(token_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2272,7 +2272,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileTokenAccounts",
             format!(
                 "/api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/tokens/{}/accounts",
-                crate ::operation::encode_path_segment(& token_id.to_string())
+                crate ::operation::encode_path_segment(token_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2294,7 +2294,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessagingIntegrationsOpenIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/open/{}", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2330,7 +2330,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessagingIntegrationsTwitterIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/twitter/{}", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2384,7 +2384,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessagingIntegrationsWhatsappIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/whatsapp/{}", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2426,7 +2426,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessagingSetting",
             format!(
                 "/api/v2/conversations/messaging/settings/{}", crate
-                ::operation::encode_path_segment(& message_setting_id.to_string())
+                ::operation::encode_path_segment(message_setting_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2517,7 +2517,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsMessagingSupportedcontentSupportedContentId",
             format!(
                 "/api/v2/conversations/messaging/supportedcontent/{}", crate
-                ::operation::encode_path_segment(& supported_content_id.to_string())
+                ::operation::encode_path_segment(supported_content_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2558,9 +2558,9 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsScreenshareParticipantCommunicationWrapup",
             format!(
                 "/api/v2/conversations/screenshares/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2596,9 +2596,9 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsSocialParticipantCommunicationWrapup",
             format!(
                 "/api/v2/conversations/socials/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2618,7 +2618,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsVideoDetails",
             format!(
                 "/api/v2/conversations/videos/{}/details", crate
-                ::operation::encode_path_segment(& conference_id.to_string())
+                ::operation::encode_path_segment(conference_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2638,9 +2638,9 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsVideoParticipantCommunicationWrapup",
             format!(
                 "/api/v2/conversations/videos/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2658,7 +2658,7 @@ impl<'a> ConversationsApi<'a> {
             "getConversationsVideosMeeting",
             format!(
                 "/api/v2/conversations/videos/meetings/{}", crate
-                ::operation::encode_path_segment(& meeting_id.to_string())
+                ::operation::encode_path_segment(meeting_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2677,7 +2677,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationCustomattributes",
             format!(
                 "/api/v2/conversations/{}/customattributes", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -2697,7 +2697,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationCustomattributesBulk",
             format!(
                 "/api/v2/conversations/{}/customattributes/bulk", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.json_body(body);
@@ -2722,8 +2722,8 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationParticipant",
             format!(
                 "/api/v2/conversations/{}/participants/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -2744,8 +2744,8 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationParticipantAttributes",
             format!(
                 "/api/v2/conversations/{}/participants/{}/attributes", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -2765,7 +2765,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationRecordingstate",
             format!(
                 "/api/v2/conversations/{}/recordingstate", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -2787,7 +2787,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationSecureattributes",
             format!(
                 "/api/v2/conversations/{}/secureattributes", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -2806,8 +2806,8 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationSuggestion",
             format!(
                 "/api/v2/conversations/{}/suggestions/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& suggestion_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(suggestion_id)
             ),
         );
         request.model_body(body);
@@ -2830,8 +2830,8 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationSummaryEngagements",
             format!(
                 "/api/v2/conversations/{}/summaries/{}/engagements", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& summary_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(summary_id)
             ),
         );
         request.model_body(body);
@@ -2854,8 +2854,8 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationSummaryFeedback",
             format!(
                 "/api/v2/conversations/{}/summaries/{}/feedback", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& summary_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(summary_id)
             ),
         );
         request.model_body(body);
@@ -2877,7 +2877,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationUtilizationlabel",
             format!(
                 "/api/v2/conversations/{}/utilizationlabel", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -2904,9 +2904,9 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsAftercallworkConversationIdParticipantCommunication",
             format!(
                 "/api/v2/conversations/aftercallwork/{}/participants/{}/communications/{}",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -2930,7 +2930,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsCall",
             format!(
                 "/api/v2/conversations/calls/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -2950,7 +2950,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsCallConference",
             format!(
                 "/api/v2/conversations/calls/{}/conference", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -2975,8 +2975,8 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsCallParticipant",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -2997,8 +2997,8 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsCallParticipantAttributes",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/attributes", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -3022,9 +3022,9 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsCallParticipantCommunication",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/communications/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string()), crate
-                ::operation::encode_path_segment(& communication_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -3049,9 +3049,9 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsCallParticipantCommunicationPostflowaction",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/communications/{}/postflowaction",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -3074,8 +3074,8 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsCallParticipantConsult",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/consult", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -3097,9 +3097,9 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsCallParticipantUserUserId",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/user/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string()), crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -3121,7 +3121,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsCallback",
             format!(
                 "/api/v2/conversations/callbacks/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -3144,8 +3144,8 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsCallbackParticipant",
             format!(
                 "/api/v2/conversations/callbacks/{}/participants/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -3166,8 +3166,8 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsCallbackParticipantAttributes",
             format!(
                 "/api/v2/conversations/callbacks/{}/participants/{}/attributes", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -3189,9 +3189,9 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsCallbackParticipantCommunication",
             format!(
                 "/api/v2/conversations/callbacks/{}/participants/{}/communications/{}",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -3234,7 +3234,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsCobrowsesession",
             format!(
                 "/api/v2/conversations/cobrowsesessions/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -3260,8 +3260,8 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsCobrowsesessionParticipant",
             format!(
                 "/api/v2/conversations/cobrowsesessions/{}/participants/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -3285,8 +3285,8 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsCobrowsesessionParticipantAttributes",
             format!(
                 "/api/v2/conversations/cobrowsesessions/{}/participants/{}/attributes",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -3311,9 +3311,9 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsCobrowsesessionParticipantCommunication",
             format!(
                 "/api/v2/conversations/cobrowsesessions/{}/participants/{}/communications/{}",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -3335,7 +3335,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsEmail",
             format!(
                 "/api/v2/conversations/emails/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -3355,7 +3355,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsEmailMessagesDraft",
             format!(
                 "/api/v2/conversations/emails/{}/messages/draft", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -3378,8 +3378,8 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsEmailParticipant",
             format!(
                 "/api/v2/conversations/emails/{}/participants/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -3400,8 +3400,8 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsEmailParticipantAttributes",
             format!(
                 "/api/v2/conversations/emails/{}/participants/{}/attributes", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -3423,9 +3423,9 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsEmailParticipantCommunication",
             format!(
                 "/api/v2/conversations/emails/{}/participants/{}/communications/{}",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -3448,8 +3448,8 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsEmailParticipantParkingstate",
             format!(
                 "/api/v2/conversations/emails/{}/participants/{}/parkingstate", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -3471,7 +3471,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsMessage",
             format!(
                 "/api/v2/conversations/messages/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -3494,8 +3494,8 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsMessageParticipant",
             format!(
                 "/api/v2/conversations/messages/{}/participants/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -3516,8 +3516,8 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsMessageParticipantAttributes",
             format!(
                 "/api/v2/conversations/messages/{}/participants/{}/attributes", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -3539,9 +3539,9 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsMessageParticipantCommunication",
             format!(
                 "/api/v2/conversations/messages/{}/participants/{}/communications/{}",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -3562,8 +3562,8 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsMessageParticipantParkingstate",
             format!(
                 "/api/v2/conversations/messages/{}/participants/{}/parkingstate", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -3583,7 +3583,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsMessagingIntegrationsAppleIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/apple/{}", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         request.model_body(body);
@@ -3608,7 +3608,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsMessagingIntegrationsFacebookIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/facebook/{}", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         request.model_body(body);
@@ -3633,7 +3633,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsMessagingIntegrationsInstagramIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/instagram/{}", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         request.model_body(body);
@@ -3660,7 +3660,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/{}",
-                crate ::operation::encode_path_segment(& integration_id.to_string())
+                crate ::operation::encode_path_segment(integration_id)
             ),
         );
         request.model_body(body);
@@ -3684,7 +3684,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsMessagingIntegrationsOpenIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/open/{}", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         request.model_body(body);
@@ -3709,7 +3709,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsMessagingIntegrationsTwitterIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/twitter/{}", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         request.model_body(body);
@@ -3736,7 +3736,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsMessagingIntegrationsWhatsappEmbeddedsignupIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/whatsapp/embeddedsignup/{}",
-                crate ::operation::encode_path_segment(& integration_id.to_string())
+                crate ::operation::encode_path_segment(integration_id)
             ),
         );
         request.model_body(body);
@@ -3761,7 +3761,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsMessagingIntegrationsWhatsappIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/integrations/whatsapp/{}", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         request.model_body(body);
@@ -3783,7 +3783,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsMessagingSetting",
             format!(
                 "/api/v2/conversations/messaging/settings/{}", crate
-                ::operation::encode_path_segment(& message_setting_id.to_string())
+                ::operation::encode_path_segment(message_setting_id)
             ),
         );
         request.model_body(body);
@@ -3808,7 +3808,7 @@ impl<'a> ConversationsApi<'a> {
             "patchConversationsMessagingSupportedcontentSupportedContentId",
             format!(
                 "/api/v2/conversations/messaging/supportedcontent/{}", crate
-                ::operation::encode_path_segment(& supported_content_id.to_string())
+                ::operation::encode_path_segment(supported_content_id)
             ),
         );
         request.model_body(body);
@@ -3848,7 +3848,7 @@ impl<'a> ConversationsApi<'a> {
             "postAnalyticsConversationDetailsProperties",
             format!(
                 "/api/v2/analytics/conversations/{}/details/properties", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -3958,7 +3958,7 @@ impl<'a> ConversationsApi<'a> {
             "postConversationAssign",
             format!(
                 "/api/v2/conversations/{}/assign", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -3979,7 +3979,7 @@ impl<'a> ConversationsApi<'a> {
             "postConversationBarge",
             format!(
                 "/api/v2/conversations/{}/barge", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3999,7 +3999,7 @@ impl<'a> ConversationsApi<'a> {
             "postConversationCobrowse",
             format!(
                 "/api/v2/conversations/{}/cobrowse", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -4020,9 +4020,9 @@ impl<'a> ConversationsApi<'a> {
             "postConversationCommunicationAgentchecklist",
             format!(
                 "/api/v2/conversations/{}/communications/{}/agentchecklists/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& communication_id.to_string()), crate
-                ::operation::encode_path_segment(& agent_checklist_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(communication_id), crate
+                ::operation::encode_path_segment(agent_checklist_id)
             ),
         );
         request.model_body(body);
@@ -4044,9 +4044,9 @@ impl<'a> ConversationsApi<'a> {
             "postConversationCommunicationAgentchecklistAgentaction",
             format!(
                 "/api/v2/conversations/{}/communications/{}/agentchecklists/{}/agentaction",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string()),
-                crate ::operation::encode_path_segment(& agent_checklist_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(communication_id), crate
+                ::operation::encode_path_segment(agent_checklist_id)
             ),
         );
         request.model_body(body);
@@ -4068,9 +4068,9 @@ impl<'a> ConversationsApi<'a> {
             "postConversationCommunicationAgentchecklistJobs",
             format!(
                 "/api/v2/conversations/{}/communications/{}/agentchecklists/{}/jobs",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string()),
-                crate ::operation::encode_path_segment(& agent_checklist_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(communication_id), crate
+                ::operation::encode_path_segment(agent_checklist_id)
             ),
         );
         request.model_body(body);
@@ -4091,8 +4091,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationCommunicationAgentchecklistsFinalize",
             format!(
                 "/api/v2/conversations/{}/communications/{}/agentchecklists/finalize",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -4115,8 +4115,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationCommunicationInternalmessages",
             format!(
                 "/api/v2/conversations/{}/communications/{}/internalmessages", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& communication_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -4137,7 +4137,7 @@ impl<'a> ConversationsApi<'a> {
             "postConversationDisconnect",
             format!(
                 "/api/v2/conversations/{}/disconnect", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -4159,8 +4159,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationParticipantCallbacks",
             format!(
                 "/api/v2/conversations/{}/participants/{}/callbacks", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -4181,8 +4181,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationParticipantDigits",
             format!(
                 "/api/v2/conversations/{}/participants/{}/digits", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -4208,8 +4208,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationParticipantInternalmessagesUsersCommunications",
             format!(
                 "/api/v2/conversations/{}/participants/{}/internalmessages/users/communications",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -4235,8 +4235,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationParticipantReplace",
             format!(
                 "/api/v2/conversations/{}/participants/{}/replace", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -4259,8 +4259,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationParticipantReplaceAgent",
             format!(
                 "/api/v2/conversations/{}/participants/{}/replace/agent", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -4281,8 +4281,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationParticipantReplaceContactExternal",
             format!(
                 "/api/v2/conversations/{}/participants/{}/replace/contact/external",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -4308,8 +4308,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationParticipantReplaceExternal",
             format!(
                 "/api/v2/conversations/{}/participants/{}/replace/external", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -4332,8 +4332,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationParticipantReplaceQueue",
             format!(
                 "/api/v2/conversations/{}/participants/{}/replace/queue", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -4354,8 +4354,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationParticipantSecureivrsessions",
             format!(
                 "/api/v2/conversations/{}/participants/{}/secureivrsessions", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -4376,8 +4376,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationParticipantTransfer",
             format!(
                 "/api/v2/conversations/{}/participants/{}/transfer", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -4400,8 +4400,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationSuggestionEngagement",
             format!(
                 "/api/v2/conversations/{}/suggestions/{}/engagement", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& suggestion_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(suggestion_id)
             ),
         );
         request.model_body(body);
@@ -4426,7 +4426,7 @@ impl<'a> ConversationsApi<'a> {
             "postConversationSuggestionsFeedback",
             format!(
                 "/api/v2/conversations/{}/suggestions/feedback", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -4449,8 +4449,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationSummaryFeedback",
             format!(
                 "/api/v2/conversations/{}/summaries/{}/feedback", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& summary_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(summary_id)
             ),
         );
         request.model_body(body);
@@ -4472,7 +4472,7 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsCall",
             format!(
                 "/api/v2/conversations/calls/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -4494,8 +4494,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsCallParticipantBarge",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/barge", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -4516,8 +4516,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsCallParticipantCoach",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/coach", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -4536,9 +4536,9 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsCallParticipantCommunicationSummaries",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/communications/{}/summaries",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -4562,9 +4562,9 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsCallParticipantCommunicationWrapup",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -4592,8 +4592,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsCallParticipantConsult",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/consult", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -4616,8 +4616,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsCallParticipantConsultAgent",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/consult/agent", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -4638,8 +4638,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsCallParticipantConsultContactExternal",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/consult/contact/external",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -4665,8 +4665,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsCallParticipantConsultExternal",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/consult/external", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -4689,8 +4689,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsCallParticipantConsultQueue",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/consult/queue", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -4714,8 +4714,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsCallParticipantMonitor",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/monitor", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -4737,8 +4737,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsCallParticipantReplace",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/replace", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -4759,8 +4759,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsCallParticipantSnippetRecord",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/snippet/record", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -4781,8 +4781,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsCallParticipantVoiceConsult",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/voice/consult", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -4804,7 +4804,7 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsCallParticipants",
             format!(
                 "/api/v2/conversations/calls/{}/participants", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -4825,8 +4825,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsCallParticipantsUserUserId",
             format!(
                 "/api/v2/conversations/calls/{}/participants/user/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -4850,9 +4850,9 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsCallbackParticipantCommunicationWrapup",
             format!(
                 "/api/v2/conversations/callbacks/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -4875,8 +4875,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsCallbackParticipantReplace",
             format!(
                 "/api/v2/conversations/callbacks/{}/participants/{}/replace", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -4970,7 +4970,7 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsCallsUserUserId",
             format!(
                 "/api/v2/conversations/calls/user/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -5000,9 +5000,9 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsCobrowsesessionParticipantCommunicationWrapup",
             format!(
                 "/api/v2/conversations/cobrowsesessions/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -5028,8 +5028,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsCobrowsesessionParticipantReplace",
             format!(
                 "/api/v2/conversations/cobrowsesessions/{}/participants/{}/replace",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -5081,7 +5081,7 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsEmailInboundmessages",
             format!(
                 "/api/v2/conversations/emails/{}/inboundmessages", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -5103,7 +5103,7 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsEmailMessages",
             format!(
                 "/api/v2/conversations/emails/{}/messages", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -5123,7 +5123,7 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsEmailMessagesDraftAttachmentsCopy",
             format!(
                 "/api/v2/conversations/emails/{}/messages/draft/attachments/copy", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -5143,7 +5143,7 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsEmailMessagesDraftAttachmentsUploads",
             format!(
                 "/api/v2/conversations/emails/{}/messages/draft/attachments/uploads",
-                crate ::operation::encode_path_segment(& conversation_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -5167,9 +5167,9 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsEmailParticipantCommunicationWrapup",
             format!(
                 "/api/v2/conversations/emails/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -5192,8 +5192,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsEmailParticipantReplace",
             format!(
                 "/api/v2/conversations/emails/{}/participants/{}/replace", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -5216,7 +5216,7 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsEmailReconnect",
             format!(
                 "/api/v2/conversations/emails/{}/reconnect", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -5330,8 +5330,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsMessageCommunicationMessages",
             format!(
                 "/api/v2/conversations/messages/{}/communications/{}/messages", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& communication_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -5356,8 +5356,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsMessageCommunicationMessagesMedia",
             format!(
                 "/api/v2/conversations/messages/{}/communications/{}/messages/media",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -5381,8 +5381,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsMessageCommunicationMessagesMediaUploads",
             format!(
                 "/api/v2/conversations/messages/{}/communications/{}/messages/media/uploads",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -5407,8 +5407,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsMessageCommunicationSocialmediaMessages",
             format!(
                 "/api/v2/conversations/messages/{}/communications/{}/socialmedia/messages",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -5433,8 +5433,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsMessageCommunicationTyping",
             format!(
                 "/api/v2/conversations/messages/{}/communications/{}/typing", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& communication_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -5458,7 +5458,7 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsMessageInboundOpenEvent",
             format!(
                 "/api/v2/conversations/messages/{}/inbound/open/event", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         request.model_body(body);
@@ -5482,7 +5482,7 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsMessageInboundOpenMessage",
             format!(
                 "/api/v2/conversations/messages/{}/inbound/open/message", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         request.model_body(body);
@@ -5506,7 +5506,7 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsMessageInboundOpenReceipt",
             format!(
                 "/api/v2/conversations/messages/{}/inbound/open/receipt", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         request.model_body(body);
@@ -5530,7 +5530,7 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsMessageInboundOpenStructuredResponse",
             format!(
                 "/api/v2/conversations/messages/{}/inbound/open/structured/response",
-                crate ::operation::encode_path_segment(& integration_id.to_string())
+                crate ::operation::encode_path_segment(integration_id)
             ),
         );
         request.model_body(body);
@@ -5554,7 +5554,7 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsMessageMessagesBulk",
             format!(
                 "/api/v2/conversations/messages/{}/messages/bulk", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.json_body(body);
@@ -5574,9 +5574,9 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsMessageParticipantCommunicationSummaries",
             format!(
                 "/api/v2/conversations/messages/{}/participants/{}/communications/{}/summaries",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -5600,9 +5600,9 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsMessageParticipantCommunicationWrapup",
             format!(
                 "/api/v2/conversations/messages/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -5624,8 +5624,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsMessageParticipantMonitor",
             format!(
                 "/api/v2/conversations/messages/{}/participants/{}/monitor", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -5647,8 +5647,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsMessageParticipantReplace",
             format!(
                 "/api/v2/conversations/messages/{}/participants/{}/replace", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         request.model_body(body);
@@ -5668,8 +5668,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsMessageParticipantTakeover",
             format!(
                 "/api/v2/conversations/messages/{}/participants/{}/takeover", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -5996,9 +5996,9 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsScreenshareParticipantCommunicationWrapup",
             format!(
                 "/api/v2/conversations/screenshares/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -6022,9 +6022,9 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsSocialParticipantCommunicationWrapup",
             format!(
                 "/api/v2/conversations/socials/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -6046,8 +6046,8 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsVideoAgentconferenceCommunication",
             format!(
                 "/api/v2/conversations/videos/{}/agentconference/communications/{}",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -6070,9 +6070,9 @@ impl<'a> ConversationsApi<'a> {
             "postConversationsVideoParticipantCommunicationWrapup",
             format!(
                 "/api/v2/conversations/videos/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -6108,7 +6108,7 @@ impl<'a> ConversationsApi<'a> {
             "putConversationAccessattributes",
             format!(
                 "/api/v2/conversations/{}/accessattributes", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -6128,7 +6128,7 @@ impl<'a> ConversationsApi<'a> {
             "putConversationCustomattributes",
             format!(
                 "/api/v2/conversations/{}/customattributes", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -6148,7 +6148,7 @@ impl<'a> ConversationsApi<'a> {
             "putConversationCustomattributesBulk",
             format!(
                 "/api/v2/conversations/{}/customattributes/bulk", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.json_body(body);
@@ -6168,8 +6168,8 @@ impl<'a> ConversationsApi<'a> {
             "putConversationParticipantFlaggedreason",
             format!(
                 "/api/v2/conversations/{}/participants/{}/flaggedreason", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -6190,7 +6190,7 @@ impl<'a> ConversationsApi<'a> {
             "putConversationSecureattributes",
             format!(
                 "/api/v2/conversations/{}/secureattributes", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -6211,8 +6211,8 @@ impl<'a> ConversationsApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putConversationTags",
             format!(
-                "/api/v2/conversations/{}/tags", crate ::operation::encode_path_segment(&
-                conversation_id.to_string())
+                "/api/v2/conversations/{}/tags", crate
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -6236,9 +6236,9 @@ impl<'a> ConversationsApi<'a> {
             "putConversationsCallParticipantCommunicationUuidata",
             format!(
                 "/api/v2/conversations/calls/{}/participants/{}/communications/{}/uuidata",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         request.model_body(body);
@@ -6260,7 +6260,7 @@ impl<'a> ConversationsApi<'a> {
             "putConversationsCallRecordingstate",
             format!(
                 "/api/v2/conversations/calls/{}/recordingstate", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -6282,7 +6282,7 @@ impl<'a> ConversationsApi<'a> {
             "putConversationsCallbackRecordingstate",
             format!(
                 "/api/v2/conversations/callbacks/{}/recordingstate", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -6307,7 +6307,7 @@ impl<'a> ConversationsApi<'a> {
             "putConversationsCobrowsesessionRecordingstate",
             format!(
                 "/api/v2/conversations/cobrowsesessions/{}/recordingstate", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -6327,7 +6327,7 @@ impl<'a> ConversationsApi<'a> {
             "putConversationsCustomattributesSchema",
             format!(
                 "/api/v2/conversations/customattributes/schemas/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         request.model_body(body);
@@ -6347,7 +6347,7 @@ impl<'a> ConversationsApi<'a> {
             "putConversationsEmailMessagesDraft",
             format!(
                 "/api/v2/conversations/emails/{}/messages/draft", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -6369,7 +6369,7 @@ impl<'a> ConversationsApi<'a> {
             "putConversationsEmailRecordingstate",
             format!(
                 "/api/v2/conversations/emails/{}/recordingstate", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -6391,7 +6391,7 @@ impl<'a> ConversationsApi<'a> {
             "putConversationsKeyconfiguration",
             format!(
                 "/api/v2/conversations/keyconfigurations/{}", crate
-                ::operation::encode_path_segment(& keyconfigurations_id.to_string())
+                ::operation::encode_path_segment(keyconfigurations_id)
             ),
         );
         request.model_body(body);
@@ -6413,7 +6413,7 @@ impl<'a> ConversationsApi<'a> {
             "putConversationsMessageRecordingstate",
             format!(
                 "/api/v2/conversations/messages/{}/recordingstate", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -6436,7 +6436,7 @@ impl<'a> ConversationsApi<'a> {
             "putConversationsMessagingIdentityresolutionIntegrationsAppleIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/identityresolution/integrations/apple/{}",
-                crate ::operation::encode_path_segment(& integration_id.to_string())
+                crate ::operation::encode_path_segment(integration_id)
             ),
         );
         request.model_body(body);
@@ -6461,7 +6461,7 @@ impl<'a> ConversationsApi<'a> {
             "putConversationsMessagingIdentityresolutionIntegrationsFacebookIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/identityresolution/integrations/facebook/{}",
-                crate ::operation::encode_path_segment(& integration_id.to_string())
+                crate ::operation::encode_path_segment(integration_id)
             ),
         );
         request.model_body(body);
@@ -6486,7 +6486,7 @@ impl<'a> ConversationsApi<'a> {
             "putConversationsMessagingIdentityresolutionIntegrationsInstagramIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/identityresolution/integrations/instagram/{}",
-                crate ::operation::encode_path_segment(& integration_id.to_string())
+                crate ::operation::encode_path_segment(integration_id)
             ),
         );
         request.model_body(body);
@@ -6511,7 +6511,7 @@ impl<'a> ConversationsApi<'a> {
             "putConversationsMessagingIdentityresolutionIntegrationsOpenIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/identityresolution/integrations/open/{}",
-                crate ::operation::encode_path_segment(& integration_id.to_string())
+                crate ::operation::encode_path_segment(integration_id)
             ),
         );
         request.model_body(body);
@@ -6536,7 +6536,7 @@ impl<'a> ConversationsApi<'a> {
             "putConversationsMessagingIdentityresolutionIntegrationsTwitterIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/identityresolution/integrations/twitter/{}",
-                crate ::operation::encode_path_segment(& integration_id.to_string())
+                crate ::operation::encode_path_segment(integration_id)
             ),
         );
         request.model_body(body);
@@ -6561,7 +6561,7 @@ impl<'a> ConversationsApi<'a> {
             "putConversationsMessagingIdentityresolutionIntegrationsWhatsappIntegrationId",
             format!(
                 "/api/v2/conversations/messaging/identityresolution/integrations/whatsapp/{}",
-                crate ::operation::encode_path_segment(& integration_id.to_string())
+                crate ::operation::encode_path_segment(integration_id)
             ),
         );
         request.model_body(body);
@@ -6646,7 +6646,7 @@ impl<'a> ConversationsApi<'a> {
             "putConversationsScreenshareRecordingstate",
             format!(
                 "/api/v2/conversations/screenshares/{}/recordingstate", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -6668,7 +6668,7 @@ impl<'a> ConversationsApi<'a> {
             "putConversationsSocialRecordingstate",
             format!(
                 "/api/v2/conversations/socials/{}/recordingstate", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -6690,7 +6690,7 @@ impl<'a> ConversationsApi<'a> {
             "putConversationsVideoRecordingstate",
             format!(
                 "/api/v2/conversations/videos/{}/recordingstate", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);

@@ -32,7 +32,7 @@ impl<'a> DataExtensionsApi<'a> {
             "getDataextensionsCoretype",
             format!(
                 "/api/v2/dataextensions/coretypes/{}", crate
-                ::operation::encode_path_segment(& coretype_name.to_string())
+                ::operation::encode_path_segment(coretype_name)
             ),
         );
         crate::Request::new(self.client, request)

@@ -32,7 +32,7 @@ impl<'a> DataPrivacyApi<'a> {
             "deleteDataprivacyMaskingrule",
             format!(
                 "/api/v2/dataprivacy/maskingrules/{}", crate
-                ::operation::encode_path_segment(& rule_id.to_string())
+                ::operation::encode_path_segment(rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -52,7 +52,7 @@ impl<'a> DataPrivacyApi<'a> {
             "getDataprivacyMaskingrule",
             format!(
                 "/api/v2/dataprivacy/maskingrules/{}", crate
-                ::operation::encode_path_segment(& rule_id.to_string())
+                ::operation::encode_path_segment(rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -89,7 +89,7 @@ impl<'a> DataPrivacyApi<'a> {
             "patchDataprivacyMaskingrule",
             format!(
                 "/api/v2/dataprivacy/maskingrules/{}", crate
-                ::operation::encode_path_segment(& rule_id.to_string())
+                ::operation::encode_path_segment(rule_id)
             ),
         );
         request.model_body(body);

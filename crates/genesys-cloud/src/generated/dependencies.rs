@@ -32,8 +32,8 @@ impl<'a> DependenciesApi<'a> {
             "getDependenciesTypeEntityTypeIdEntityIdConnectionsRequiredby",
             format!(
                 "/api/v2/dependencies/type/{}/id/{}/connections/requiredby", crate
-                ::operation::encode_path_segment(& entity_type.to_string()), crate
-                ::operation::encode_path_segment(& entity_id.to_string())
+                ::operation::encode_path_segment(entity_type), crate
+                ::operation::encode_path_segment(entity_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -53,8 +53,8 @@ impl<'a> DependenciesApi<'a> {
             "getDependenciesTypeEntityTypeIdEntityIdConnectionsRequiredbycounts",
             format!(
                 "/api/v2/dependencies/type/{}/id/{}/connections/requiredbycounts", crate
-                ::operation::encode_path_segment(& entity_type.to_string()), crate
-                ::operation::encode_path_segment(& entity_id.to_string())
+                ::operation::encode_path_segment(entity_type), crate
+                ::operation::encode_path_segment(entity_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -71,8 +71,8 @@ impl<'a> DependenciesApi<'a> {
             "getDependenciesTypeEntityTypeIdEntityIdConnectionsRequires",
             format!(
                 "/api/v2/dependencies/type/{}/id/{}/connections/requires", crate
-                ::operation::encode_path_segment(& entity_type.to_string()), crate
-                ::operation::encode_path_segment(& entity_id.to_string())
+                ::operation::encode_path_segment(entity_type), crate
+                ::operation::encode_path_segment(entity_id)
             ),
         );
         crate::Request::new(self.client, request)

@@ -26,8 +26,8 @@ impl<'a> DownloadsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getDownload",
             format!(
-                "/api/v2/downloads/{}", crate ::operation::encode_path_segment(&
-                download_id.to_string())
+                "/api/v2/downloads/{}", crate
+                ::operation::encode_path_segment(download_id)
             ),
         );
         crate::Request::new(self.client, request)

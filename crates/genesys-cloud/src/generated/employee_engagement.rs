@@ -34,7 +34,7 @@ impl<'a> EmployeeEngagementApi<'a> {
             "deleteEmployeeengagementCelebration",
             format!(
                 "/api/v2/employeeengagement/celebrations/{}", crate
-                ::operation::encode_path_segment(& celebration_id.to_string())
+                ::operation::encode_path_segment(celebration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -70,7 +70,7 @@ impl<'a> EmployeeEngagementApi<'a> {
             "getEmployeeengagementRecognition",
             format!(
                 "/api/v2/employeeengagement/recognitions/{}", crate
-                ::operation::encode_path_segment(& recognition_id.to_string())
+                ::operation::encode_path_segment(recognition_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -105,7 +105,7 @@ impl<'a> EmployeeEngagementApi<'a> {
             "patchEmployeeengagementCelebration",
             format!(
                 "/api/v2/employeeengagement/celebrations/{}", crate
-                ::operation::encode_path_segment(& celebration_id.to_string())
+                ::operation::encode_path_segment(celebration_id)
             ),
         );
         request.model_body(body);

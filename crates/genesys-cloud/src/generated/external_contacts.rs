@@ -34,7 +34,7 @@ impl<'a> ExternalContactsApi<'a> {
             "deleteExternalcontactsContact",
             format!(
                 "/api/v2/externalcontacts/contacts/{}", crate
-                ::operation::encode_path_segment(& contact_id.to_string())
+                ::operation::encode_path_segment(contact_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -55,8 +55,8 @@ impl<'a> ExternalContactsApi<'a> {
             "deleteExternalcontactsContactNote",
             format!(
                 "/api/v2/externalcontacts/contacts/{}/notes/{}", crate
-                ::operation::encode_path_segment(& contact_id.to_string()), crate
-                ::operation::encode_path_segment(& note_id.to_string())
+                ::operation::encode_path_segment(contact_id), crate
+                ::operation::encode_path_segment(note_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -76,7 +76,7 @@ impl<'a> ExternalContactsApi<'a> {
             "deleteExternalcontactsContactsSchema",
             format!(
                 "/api/v2/externalcontacts/contacts/schemas/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -96,7 +96,7 @@ impl<'a> ExternalContactsApi<'a> {
             "deleteExternalcontactsExternalsource",
             format!(
                 "/api/v2/externalcontacts/externalsources/{}", crate
-                ::operation::encode_path_segment(& external_source_id.to_string())
+                ::operation::encode_path_segment(external_source_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -116,7 +116,7 @@ impl<'a> ExternalContactsApi<'a> {
             "deleteExternalcontactsImportCsvSetting",
             format!(
                 "/api/v2/externalcontacts/import/csv/settings/{}", crate
-                ::operation::encode_path_segment(& settings_id.to_string())
+                ::operation::encode_path_segment(settings_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -136,7 +136,7 @@ impl<'a> ExternalContactsApi<'a> {
             "deleteExternalcontactsImportSetting",
             format!(
                 "/api/v2/externalcontacts/import/settings/{}", crate
-                ::operation::encode_path_segment(& settings_id.to_string())
+                ::operation::encode_path_segment(settings_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -156,7 +156,7 @@ impl<'a> ExternalContactsApi<'a> {
             "deleteExternalcontactsOrganization",
             format!(
                 "/api/v2/externalcontacts/organizations/{}", crate
-                ::operation::encode_path_segment(& external_organization_id.to_string())
+                ::operation::encode_path_segment(external_organization_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -177,8 +177,8 @@ impl<'a> ExternalContactsApi<'a> {
             "deleteExternalcontactsOrganizationNote",
             format!(
                 "/api/v2/externalcontacts/organizations/{}/notes/{}", crate
-                ::operation::encode_path_segment(& external_organization_id.to_string()),
-                crate ::operation::encode_path_segment(& note_id.to_string())
+                ::operation::encode_path_segment(external_organization_id), crate
+                ::operation::encode_path_segment(note_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -198,7 +198,7 @@ impl<'a> ExternalContactsApi<'a> {
             "deleteExternalcontactsOrganizationTrustor",
             format!(
                 "/api/v2/externalcontacts/organizations/{}/trustor", crate
-                ::operation::encode_path_segment(& external_organization_id.to_string())
+                ::operation::encode_path_segment(external_organization_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -218,7 +218,7 @@ impl<'a> ExternalContactsApi<'a> {
             "deleteExternalcontactsRelationship",
             format!(
                 "/api/v2/externalcontacts/relationships/{}", crate
-                ::operation::encode_path_segment(& relationship_id.to_string())
+                ::operation::encode_path_segment(relationship_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -238,7 +238,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsContact",
             format!(
                 "/api/v2/externalcontacts/contacts/{}", crate
-                ::operation::encode_path_segment(& contact_id.to_string())
+                ::operation::encode_path_segment(contact_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -258,7 +258,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsContactIdentifiers",
             format!(
                 "/api/v2/externalcontacts/contacts/{}/identifiers", crate
-                ::operation::encode_path_segment(& contact_id.to_string())
+                ::operation::encode_path_segment(contact_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -276,7 +276,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsContactJourneySegments",
             format!(
                 "/api/v2/externalcontacts/contacts/{}/journey/segments", crate
-                ::operation::encode_path_segment(& contact_id.to_string())
+                ::operation::encode_path_segment(contact_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -296,7 +296,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsContactJourneySessions",
             format!(
                 "/api/v2/externalcontacts/contacts/{}/journey/sessions", crate
-                ::operation::encode_path_segment(& contact_id.to_string())
+                ::operation::encode_path_segment(contact_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -317,8 +317,8 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsContactNote",
             format!(
                 "/api/v2/externalcontacts/contacts/{}/notes/{}", crate
-                ::operation::encode_path_segment(& contact_id.to_string()), crate
-                ::operation::encode_path_segment(& note_id.to_string())
+                ::operation::encode_path_segment(contact_id), crate
+                ::operation::encode_path_segment(note_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -338,7 +338,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsContactNotes",
             format!(
                 "/api/v2/externalcontacts/contacts/{}/notes", crate
-                ::operation::encode_path_segment(& contact_id.to_string())
+                ::operation::encode_path_segment(contact_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -358,7 +358,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsContactUnresolved",
             format!(
                 "/api/v2/externalcontacts/contacts/{}/unresolved", crate
-                ::operation::encode_path_segment(& contact_id.to_string())
+                ::operation::encode_path_segment(contact_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -394,7 +394,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsContactsExport",
             format!(
                 "/api/v2/externalcontacts/contacts/exports/{}", crate
-                ::operation::encode_path_segment(& export_id.to_string())
+                ::operation::encode_path_segment(export_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -430,7 +430,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsContactsSchema",
             format!(
                 "/api/v2/externalcontacts/contacts/schemas/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -451,8 +451,8 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsContactsSchemaVersion",
             format!(
                 "/api/v2/externalcontacts/contacts/schemas/{}/versions/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string())
+                ::operation::encode_path_segment(schema_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -472,7 +472,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsContactsSchemaVersions",
             format!(
                 "/api/v2/externalcontacts/contacts/schemas/{}/versions", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -508,7 +508,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsContactsSchemasCoretype",
             format!(
                 "/api/v2/externalcontacts/contacts/schemas/coretypes/{}", crate
-                ::operation::encode_path_segment(& core_type_name.to_string())
+                ::operation::encode_path_segment(core_type_name)
             ),
         );
         crate::Request::new(self.client, request)
@@ -560,7 +560,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsExternalsource",
             format!(
                 "/api/v2/externalcontacts/externalsources/{}", crate
-                ::operation::encode_path_segment(& external_source_id.to_string())
+                ::operation::encode_path_segment(external_source_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -594,7 +594,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsGraphsClusterscan",
             format!(
                 "/api/v2/externalcontacts/graphs/clusterscans/{}", crate
-                ::operation::encode_path_segment(& scan_id.to_string())
+                ::operation::encode_path_segment(scan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -613,8 +613,8 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsGraphsClusterscanCluster",
             format!(
                 "/api/v2/externalcontacts/graphs/clusterscans/{}/clusters/{}", crate
-                ::operation::encode_path_segment(& scan_id.to_string()), crate
-                ::operation::encode_path_segment(& cluster_id.to_string())
+                ::operation::encode_path_segment(scan_id), crate
+                ::operation::encode_path_segment(cluster_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -632,7 +632,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsGraphsClusterscanClusters",
             format!(
                 "/api/v2/externalcontacts/graphs/clusterscans/{}/clusters", crate
-                ::operation::encode_path_segment(& scan_id.to_string())
+                ::operation::encode_path_segment(scan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -650,7 +650,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsGraphsClusterscanStatistics",
             format!(
                 "/api/v2/externalcontacts/graphs/clusterscans/{}/statistics", crate
-                ::operation::encode_path_segment(& scan_id.to_string())
+                ::operation::encode_path_segment(scan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -728,7 +728,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsImportCsvSetting",
             format!(
                 "/api/v2/externalcontacts/import/csv/settings/{}", crate
-                ::operation::encode_path_segment(& settings_id.to_string())
+                ::operation::encode_path_segment(settings_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -764,7 +764,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsImportCsvUploadDetails",
             format!(
                 "/api/v2/externalcontacts/import/csv/uploads/{}/details", crate
-                ::operation::encode_path_segment(& upload_id.to_string())
+                ::operation::encode_path_segment(upload_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -784,7 +784,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsImportCsvUploadPreview",
             format!(
                 "/api/v2/externalcontacts/import/csv/uploads/{}/preview", crate
-                ::operation::encode_path_segment(& upload_id.to_string())
+                ::operation::encode_path_segment(upload_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -804,7 +804,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsImportJob",
             format!(
                 "/api/v2/externalcontacts/import/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -840,7 +840,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsImportSetting",
             format!(
                 "/api/v2/externalcontacts/import/settings/{}", crate
-                ::operation::encode_path_segment(& settings_id.to_string())
+                ::operation::encode_path_segment(settings_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -872,7 +872,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsNotesExport",
             format!(
                 "/api/v2/externalcontacts/notes/exports/{}", crate
-                ::operation::encode_path_segment(& export_id.to_string())
+                ::operation::encode_path_segment(export_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -904,7 +904,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsOrganization",
             format!(
                 "/api/v2/externalcontacts/organizations/{}", crate
-                ::operation::encode_path_segment(& external_organization_id.to_string())
+                ::operation::encode_path_segment(external_organization_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -924,7 +924,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsOrganizationContacts",
             format!(
                 "/api/v2/externalcontacts/organizations/{}/contacts", crate
-                ::operation::encode_path_segment(& external_organization_id.to_string())
+                ::operation::encode_path_segment(external_organization_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -944,7 +944,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsOrganizationIdentifiers",
             format!(
                 "/api/v2/externalcontacts/organizations/{}/identifiers", crate
-                ::operation::encode_path_segment(& external_organization_id.to_string())
+                ::operation::encode_path_segment(external_organization_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -965,8 +965,8 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsOrganizationNote",
             format!(
                 "/api/v2/externalcontacts/organizations/{}/notes/{}", crate
-                ::operation::encode_path_segment(& external_organization_id.to_string()),
-                crate ::operation::encode_path_segment(& note_id.to_string())
+                ::operation::encode_path_segment(external_organization_id), crate
+                ::operation::encode_path_segment(note_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -986,7 +986,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsOrganizationNotes",
             format!(
                 "/api/v2/externalcontacts/organizations/{}/notes", crate
-                ::operation::encode_path_segment(& external_organization_id.to_string())
+                ::operation::encode_path_segment(external_organization_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1006,7 +1006,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsOrganizationRelationships",
             format!(
                 "/api/v2/externalcontacts/organizations/{}/relationships", crate
-                ::operation::encode_path_segment(& external_organization_id.to_string())
+                ::operation::encode_path_segment(external_organization_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1038,7 +1038,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsOrganizationsExport",
             format!(
                 "/api/v2/externalcontacts/organizations/exports/{}", crate
-                ::operation::encode_path_segment(& export_id.to_string())
+                ::operation::encode_path_segment(export_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1070,7 +1070,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsOrganizationsSchema",
             format!(
                 "/api/v2/externalcontacts/organizations/schemas/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1091,8 +1091,8 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsOrganizationsSchemaVersion",
             format!(
                 "/api/v2/externalcontacts/organizations/schemas/{}/versions/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string())
+                ::operation::encode_path_segment(schema_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1112,7 +1112,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsOrganizationsSchemaVersions",
             format!(
                 "/api/v2/externalcontacts/organizations/schemas/{}/versions", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1148,7 +1148,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsOrganizationsSchemasCoretype",
             format!(
                 "/api/v2/externalcontacts/organizations/schemas/coretypes/{}", crate
-                ::operation::encode_path_segment(& core_type_name.to_string())
+                ::operation::encode_path_segment(core_type_name)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1200,7 +1200,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsRelationship",
             format!(
                 "/api/v2/externalcontacts/relationships/{}", crate
-                ::operation::encode_path_segment(& relationship_id.to_string())
+                ::operation::encode_path_segment(relationship_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1216,7 +1216,7 @@ impl<'a> ExternalContactsApi<'a> {
             "getExternalcontactsRelationshipsExport",
             format!(
                 "/api/v2/externalcontacts/relationships/exports/{}", crate
-                ::operation::encode_path_segment(& export_id.to_string())
+                ::operation::encode_path_segment(export_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1396,7 +1396,7 @@ impl<'a> ExternalContactsApi<'a> {
             "patchExternalcontactsContact",
             format!(
                 "/api/v2/externalcontacts/contacts/{}", crate
-                ::operation::encode_path_segment(& contact_id.to_string())
+                ::operation::encode_path_segment(contact_id)
             ),
         );
         request.model_body(body);
@@ -1418,7 +1418,7 @@ impl<'a> ExternalContactsApi<'a> {
             "patchExternalcontactsContactIdentifiers",
             format!(
                 "/api/v2/externalcontacts/contacts/{}/identifiers", crate
-                ::operation::encode_path_segment(& contact_id.to_string())
+                ::operation::encode_path_segment(contact_id)
             ),
         );
         request.model_body(body);
@@ -1437,8 +1437,8 @@ impl<'a> ExternalContactsApi<'a> {
             "patchExternalcontactsContactNote",
             format!(
                 "/api/v2/externalcontacts/contacts/{}/notes/{}", crate
-                ::operation::encode_path_segment(& contact_id.to_string()), crate
-                ::operation::encode_path_segment(& note_id.to_string())
+                ::operation::encode_path_segment(contact_id), crate
+                ::operation::encode_path_segment(note_id)
             ),
         );
         request.model_body(body);
@@ -1456,7 +1456,7 @@ impl<'a> ExternalContactsApi<'a> {
             "patchExternalcontactsOrganization",
             format!(
                 "/api/v2/externalcontacts/organizations/{}", crate
-                ::operation::encode_path_segment(& external_organization_id.to_string())
+                ::operation::encode_path_segment(external_organization_id)
             ),
         );
         request.model_body(body);
@@ -1478,7 +1478,7 @@ impl<'a> ExternalContactsApi<'a> {
             "patchExternalcontactsOrganizationIdentifiers",
             format!(
                 "/api/v2/externalcontacts/organizations/{}/identifiers", crate
-                ::operation::encode_path_segment(& external_organization_id.to_string())
+                ::operation::encode_path_segment(external_organization_id)
             ),
         );
         request.model_body(body);
@@ -1497,8 +1497,8 @@ impl<'a> ExternalContactsApi<'a> {
             "patchExternalcontactsOrganizationNote",
             format!(
                 "/api/v2/externalcontacts/organizations/{}/notes/{}", crate
-                ::operation::encode_path_segment(& external_organization_id.to_string()),
-                crate ::operation::encode_path_segment(& note_id.to_string())
+                ::operation::encode_path_segment(external_organization_id), crate
+                ::operation::encode_path_segment(note_id)
             ),
         );
         request.model_body(body);
@@ -1516,7 +1516,7 @@ impl<'a> ExternalContactsApi<'a> {
             "patchExternalcontactsRelationship",
             format!(
                 "/api/v2/externalcontacts/relationships/{}", crate
-                ::operation::encode_path_segment(& relationship_id.to_string())
+                ::operation::encode_path_segment(relationship_id)
             ),
         );
         request.model_body(body);
@@ -1918,7 +1918,7 @@ impl<'a> ExternalContactsApi<'a> {
             "postExternalcontactsContactJourneySegments",
             format!(
                 "/api/v2/externalcontacts/contacts/{}/journey/segments", crate
-                ::operation::encode_path_segment(& contact_id.to_string())
+                ::operation::encode_path_segment(contact_id)
             ),
         );
         request.model_body(body);
@@ -1940,7 +1940,7 @@ impl<'a> ExternalContactsApi<'a> {
             "postExternalcontactsContactNotes",
             format!(
                 "/api/v2/externalcontacts/contacts/{}/notes", crate
-                ::operation::encode_path_segment(& contact_id.to_string())
+                ::operation::encode_path_segment(contact_id)
             ),
         );
         request.model_body(body);
@@ -1961,7 +1961,7 @@ impl<'a> ExternalContactsApi<'a> {
             "postExternalcontactsContactPromotion",
             format!(
                 "/api/v2/externalcontacts/contacts/{}/promotion", crate
-                ::operation::encode_path_segment(& contact_id.to_string())
+                ::operation::encode_path_segment(contact_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2294,7 +2294,7 @@ impl<'a> ExternalContactsApi<'a> {
             "postExternalcontactsOrganizationNotes",
             format!(
                 "/api/v2/externalcontacts/organizations/{}/notes", crate
-                ::operation::encode_path_segment(& external_organization_id.to_string())
+                ::operation::encode_path_segment(external_organization_id)
             ),
         );
         request.model_body(body);
@@ -2418,7 +2418,7 @@ impl<'a> ExternalContactsApi<'a> {
             "putExternalcontactsContact",
             format!(
                 "/api/v2/externalcontacts/contacts/{}", crate
-                ::operation::encode_path_segment(& contact_id.to_string())
+                ::operation::encode_path_segment(contact_id)
             ),
         );
         request.model_body(body);
@@ -2441,8 +2441,8 @@ impl<'a> ExternalContactsApi<'a> {
             "putExternalcontactsContactNote",
             format!(
                 "/api/v2/externalcontacts/contacts/{}/notes/{}", crate
-                ::operation::encode_path_segment(& contact_id.to_string()), crate
-                ::operation::encode_path_segment(& note_id.to_string())
+                ::operation::encode_path_segment(contact_id), crate
+                ::operation::encode_path_segment(note_id)
             ),
         );
         request.model_body(body);
@@ -2464,7 +2464,7 @@ impl<'a> ExternalContactsApi<'a> {
             "putExternalcontactsContactsSchema",
             format!(
                 "/api/v2/externalcontacts/contacts/schemas/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         request.model_body(body);
@@ -2488,7 +2488,7 @@ impl<'a> ExternalContactsApi<'a> {
             "putExternalcontactsConversation",
             format!(
                 "/api/v2/externalcontacts/conversations/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -2510,7 +2510,7 @@ impl<'a> ExternalContactsApi<'a> {
             "putExternalcontactsExternalsource",
             format!(
                 "/api/v2/externalcontacts/externalsources/{}", crate
-                ::operation::encode_path_segment(& external_source_id.to_string())
+                ::operation::encode_path_segment(external_source_id)
             ),
         );
         request.model_body(body);
@@ -2530,8 +2530,8 @@ impl<'a> ExternalContactsApi<'a> {
             "putExternalcontactsGraphsClusterscanClusterMerge",
             format!(
                 "/api/v2/externalcontacts/graphs/clusterscans/{}/clusters/{}/merge",
-                crate ::operation::encode_path_segment(& scan_id.to_string()), crate
-                ::operation::encode_path_segment(& cluster_id.to_string())
+                crate ::operation::encode_path_segment(scan_id), crate
+                ::operation::encode_path_segment(cluster_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2568,7 +2568,7 @@ impl<'a> ExternalContactsApi<'a> {
             "putExternalcontactsImportCsvSetting",
             format!(
                 "/api/v2/externalcontacts/import/csv/settings/{}", crate
-                ::operation::encode_path_segment(& settings_id.to_string())
+                ::operation::encode_path_segment(settings_id)
             ),
         );
         request.model_body(body);
@@ -2590,7 +2590,7 @@ impl<'a> ExternalContactsApi<'a> {
             "putExternalcontactsImportJob",
             format!(
                 "/api/v2/externalcontacts/import/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         request.model_body(body);
@@ -2612,7 +2612,7 @@ impl<'a> ExternalContactsApi<'a> {
             "putExternalcontactsImportSetting",
             format!(
                 "/api/v2/externalcontacts/import/settings/{}", crate
-                ::operation::encode_path_segment(& settings_id.to_string())
+                ::operation::encode_path_segment(settings_id)
             ),
         );
         request.model_body(body);
@@ -2634,7 +2634,7 @@ impl<'a> ExternalContactsApi<'a> {
             "putExternalcontactsOrganization",
             format!(
                 "/api/v2/externalcontacts/organizations/{}", crate
-                ::operation::encode_path_segment(& external_organization_id.to_string())
+                ::operation::encode_path_segment(external_organization_id)
             ),
         );
         request.model_body(body);
@@ -2657,8 +2657,8 @@ impl<'a> ExternalContactsApi<'a> {
             "putExternalcontactsOrganizationNote",
             format!(
                 "/api/v2/externalcontacts/organizations/{}/notes/{}", crate
-                ::operation::encode_path_segment(& external_organization_id.to_string()),
-                crate ::operation::encode_path_segment(& note_id.to_string())
+                ::operation::encode_path_segment(external_organization_id), crate
+                ::operation::encode_path_segment(note_id)
             ),
         );
         request.model_body(body);
@@ -2680,8 +2680,8 @@ impl<'a> ExternalContactsApi<'a> {
             "putExternalcontactsOrganizationTrustorTrustorId",
             format!(
                 "/api/v2/externalcontacts/organizations/{}/trustor/{}", crate
-                ::operation::encode_path_segment(& external_organization_id.to_string()),
-                crate ::operation::encode_path_segment(& trustor_id.to_string())
+                ::operation::encode_path_segment(external_organization_id), crate
+                ::operation::encode_path_segment(trustor_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2702,7 +2702,7 @@ impl<'a> ExternalContactsApi<'a> {
             "putExternalcontactsOrganizationsSchema",
             format!(
                 "/api/v2/externalcontacts/organizations/schemas/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         request.model_body(body);
@@ -2724,7 +2724,7 @@ impl<'a> ExternalContactsApi<'a> {
             "putExternalcontactsRelationship",
             format!(
                 "/api/v2/externalcontacts/relationships/{}", crate
-                ::operation::encode_path_segment(& relationship_id.to_string())
+                ::operation::encode_path_segment(relationship_id)
             ),
         );
         request.model_body(body);

@@ -29,8 +29,8 @@ impl<'a> FaxApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteFaxDocument",
             format!(
-                "/api/v2/fax/documents/{}", crate ::operation::encode_path_segment(&
-                document_id.to_string())
+                "/api/v2/fax/documents/{}", crate
+                ::operation::encode_path_segment(document_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -47,8 +47,8 @@ impl<'a> FaxApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getFaxDocument",
             format!(
-                "/api/v2/fax/documents/{}", crate ::operation::encode_path_segment(&
-                document_id.to_string())
+                "/api/v2/fax/documents/{}", crate
+                ::operation::encode_path_segment(document_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -66,7 +66,7 @@ impl<'a> FaxApi<'a> {
             "getFaxDocumentContent",
             format!(
                 "/api/v2/fax/documents/{}/content", crate
-                ::operation::encode_path_segment(& document_id.to_string())
+                ::operation::encode_path_segment(document_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -95,8 +95,7 @@ impl<'a> FaxApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getFaxFaxIdStatus",
             format!(
-                "/api/v2/fax/{}/status", crate ::operation::encode_path_segment(& fax_id
-                .to_string())
+                "/api/v2/fax/{}/status", crate ::operation::encode_path_segment(fax_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -138,8 +137,8 @@ impl<'a> FaxApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putFaxDocument",
             format!(
-                "/api/v2/fax/documents/{}", crate ::operation::encode_path_segment(&
-                document_id.to_string())
+                "/api/v2/fax/documents/{}", crate
+                ::operation::encode_path_segment(document_id)
             ),
         );
         request.model_body(body);

@@ -30,7 +30,7 @@ impl<'a> FlowsApi<'a> {
             "deleteAnalyticsFlowsAggregatesJob",
             format!(
                 "/api/v2/analytics/flows/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -48,7 +48,7 @@ impl<'a> FlowsApi<'a> {
             "getAnalyticsFlowsAggregatesJob",
             format!(
                 "/api/v2/analytics/flows/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -66,7 +66,7 @@ impl<'a> FlowsApi<'a> {
             "getAnalyticsFlowsAggregatesJobResults",
             format!(
                 "/api/v2/analytics/flows/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)

@@ -32,7 +32,7 @@ impl<'a> GamificationApi<'a> {
             "deleteEmployeeperformanceExternalmetricsDefinition",
             format!(
                 "/api/v2/employeeperformance/externalmetrics/definitions/{}", crate
-                ::operation::encode_path_segment(& metric_id.to_string())
+                ::operation::encode_path_segment(metric_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -52,7 +52,7 @@ impl<'a> GamificationApi<'a> {
             "deleteGamificationContest",
             format!(
                 "/api/v2/gamification/contests/{}", crate
-                ::operation::encode_path_segment(& contest_id.to_string())
+                ::operation::encode_path_segment(contest_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -72,7 +72,7 @@ impl<'a> GamificationApi<'a> {
             "getEmployeeperformanceExternalmetricsDefinition",
             format!(
                 "/api/v2/employeeperformance/externalmetrics/definitions/{}", crate
-                ::operation::encode_path_segment(& metric_id.to_string())
+                ::operation::encode_path_segment(metric_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -108,7 +108,7 @@ impl<'a> GamificationApi<'a> {
             "getGamificationContest",
             format!(
                 "/api/v2/gamification/contests/{}", crate
-                ::operation::encode_path_segment(& contest_id.to_string())
+                ::operation::encode_path_segment(contest_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -128,7 +128,7 @@ impl<'a> GamificationApi<'a> {
             "getGamificationContestAgentsScores",
             format!(
                 "/api/v2/gamification/contests/{}/agents/scores", crate
-                ::operation::encode_path_segment(& contest_id.to_string())
+                ::operation::encode_path_segment(contest_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -148,7 +148,7 @@ impl<'a> GamificationApi<'a> {
             "getGamificationContestAgentsScoresMe",
             format!(
                 "/api/v2/gamification/contests/{}/agents/scores/me", crate
-                ::operation::encode_path_segment(& contest_id.to_string())
+                ::operation::encode_path_segment(contest_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -168,7 +168,7 @@ impl<'a> GamificationApi<'a> {
             "getGamificationContestAgentsScoresTrends",
             format!(
                 "/api/v2/gamification/contests/{}/agents/scores/trends", crate
-                ::operation::encode_path_segment(& contest_id.to_string())
+                ::operation::encode_path_segment(contest_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -188,7 +188,7 @@ impl<'a> GamificationApi<'a> {
             "getGamificationContestAgentsScoresTrendsMe",
             format!(
                 "/api/v2/gamification/contests/{}/agents/scores/trends/me", crate
-                ::operation::encode_path_segment(& contest_id.to_string())
+                ::operation::encode_path_segment(contest_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -209,8 +209,8 @@ impl<'a> GamificationApi<'a> {
             "getGamificationContestPrizeimage",
             format!(
                 "/api/v2/gamification/contests/{}/prizeimages/{}", crate
-                ::operation::encode_path_segment(& contest_id.to_string()), crate
-                ::operation::encode_path_segment(& prize_image_id.to_string())
+                ::operation::encode_path_segment(contest_id), crate
+                ::operation::encode_path_segment(prize_image_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -618,7 +618,7 @@ impl<'a> GamificationApi<'a> {
             "getGamificationInsightsUserDetails",
             format!(
                 "/api/v2/gamification/insights/users/{}/details", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         {
@@ -665,7 +665,7 @@ impl<'a> GamificationApi<'a> {
             "getGamificationInsightsUserTrends",
             format!(
                 "/api/v2/gamification/insights/users/{}/trends", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         {
@@ -817,7 +817,7 @@ impl<'a> GamificationApi<'a> {
             "getGamificationMetricdefinition",
             format!(
                 "/api/v2/gamification/metricdefinitions/{}", crate
-                ::operation::encode_path_segment(& metric_definition_id.to_string())
+                ::operation::encode_path_segment(metric_definition_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -855,7 +855,7 @@ impl<'a> GamificationApi<'a> {
             "getGamificationProfile",
             format!(
                 "/api/v2/gamification/profiles/{}", crate
-                ::operation::encode_path_segment(& profile_id.to_string())
+                ::operation::encode_path_segment(profile_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -875,7 +875,7 @@ impl<'a> GamificationApi<'a> {
             "getGamificationProfileMembers",
             format!(
                 "/api/v2/gamification/profiles/{}/members", crate
-                ::operation::encode_path_segment(& profile_id.to_string())
+                ::operation::encode_path_segment(profile_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -896,8 +896,8 @@ impl<'a> GamificationApi<'a> {
             "getGamificationProfileMetric",
             format!(
                 "/api/v2/gamification/profiles/{}/metrics/{}", crate
-                ::operation::encode_path_segment(& profile_id.to_string()), crate
-                ::operation::encode_path_segment(& metric_id.to_string())
+                ::operation::encode_path_segment(profile_id), crate
+                ::operation::encode_path_segment(metric_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -917,7 +917,7 @@ impl<'a> GamificationApi<'a> {
             "getGamificationProfileMetrics",
             format!(
                 "/api/v2/gamification/profiles/{}/metrics", crate
-                ::operation::encode_path_segment(& profile_id.to_string())
+                ::operation::encode_path_segment(profile_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -937,7 +937,7 @@ impl<'a> GamificationApi<'a> {
             "getGamificationProfileMetricsObjectivedetails",
             format!(
                 "/api/v2/gamification/profiles/{}/metrics/objectivedetails", crate
-                ::operation::encode_path_segment(& profile_id.to_string())
+                ::operation::encode_path_segment(profile_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -973,7 +973,7 @@ impl<'a> GamificationApi<'a> {
             "getGamificationProfilesUser",
             format!(
                 "/api/v2/gamification/profiles/users/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1142,9 +1142,9 @@ impl<'a> GamificationApi<'a> {
             "getGamificationScorecardsProfileMetricUserValuesTrends",
             format!(
                 "/api/v2/gamification/scorecards/profiles/{}/metrics/{}/users/{}/values/trends",
-                crate ::operation::encode_path_segment(& profile_id.to_string()), crate
-                ::operation::encode_path_segment(& metric_id.to_string()), crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                crate ::operation::encode_path_segment(profile_id), crate
+                ::operation::encode_path_segment(metric_id), crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         {
@@ -1176,8 +1176,8 @@ impl<'a> GamificationApi<'a> {
             "getGamificationScorecardsProfileMetricUsersValuesTrends",
             format!(
                 "/api/v2/gamification/scorecards/profiles/{}/metrics/{}/users/values/trends",
-                crate ::operation::encode_path_segment(& profile_id.to_string()), crate
-                ::operation::encode_path_segment(& metric_id.to_string())
+                crate ::operation::encode_path_segment(profile_id), crate
+                ::operation::encode_path_segment(metric_id)
             ),
         );
         {
@@ -1212,8 +1212,8 @@ impl<'a> GamificationApi<'a> {
             "getGamificationScorecardsProfileMetricValuesTrends",
             format!(
                 "/api/v2/gamification/scorecards/profiles/{}/metrics/{}/values/trends",
-                crate ::operation::encode_path_segment(& profile_id.to_string()), crate
-                ::operation::encode_path_segment(& metric_id.to_string())
+                crate ::operation::encode_path_segment(profile_id), crate
+                ::operation::encode_path_segment(metric_id)
             ),
         );
         {
@@ -1242,7 +1242,7 @@ impl<'a> GamificationApi<'a> {
             "getGamificationScorecardsUser",
             format!(
                 "/api/v2/gamification/scorecards/users/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         {
@@ -1268,7 +1268,7 @@ impl<'a> GamificationApi<'a> {
             "getGamificationScorecardsUserAttendance",
             format!(
                 "/api/v2/gamification/scorecards/users/{}/attendance", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         {
@@ -1296,7 +1296,7 @@ impl<'a> GamificationApi<'a> {
             "getGamificationScorecardsUserBestpoints",
             format!(
                 "/api/v2/gamification/scorecards/users/{}/bestpoints", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1317,7 +1317,7 @@ impl<'a> GamificationApi<'a> {
             "getGamificationScorecardsUserPointsAlltime",
             format!(
                 "/api/v2/gamification/scorecards/users/{}/points/alltime", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         {
@@ -1343,7 +1343,7 @@ impl<'a> GamificationApi<'a> {
             "getGamificationScorecardsUserPointsTrends",
             format!(
                 "/api/v2/gamification/scorecards/users/{}/points/trends", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         {
@@ -1373,7 +1373,7 @@ impl<'a> GamificationApi<'a> {
             "getGamificationScorecardsUserValuesTrends",
             format!(
                 "/api/v2/gamification/scorecards/users/{}/values/trends", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         {
@@ -1560,7 +1560,7 @@ impl<'a> GamificationApi<'a> {
             "getGamificationTemplate",
             format!(
                 "/api/v2/gamification/templates/{}", crate
-                ::operation::encode_path_segment(& template_id.to_string())
+                ::operation::encode_path_segment(template_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1597,7 +1597,7 @@ impl<'a> GamificationApi<'a> {
             "patchEmployeeperformanceExternalmetricsDefinition",
             format!(
                 "/api/v2/employeeperformance/externalmetrics/definitions/{}", crate
-                ::operation::encode_path_segment(& metric_id.to_string())
+                ::operation::encode_path_segment(metric_id)
             ),
         );
         request.model_body(body);
@@ -1619,7 +1619,7 @@ impl<'a> GamificationApi<'a> {
             "patchGamificationContest",
             format!(
                 "/api/v2/gamification/contests/{}", crate
-                ::operation::encode_path_segment(& contest_id.to_string())
+                ::operation::encode_path_segment(contest_id)
             ),
         );
         request.model_body(body);
@@ -1712,7 +1712,7 @@ impl<'a> GamificationApi<'a> {
             "postGamificationProfileActivate",
             format!(
                 "/api/v2/gamification/profiles/{}/activate", crate
-                ::operation::encode_path_segment(& profile_id.to_string())
+                ::operation::encode_path_segment(profile_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1732,7 +1732,7 @@ impl<'a> GamificationApi<'a> {
             "postGamificationProfileDeactivate",
             format!(
                 "/api/v2/gamification/profiles/{}/deactivate", crate
-                ::operation::encode_path_segment(& profile_id.to_string())
+                ::operation::encode_path_segment(profile_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1753,7 +1753,7 @@ impl<'a> GamificationApi<'a> {
             "postGamificationProfileMembers",
             format!(
                 "/api/v2/gamification/profiles/{}/members", crate
-                ::operation::encode_path_segment(& profile_id.to_string())
+                ::operation::encode_path_segment(profile_id)
             ),
         );
         request.model_body(body);
@@ -1775,7 +1775,7 @@ impl<'a> GamificationApi<'a> {
             "postGamificationProfileMembersValidate",
             format!(
                 "/api/v2/gamification/profiles/{}/members/validate", crate
-                ::operation::encode_path_segment(& profile_id.to_string())
+                ::operation::encode_path_segment(profile_id)
             ),
         );
         request.model_body(body);
@@ -1798,8 +1798,8 @@ impl<'a> GamificationApi<'a> {
             "postGamificationProfileMetricLink",
             format!(
                 "/api/v2/gamification/profiles/{}/metrics/{}/link", crate
-                ::operation::encode_path_segment(& source_profile_id.to_string()), crate
-                ::operation::encode_path_segment(& source_metric_id.to_string())
+                ::operation::encode_path_segment(source_profile_id), crate
+                ::operation::encode_path_segment(source_metric_id)
             ),
         );
         request.model_body(body);
@@ -1821,7 +1821,7 @@ impl<'a> GamificationApi<'a> {
             "postGamificationProfileMetrics",
             format!(
                 "/api/v2/gamification/profiles/{}/metrics", crate
-                ::operation::encode_path_segment(& profile_id.to_string())
+                ::operation::encode_path_segment(profile_id)
             ),
         );
         request.model_body(body);
@@ -1861,7 +1861,7 @@ impl<'a> GamificationApi<'a> {
             "postGamificationProfilesUserQuery",
             format!(
                 "/api/v2/gamification/profiles/users/{}/query", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -1899,7 +1899,7 @@ impl<'a> GamificationApi<'a> {
             "putGamificationContest",
             format!(
                 "/api/v2/gamification/contests/{}", crate
-                ::operation::encode_path_segment(& contest_id.to_string())
+                ::operation::encode_path_segment(contest_id)
             ),
         );
         request.model_body(body);
@@ -1921,7 +1921,7 @@ impl<'a> GamificationApi<'a> {
             "putGamificationProfile",
             format!(
                 "/api/v2/gamification/profiles/{}", crate
-                ::operation::encode_path_segment(& profile_id.to_string())
+                ::operation::encode_path_segment(profile_id)
             ),
         );
         request.model_body(body);
@@ -1944,8 +1944,8 @@ impl<'a> GamificationApi<'a> {
             "putGamificationProfileMetric",
             format!(
                 "/api/v2/gamification/profiles/{}/metrics/{}", crate
-                ::operation::encode_path_segment(& profile_id.to_string()), crate
-                ::operation::encode_path_segment(& metric_id.to_string())
+                ::operation::encode_path_segment(profile_id), crate
+                ::operation::encode_path_segment(metric_id)
             ),
         );
         request.model_body(body);

@@ -35,8 +35,8 @@ impl<'a> GeneralDataProtectionRegulationApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getGdprRequest",
             format!(
-                "/api/v2/gdpr/requests/{}", crate ::operation::encode_path_segment(&
-                request_id.to_string())
+                "/api/v2/gdpr/requests/{}", crate
+                ::operation::encode_path_segment(request_id)
             ),
         );
         crate::Request::new(self.client, request)

@@ -45,8 +45,8 @@ impl<'a> GeolocationApi<'a> {
             "getUserGeolocation",
             format!(
                 "/api/v2/users/{}/geolocations/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& client_id.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(client_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -86,8 +86,8 @@ impl<'a> GeolocationApi<'a> {
             "patchUserGeolocation",
             format!(
                 "/api/v2/users/{}/geolocations/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& client_id.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(client_id)
             ),
         );
         request.model_body(body);

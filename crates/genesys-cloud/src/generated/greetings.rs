@@ -29,8 +29,8 @@ impl<'a> GreetingsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteGreeting",
             format!(
-                "/api/v2/greetings/{}", crate ::operation::encode_path_segment(&
-                greeting_id.to_string())
+                "/api/v2/greetings/{}", crate
+                ::operation::encode_path_segment(greeting_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -44,8 +44,8 @@ impl<'a> GreetingsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getGreeting",
             format!(
-                "/api/v2/greetings/{}", crate ::operation::encode_path_segment(&
-                greeting_id.to_string())
+                "/api/v2/greetings/{}", crate
+                ::operation::encode_path_segment(greeting_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -65,7 +65,7 @@ impl<'a> GreetingsApi<'a> {
             "getGreetingDownloads",
             format!(
                 "/api/v2/greetings/{}/downloads", crate
-                ::operation::encode_path_segment(& greeting_id.to_string())
+                ::operation::encode_path_segment(greeting_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -85,7 +85,7 @@ impl<'a> GreetingsApi<'a> {
             "getGreetingGroupsDownloads",
             format!(
                 "/api/v2/greetings/{}/groups/downloads", crate
-                ::operation::encode_path_segment(& greeting_id.to_string())
+                ::operation::encode_path_segment(greeting_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -104,8 +104,8 @@ impl<'a> GreetingsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getGreetingMedia",
             format!(
-                "/api/v2/greetings/{}/media", crate ::operation::encode_path_segment(&
-                greeting_id.to_string())
+                "/api/v2/greetings/{}/media", crate
+                ::operation::encode_path_segment(greeting_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -125,7 +125,7 @@ impl<'a> GreetingsApi<'a> {
             "getGreetingUsersDownloads",
             format!(
                 "/api/v2/greetings/{}/users/downloads", crate
-                ::operation::encode_path_segment(& greeting_id.to_string())
+                ::operation::encode_path_segment(greeting_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -166,8 +166,8 @@ impl<'a> GreetingsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getGroupGreetings",
             format!(
-                "/api/v2/groups/{}/greetings", crate ::operation::encode_path_segment(&
-                group_id.to_string())
+                "/api/v2/groups/{}/greetings", crate
+                ::operation::encode_path_segment(group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -185,7 +185,7 @@ impl<'a> GreetingsApi<'a> {
             "getGroupGreetingsDefaults",
             format!(
                 "/api/v2/groups/{}/greetings/defaults", crate
-                ::operation::encode_path_segment(& group_id.to_string())
+                ::operation::encode_path_segment(group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -202,8 +202,8 @@ impl<'a> GreetingsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getUserGreetings",
             format!(
-                "/api/v2/users/{}/greetings", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/greetings", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -221,7 +221,7 @@ impl<'a> GreetingsApi<'a> {
             "getUserGreetingsDefaults",
             format!(
                 "/api/v2/users/{}/greetings/defaults", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -255,8 +255,8 @@ impl<'a> GreetingsApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "postGroupGreetings",
             format!(
-                "/api/v2/groups/{}/greetings", crate ::operation::encode_path_segment(&
-                group_id.to_string())
+                "/api/v2/groups/{}/greetings", crate
+                ::operation::encode_path_segment(group_id)
             ),
         );
         request.model_body(body);
@@ -275,8 +275,8 @@ impl<'a> GreetingsApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "postUserGreetings",
             format!(
-                "/api/v2/users/{}/greetings", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/greetings", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -295,8 +295,8 @@ impl<'a> GreetingsApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putGreeting",
             format!(
-                "/api/v2/greetings/{}", crate ::operation::encode_path_segment(&
-                greeting_id.to_string())
+                "/api/v2/greetings/{}", crate
+                ::operation::encode_path_segment(greeting_id)
             ),
         );
         request.model_body(body);
@@ -332,7 +332,7 @@ impl<'a> GreetingsApi<'a> {
             "putGroupGreetingsDefaults",
             format!(
                 "/api/v2/groups/{}/greetings/defaults", crate
-                ::operation::encode_path_segment(& group_id.to_string())
+                ::operation::encode_path_segment(group_id)
             ),
         );
         request.model_body(body);
@@ -352,7 +352,7 @@ impl<'a> GreetingsApi<'a> {
             "putUserGreetingsDefaults",
             format!(
                 "/api/v2/users/{}/greetings/defaults", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);

@@ -28,8 +28,7 @@ impl<'a> GroupsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteGroup",
             format!(
-                "/api/v2/groups/{}", crate ::operation::encode_path_segment(& group_id
-                .to_string())
+                "/api/v2/groups/{}", crate ::operation::encode_path_segment(group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -49,7 +48,7 @@ impl<'a> GroupsApi<'a> {
             "deleteGroupDynamicsettings",
             format!(
                 "/api/v2/groups/{}/dynamicsettings", crate
-                ::operation::encode_path_segment(& group_id.to_string())
+                ::operation::encode_path_segment(group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -67,8 +66,8 @@ impl<'a> GroupsApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "deleteGroupMembers",
             format!(
-                "/api/v2/groups/{}/members", crate ::operation::encode_path_segment(&
-                group_id.to_string())
+                "/api/v2/groups/{}/members", crate
+                ::operation::encode_path_segment(group_id)
             ),
         );
         {
@@ -106,8 +105,7 @@ impl<'a> GroupsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getGroup",
             format!(
-                "/api/v2/groups/{}", crate ::operation::encode_path_segment(& group_id
-                .to_string())
+                "/api/v2/groups/{}", crate ::operation::encode_path_segment(group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -127,7 +125,7 @@ impl<'a> GroupsApi<'a> {
             "getGroupDynamicsettings",
             format!(
                 "/api/v2/groups/{}/dynamicsettings", crate
-                ::operation::encode_path_segment(& group_id.to_string())
+                ::operation::encode_path_segment(group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -144,8 +142,8 @@ impl<'a> GroupsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getGroupIndividuals",
             format!(
-                "/api/v2/groups/{}/individuals", crate ::operation::encode_path_segment(&
-                group_id.to_string())
+                "/api/v2/groups/{}/individuals", crate
+                ::operation::encode_path_segment(group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -162,8 +160,8 @@ impl<'a> GroupsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getGroupMembers",
             format!(
-                "/api/v2/groups/{}/members", crate ::operation::encode_path_segment(&
-                group_id.to_string())
+                "/api/v2/groups/{}/members", crate
+                ::operation::encode_path_segment(group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -183,8 +181,8 @@ impl<'a> GroupsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getGroupProfile",
             format!(
-                "/api/v2/groups/{}/profile", crate ::operation::encode_path_segment(&
-                group_id.to_string())
+                "/api/v2/groups/{}/profile", crate
+                ::operation::encode_path_segment(group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -248,8 +246,8 @@ impl<'a> GroupsApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "postGroupMembers",
             format!(
-                "/api/v2/groups/{}/members", crate ::operation::encode_path_segment(&
-                group_id.to_string())
+                "/api/v2/groups/{}/members", crate
+                ::operation::encode_path_segment(group_id)
             ),
         );
         request.model_body(body);
@@ -323,8 +321,7 @@ impl<'a> GroupsApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putGroup",
             format!(
-                "/api/v2/groups/{}", crate ::operation::encode_path_segment(& group_id
-                .to_string())
+                "/api/v2/groups/{}", crate ::operation::encode_path_segment(group_id)
             ),
         );
         request.model_body(body);
@@ -346,7 +343,7 @@ impl<'a> GroupsApi<'a> {
             "putGroupDynamicsettings",
             format!(
                 "/api/v2/groups/{}/dynamicsettings", crate
-                ::operation::encode_path_segment(& group_id.to_string())
+                ::operation::encode_path_segment(group_id)
             ),
         );
         request.model_body(body);

@@ -33,8 +33,8 @@ impl<'a> IdentityProviderApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteIdentityprovider",
             format!(
-                "/api/v2/identityproviders/{}", crate ::operation::encode_path_segment(&
-                provider_id.to_string())
+                "/api/v2/identityproviders/{}", crate
+                ::operation::encode_path_segment(provider_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -229,8 +229,8 @@ impl<'a> IdentityProviderApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getIdentityprovider",
             format!(
-                "/api/v2/identityproviders/{}", crate ::operation::encode_path_segment(&
-                provider_id.to_string())
+                "/api/v2/identityproviders/{}", crate
+                ::operation::encode_path_segment(provider_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -458,8 +458,8 @@ impl<'a> IdentityProviderApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putIdentityprovider",
             format!(
-                "/api/v2/identityproviders/{}", crate ::operation::encode_path_segment(&
-                provider_id.to_string())
+                "/api/v2/identityproviders/{}", crate
+                ::operation::encode_path_segment(provider_id)
             ),
         );
         request.model_body(body);

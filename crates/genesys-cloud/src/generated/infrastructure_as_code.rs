@@ -36,7 +36,7 @@ impl<'a> InfrastructureAsCodeApi<'a> {
             "getInfrastructureascodeAccelerator",
             format!(
                 "/api/v2/infrastructureascode/accelerators/{}", crate
-                ::operation::encode_path_segment(& accelerator_id.to_string())
+                ::operation::encode_path_segment(accelerator_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -76,7 +76,7 @@ impl<'a> InfrastructureAsCodeApi<'a> {
             "getInfrastructureascodeJob",
             format!(
                 "/api/v2/infrastructureascode/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)

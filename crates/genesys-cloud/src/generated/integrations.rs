@@ -31,8 +31,8 @@ impl<'a> IntegrationsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteIntegration",
             format!(
-                "/api/v2/integrations/{}", crate ::operation::encode_path_segment(&
-                integration_id.to_string())
+                "/api/v2/integrations/{}", crate
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -52,7 +52,7 @@ impl<'a> IntegrationsApi<'a> {
             "deleteIntegrationsAction",
             format!(
                 "/api/v2/integrations/actions/{}", crate
-                ::operation::encode_path_segment(& action_id.to_string())
+                ::operation::encode_path_segment(action_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -72,7 +72,7 @@ impl<'a> IntegrationsApi<'a> {
             "deleteIntegrationsActionDraft",
             format!(
                 "/api/v2/integrations/actions/{}/draft", crate
-                ::operation::encode_path_segment(& action_id.to_string())
+                ::operation::encode_path_segment(action_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -92,7 +92,7 @@ impl<'a> IntegrationsApi<'a> {
             "deleteIntegrationsCredential",
             format!(
                 "/api/v2/integrations/credentials/{}", crate
-                ::operation::encode_path_segment(& credential_id.to_string())
+                ::operation::encode_path_segment(credential_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -111,8 +111,8 @@ impl<'a> IntegrationsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getIntegration",
             format!(
-                "/api/v2/integrations/{}", crate ::operation::encode_path_segment(&
-                integration_id.to_string())
+                "/api/v2/integrations/{}", crate
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -132,7 +132,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationConfigCurrent",
             format!(
                 "/api/v2/integrations/{}/config/current", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -166,7 +166,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsAction",
             format!(
                 "/api/v2/integrations/actions/{}", crate
-                ::operation::encode_path_segment(& action_id.to_string())
+                ::operation::encode_path_segment(action_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -186,7 +186,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsActionDraft",
             format!(
                 "/api/v2/integrations/actions/{}/draft", crate
-                ::operation::encode_path_segment(& action_id.to_string())
+                ::operation::encode_path_segment(action_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -206,7 +206,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsActionDraftFunction",
             format!(
                 "/api/v2/integrations/actions/{}/draft/function", crate
-                ::operation::encode_path_segment(& action_id.to_string())
+                ::operation::encode_path_segment(action_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -227,8 +227,8 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsActionDraftSchema",
             format!(
                 "/api/v2/integrations/actions/{}/draft/schemas/{}", crate
-                ::operation::encode_path_segment(& action_id.to_string()), crate
-                ::operation::encode_path_segment(& file_name.to_string())
+                ::operation::encode_path_segment(action_id), crate
+                ::operation::encode_path_segment(file_name)
             ),
         );
         crate::Request::new(self.client, request)
@@ -249,8 +249,8 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsActionDraftTemplate",
             format!(
                 "/api/v2/integrations/actions/{}/draft/templates/{}", crate
-                ::operation::encode_path_segment(& action_id.to_string()), crate
-                ::operation::encode_path_segment(& file_name.to_string())
+                ::operation::encode_path_segment(action_id), crate
+                ::operation::encode_path_segment(file_name)
             ),
         );
         crate::Request::new(self.client, request)
@@ -270,7 +270,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsActionDraftValidation",
             format!(
                 "/api/v2/integrations/actions/{}/draft/validation", crate
-                ::operation::encode_path_segment(& action_id.to_string())
+                ::operation::encode_path_segment(action_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -290,7 +290,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsActionFunction",
             format!(
                 "/api/v2/integrations/actions/{}/function", crate
-                ::operation::encode_path_segment(& action_id.to_string())
+                ::operation::encode_path_segment(action_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -311,8 +311,8 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsActionSchema",
             format!(
                 "/api/v2/integrations/actions/{}/schemas/{}", crate
-                ::operation::encode_path_segment(& action_id.to_string()), crate
-                ::operation::encode_path_segment(& file_name.to_string())
+                ::operation::encode_path_segment(action_id), crate
+                ::operation::encode_path_segment(file_name)
             ),
         );
         crate::Request::new(self.client, request)
@@ -333,8 +333,8 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsActionTemplate",
             format!(
                 "/api/v2/integrations/actions/{}/templates/{}", crate
-                ::operation::encode_path_segment(& action_id.to_string()), crate
-                ::operation::encode_path_segment(& file_name.to_string())
+                ::operation::encode_path_segment(action_id), crate
+                ::operation::encode_path_segment(file_name)
             ),
         );
         crate::Request::new(self.client, request)
@@ -451,8 +451,8 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsBotconnectorBot",
             format!(
                 "/api/v2/integrations/botconnectors/{}/bots/{}", crate
-                ::operation::encode_path_segment(& integration_id.to_string()), crate
-                ::operation::encode_path_segment(& bot_id.to_string())
+                ::operation::encode_path_segment(integration_id), crate
+                ::operation::encode_path_segment(bot_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -472,7 +472,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsBotconnectorBots",
             format!(
                 "/api/v2/integrations/botconnectors/{}/bots", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -492,7 +492,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsBotconnectorBotsSummaries",
             format!(
                 "/api/v2/integrations/botconnectors/{}/bots/summaries", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -513,8 +513,8 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsBotconnectorIntegrationIdBot",
             format!(
                 "/api/v2/integrations/botconnector/{}/bots/{}", crate
-                ::operation::encode_path_segment(& integration_id.to_string()), crate
-                ::operation::encode_path_segment(& bot_id.to_string())
+                ::operation::encode_path_segment(integration_id), crate
+                ::operation::encode_path_segment(bot_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -535,8 +535,8 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsBotconnectorIntegrationIdBotVersions",
             format!(
                 "/api/v2/integrations/botconnector/{}/bots/{}/versions", crate
-                ::operation::encode_path_segment(& integration_id.to_string()), crate
-                ::operation::encode_path_segment(& bot_id.to_string())
+                ::operation::encode_path_segment(integration_id), crate
+                ::operation::encode_path_segment(bot_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -556,7 +556,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsBotconnectorIntegrationIdBots",
             format!(
                 "/api/v2/integrations/botconnector/{}/bots", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -576,7 +576,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsBotconnectorIntegrationIdBotsSummaries",
             format!(
                 "/api/v2/integrations/botconnector/{}/bots/summaries", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -610,7 +610,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsCredential",
             format!(
                 "/api/v2/integrations/credentials/{}", crate
-                ::operation::encode_path_segment(& credential_id.to_string())
+                ::operation::encode_path_segment(credential_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -697,7 +697,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsSpeechAudioconnectorIntegrationId",
             format!(
                 "/api/v2/integrations/speech/audioconnector/{}", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -717,7 +717,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsSpeechDialogflowAgent",
             format!(
                 "/api/v2/integrations/speech/dialogflow/agents/{}", crate
-                ::operation::encode_path_segment(& agent_id.to_string())
+                ::operation::encode_path_segment(agent_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -753,7 +753,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsSpeechDialogflowcxAgent",
             format!(
                 "/api/v2/integrations/speech/dialogflowcx/agents/{}", crate
-                ::operation::encode_path_segment(& agent_id.to_string())
+                ::operation::encode_path_segment(agent_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -789,7 +789,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsSpeechLexBotAlias",
             format!(
                 "/api/v2/integrations/speech/lex/bot/alias/{}", crate
-                ::operation::encode_path_segment(& alias_id.to_string())
+                ::operation::encode_path_segment(alias_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -809,7 +809,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsSpeechLexBotBotIdAliases",
             format!(
                 "/api/v2/integrations/speech/lex/bot/{}/aliases", crate
-                ::operation::encode_path_segment(& bot_id.to_string())
+                ::operation::encode_path_segment(bot_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -845,7 +845,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsSpeechLexv2BotAlias",
             format!(
                 "/api/v2/integrations/speech/lexv2/bot/alias/{}", crate
-                ::operation::encode_path_segment(& alias_id.to_string())
+                ::operation::encode_path_segment(alias_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -865,7 +865,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsSpeechLexv2BotBotIdAliases",
             format!(
                 "/api/v2/integrations/speech/lexv2/bot/{}/aliases", crate
-                ::operation::encode_path_segment(& bot_id.to_string())
+                ::operation::encode_path_segment(bot_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -902,8 +902,8 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsSpeechNuanceNuanceIntegrationIdBot",
             format!(
                 "/api/v2/integrations/speech/nuance/{}/bots/{}", crate
-                ::operation::encode_path_segment(& nuance_integration_id.to_string()),
-                crate ::operation::encode_path_segment(& bot_id.to_string())
+                ::operation::encode_path_segment(nuance_integration_id), crate
+                ::operation::encode_path_segment(bot_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -925,9 +925,9 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsSpeechNuanceNuanceIntegrationIdBotJob",
             format!(
                 "/api/v2/integrations/speech/nuance/{}/bots/{}/jobs/{}", crate
-                ::operation::encode_path_segment(& nuance_integration_id.to_string()),
-                crate ::operation::encode_path_segment(& bot_id.to_string()), crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(nuance_integration_id), crate
+                ::operation::encode_path_segment(bot_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -952,9 +952,9 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsSpeechNuanceNuanceIntegrationIdBotJobResults",
             format!(
                 "/api/v2/integrations/speech/nuance/{}/bots/{}/jobs/{}/results", crate
-                ::operation::encode_path_segment(& nuance_integration_id.to_string()),
-                crate ::operation::encode_path_segment(& bot_id.to_string()), crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(nuance_integration_id), crate
+                ::operation::encode_path_segment(bot_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -976,7 +976,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsSpeechNuanceNuanceIntegrationIdBots",
             format!(
                 "/api/v2/integrations/speech/nuance/{}/bots", crate
-                ::operation::encode_path_segment(& nuance_integration_id.to_string())
+                ::operation::encode_path_segment(nuance_integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -997,8 +997,8 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsSpeechNuanceNuanceIntegrationIdBotsJob",
             format!(
                 "/api/v2/integrations/speech/nuance/{}/bots/jobs/{}", crate
-                ::operation::encode_path_segment(& nuance_integration_id.to_string()),
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(nuance_integration_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1022,8 +1022,8 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsSpeechNuanceNuanceIntegrationIdBotsJobResults",
             format!(
                 "/api/v2/integrations/speech/nuance/{}/bots/jobs/{}/results", crate
-                ::operation::encode_path_segment(& nuance_integration_id.to_string()),
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(nuance_integration_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1043,7 +1043,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsSpeechSttEngine",
             format!(
                 "/api/v2/integrations/speech/stt/engines/{}", crate
-                ::operation::encode_path_segment(& engine_id.to_string())
+                ::operation::encode_path_segment(engine_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1079,7 +1079,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsSpeechTtsEngine",
             format!(
                 "/api/v2/integrations/speech/tts/engines/{}", crate
-                ::operation::encode_path_segment(& engine_id.to_string())
+                ::operation::encode_path_segment(engine_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1100,8 +1100,8 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsSpeechTtsEngineVoice",
             format!(
                 "/api/v2/integrations/speech/tts/engines/{}/voices/{}", crate
-                ::operation::encode_path_segment(& engine_id.to_string()), crate
-                ::operation::encode_path_segment(& voice_id.to_string())
+                ::operation::encode_path_segment(engine_id), crate
+                ::operation::encode_path_segment(voice_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1121,7 +1121,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsSpeechTtsEngineVoices",
             format!(
                 "/api/v2/integrations/speech/tts/engines/{}/voices", crate
-                ::operation::encode_path_segment(& engine_id.to_string())
+                ::operation::encode_path_segment(engine_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1172,8 +1172,8 @@ impl<'a> IntegrationsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getIntegrationsType",
             format!(
-                "/api/v2/integrations/types/{}", crate ::operation::encode_path_segment(&
-                type_id.to_string())
+                "/api/v2/integrations/types/{}", crate
+                ::operation::encode_path_segment(type_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1194,8 +1194,8 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsTypeConfigschema",
             format!(
                 "/api/v2/integrations/types/{}/configschemas/{}", crate
-                ::operation::encode_path_segment(& type_id.to_string()), crate
-                ::operation::encode_path_segment(& config_type.to_string())
+                ::operation::encode_path_segment(type_id), crate
+                ::operation::encode_path_segment(config_type)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1231,7 +1231,7 @@ impl<'a> IntegrationsApi<'a> {
             "getIntegrationsUnifiedcommunicationsClientapp",
             format!(
                 "/api/v2/integrations/unifiedcommunications/clientapps/{}", crate
-                ::operation::encode_path_segment(& uc_integration_id.to_string())
+                ::operation::encode_path_segment(uc_integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1283,8 +1283,8 @@ impl<'a> IntegrationsApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchIntegration",
             format!(
-                "/api/v2/integrations/{}", crate ::operation::encode_path_segment(&
-                integration_id.to_string())
+                "/api/v2/integrations/{}", crate
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         request.model_body(body);
@@ -1306,7 +1306,7 @@ impl<'a> IntegrationsApi<'a> {
             "patchIntegrationsAction",
             format!(
                 "/api/v2/integrations/actions/{}", crate
-                ::operation::encode_path_segment(& action_id.to_string())
+                ::operation::encode_path_segment(action_id)
             ),
         );
         request.model_body(body);
@@ -1328,7 +1328,7 @@ impl<'a> IntegrationsApi<'a> {
             "patchIntegrationsActionDraft",
             format!(
                 "/api/v2/integrations/actions/{}/draft", crate
-                ::operation::encode_path_segment(& action_id.to_string())
+                ::operation::encode_path_segment(action_id)
             ),
         );
         request.model_body(body);
@@ -1367,7 +1367,7 @@ impl<'a> IntegrationsApi<'a> {
             "postIntegrationsActionDraft",
             format!(
                 "/api/v2/integrations/actions/{}/draft", crate
-                ::operation::encode_path_segment(& action_id.to_string())
+                ::operation::encode_path_segment(action_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1388,7 +1388,7 @@ impl<'a> IntegrationsApi<'a> {
             "postIntegrationsActionDraftFunctionUpload",
             format!(
                 "/api/v2/integrations/actions/{}/draft/function/upload", crate
-                ::operation::encode_path_segment(& action_id.to_string())
+                ::operation::encode_path_segment(action_id)
             ),
         );
         request.model_body(body);
@@ -1410,7 +1410,7 @@ impl<'a> IntegrationsApi<'a> {
             "postIntegrationsActionDraftPublish",
             format!(
                 "/api/v2/integrations/actions/{}/draft/publish", crate
-                ::operation::encode_path_segment(& action_id.to_string())
+                ::operation::encode_path_segment(action_id)
             ),
         );
         request.model_body(body);
@@ -1432,7 +1432,7 @@ impl<'a> IntegrationsApi<'a> {
             "postIntegrationsActionDraftTest",
             format!(
                 "/api/v2/integrations/actions/{}/draft/test", crate
-                ::operation::encode_path_segment(& action_id.to_string())
+                ::operation::encode_path_segment(action_id)
             ),
         );
         request.json_body(body);
@@ -1454,7 +1454,7 @@ impl<'a> IntegrationsApi<'a> {
             "postIntegrationsActionExecute",
             format!(
                 "/api/v2/integrations/actions/{}/execute", crate
-                ::operation::encode_path_segment(& action_id.to_string())
+                ::operation::encode_path_segment(action_id)
             ),
         );
         request.json_body(body);
@@ -1476,7 +1476,7 @@ impl<'a> IntegrationsApi<'a> {
             "postIntegrationsActionTest",
             format!(
                 "/api/v2/integrations/actions/{}/test", crate
-                ::operation::encode_path_segment(& action_id.to_string())
+                ::operation::encode_path_segment(action_id)
             ),
         );
         request.json_body(body);
@@ -1589,8 +1589,8 @@ impl<'a> IntegrationsApi<'a> {
             "postIntegrationsSpeechNuanceNuanceIntegrationIdBotJobs",
             format!(
                 "/api/v2/integrations/speech/nuance/{}/bots/{}/jobs", crate
-                ::operation::encode_path_segment(& nuance_integration_id.to_string()),
-                crate ::operation::encode_path_segment(& bot_id.to_string())
+                ::operation::encode_path_segment(nuance_integration_id), crate
+                ::operation::encode_path_segment(bot_id)
             ),
         );
         request.json_body(body);
@@ -1611,7 +1611,7 @@ impl<'a> IntegrationsApi<'a> {
             "postIntegrationsSpeechNuanceNuanceIntegrationIdBotsJobs",
             format!(
                 "/api/v2/integrations/speech/nuance/{}/bots/jobs", crate
-                ::operation::encode_path_segment(& nuance_integration_id.to_string())
+                ::operation::encode_path_segment(nuance_integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1635,7 +1635,7 @@ impl<'a> IntegrationsApi<'a> {
             "postIntegrationsSpeechNuanceNuanceIntegrationIdBotsLaunchValidate",
             format!(
                 "/api/v2/integrations/speech/nuance/{}/bots/launch/validate", crate
-                ::operation::encode_path_segment(& nuance_integration_id.to_string())
+                ::operation::encode_path_segment(nuance_integration_id)
             ),
         );
         request.model_body(body);
@@ -1655,7 +1655,7 @@ impl<'a> IntegrationsApi<'a> {
             "postIntegrationsWebhookEvents",
             format!(
                 "/api/v2/integrations/webhooks/{}/events", crate
-                ::operation::encode_path_segment(& token_id.to_string())
+                ::operation::encode_path_segment(token_id)
             ),
         );
         request.json_body(body);
@@ -1677,7 +1677,7 @@ impl<'a> IntegrationsApi<'a> {
             "putIntegrationConfigCurrent",
             format!(
                 "/api/v2/integrations/{}/config/current", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         request.model_body(body);
@@ -1699,7 +1699,7 @@ impl<'a> IntegrationsApi<'a> {
             "putIntegrationsActionDraftFunction",
             format!(
                 "/api/v2/integrations/actions/{}/draft/function", crate
-                ::operation::encode_path_segment(& action_id.to_string())
+                ::operation::encode_path_segment(action_id)
             ),
         );
         request.model_body(body);
@@ -1721,7 +1721,7 @@ impl<'a> IntegrationsApi<'a> {
             "putIntegrationsBotconnectorIntegrationIdBots",
             format!(
                 "/api/v2/integrations/botconnector/{}/bots", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         request.model_body(body);
@@ -1743,7 +1743,7 @@ impl<'a> IntegrationsApi<'a> {
             "putIntegrationsCredential",
             format!(
                 "/api/v2/integrations/credentials/{}", crate
-                ::operation::encode_path_segment(& credential_id.to_string())
+                ::operation::encode_path_segment(credential_id)
             ),
         );
         request.model_body(body);
@@ -1768,7 +1768,7 @@ impl<'a> IntegrationsApi<'a> {
             "putIntegrationsSpeechNuanceNuanceIntegrationIdBotsLaunchSettings",
             format!(
                 "/api/v2/integrations/speech/nuance/{}/bots/launch/settings", crate
-                ::operation::encode_path_segment(& nuance_integration_id.to_string())
+                ::operation::encode_path_segment(nuance_integration_id)
             ),
         );
         request.model_body(body);
@@ -1810,7 +1810,7 @@ impl<'a> IntegrationsApi<'a> {
             "putIntegrationsUnifiedcommunicationThirdpartypresences",
             format!(
                 "/api/v2/integrations/unifiedcommunications/{}/thirdpartypresences",
-                crate ::operation::encode_path_segment(& uc_integration_id.to_string())
+                crate ::operation::encode_path_segment(uc_integration_id)
             ),
         );
         request.json_body(body);

@@ -29,8 +29,8 @@ impl<'a> IntentsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteIntentsCategory",
             format!(
-                "/api/v2/intents/categories/{}", crate ::operation::encode_path_segment(&
-                category_id.to_string())
+                "/api/v2/intents/categories/{}", crate
+                ::operation::encode_path_segment(category_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -48,7 +48,7 @@ impl<'a> IntentsApi<'a> {
             "deleteIntentsCustomerintent",
             format!(
                 "/api/v2/intents/customerintents/{}", crate
-                ::operation::encode_path_segment(& customer_intent_id.to_string())
+                ::operation::encode_path_segment(customer_intent_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -66,7 +66,7 @@ impl<'a> IntentsApi<'a> {
             "getIntentsAssignmentsExternalcontact",
             format!(
                 "/api/v2/intents/assignments/externalcontacts/{}", crate
-                ::operation::encode_path_segment(& external_contact_id.to_string())
+                ::operation::encode_path_segment(external_contact_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -95,8 +95,8 @@ impl<'a> IntentsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getIntentsCategory",
             format!(
-                "/api/v2/intents/categories/{}", crate ::operation::encode_path_segment(&
-                category_id.to_string())
+                "/api/v2/intents/categories/{}", crate
+                ::operation::encode_path_segment(category_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -114,7 +114,7 @@ impl<'a> IntentsApi<'a> {
             "getIntentsCustomerintent",
             format!(
                 "/api/v2/intents/customerintents/{}", crate
-                ::operation::encode_path_segment(& customer_intent_id.to_string())
+                ::operation::encode_path_segment(customer_intent_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -132,7 +132,7 @@ impl<'a> IntentsApi<'a> {
             "getIntentsCustomerintentSourceintents",
             format!(
                 "/api/v2/intents/customerintents/{}/sourceintents", crate
-                ::operation::encode_path_segment(& customer_intent_id.to_string())
+                ::operation::encode_path_segment(customer_intent_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -178,8 +178,8 @@ impl<'a> IntentsApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchIntentsCategory",
             format!(
-                "/api/v2/intents/categories/{}", crate ::operation::encode_path_segment(&
-                category_id.to_string())
+                "/api/v2/intents/categories/{}", crate
+                ::operation::encode_path_segment(category_id)
             ),
         );
         request.model_body(body);
@@ -199,7 +199,7 @@ impl<'a> IntentsApi<'a> {
             "patchIntentsCustomerintent",
             format!(
                 "/api/v2/intents/customerintents/{}", crate
-                ::operation::encode_path_segment(& customer_intent_id.to_string())
+                ::operation::encode_path_segment(customer_intent_id)
             ),
         );
         request.model_body(body);
@@ -223,9 +223,8 @@ impl<'a> IntentsApi<'a> {
             "postIntentsAssignmentsExternalcontactCustomerintentAssignment",
             format!(
                 "/api/v2/intents/assignments/externalcontacts/{}/customerintents/{}/assignment",
-                crate ::operation::encode_path_segment(& external_contact_id
-                .to_string()), crate ::operation::encode_path_segment(&
-                customer_intent_id.to_string())
+                crate ::operation::encode_path_segment(external_contact_id), crate
+                ::operation::encode_path_segment(customer_intent_id)
             ),
         );
         request.model_body(body);
@@ -261,7 +260,7 @@ impl<'a> IntentsApi<'a> {
             "postIntentsCustomerintentSourceintentsBulkAdd",
             format!(
                 "/api/v2/intents/customerintents/{}/sourceintents/bulk/add", crate
-                ::operation::encode_path_segment(& customer_intent_id.to_string())
+                ::operation::encode_path_segment(customer_intent_id)
             ),
         );
         request.model_body(body);
@@ -281,7 +280,7 @@ impl<'a> IntentsApi<'a> {
             "postIntentsCustomerintentSourceintentsBulkRemove",
             format!(
                 "/api/v2/intents/customerintents/{}/sourceintents/bulk/remove", crate
-                ::operation::encode_path_segment(& customer_intent_id.to_string())
+                ::operation::encode_path_segment(customer_intent_id)
             ),
         );
         request.model_body(body);

@@ -30,7 +30,7 @@ impl<'a> JourneyApi<'a> {
             "deleteAnalyticsJourneysAggregatesJob",
             format!(
                 "/api/v2/analytics/journeys/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -49,8 +49,8 @@ impl<'a> JourneyApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteJourneyActionmap",
             format!(
-                "/api/v2/journey/actionmaps/{}", crate ::operation::encode_path_segment(&
-                action_map_id.to_string())
+                "/api/v2/journey/actionmaps/{}", crate
+                ::operation::encode_path_segment(action_map_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -70,7 +70,7 @@ impl<'a> JourneyApi<'a> {
             "deleteJourneyActiontemplate",
             format!(
                 "/api/v2/journey/actiontemplates/{}", crate
-                ::operation::encode_path_segment(& action_template_id.to_string())
+                ::operation::encode_path_segment(action_template_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -88,7 +88,7 @@ impl<'a> JourneyApi<'a> {
             "deleteJourneyExternaleventsConfiguration",
             format!(
                 "/api/v2/journey/externalevents/configurations/{}", crate
-                ::operation::encode_path_segment(& config_id.to_string())
+                ::operation::encode_path_segment(config_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -106,7 +106,7 @@ impl<'a> JourneyApi<'a> {
             "deleteJourneyExternaleventsSchema",
             format!(
                 "/api/v2/journey/externalevents/schemas/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -128,8 +128,8 @@ impl<'a> JourneyApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteJourneyOutcome",
             format!(
-                "/api/v2/journey/outcomes/{}", crate ::operation::encode_path_segment(&
-                outcome_id.to_string())
+                "/api/v2/journey/outcomes/{}", crate
+                ::operation::encode_path_segment(outcome_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -152,7 +152,7 @@ impl<'a> JourneyApi<'a> {
             "deleteJourneyOutcomesPredictor",
             format!(
                 "/api/v2/journey/outcomes/predictors/{}", crate
-                ::operation::encode_path_segment(& predictor_id.to_string())
+                ::operation::encode_path_segment(predictor_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -171,8 +171,8 @@ impl<'a> JourneyApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteJourneySegment",
             format!(
-                "/api/v2/journey/segments/{}", crate ::operation::encode_path_segment(&
-                segment_id.to_string())
+                "/api/v2/journey/segments/{}", crate
+                ::operation::encode_path_segment(segment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -193,8 +193,8 @@ impl<'a> JourneyApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteJourneyView",
             format!(
-                "/api/v2/journey/views/{}", crate ::operation::encode_path_segment(&
-                view_id.to_string())
+                "/api/v2/journey/views/{}", crate
+                ::operation::encode_path_segment(view_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -214,7 +214,7 @@ impl<'a> JourneyApi<'a> {
             "deleteJourneyViewSchedules",
             format!(
                 "/api/v2/journey/views/{}/schedules", crate
-                ::operation::encode_path_segment(& view_id.to_string())
+                ::operation::encode_path_segment(view_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -232,7 +232,7 @@ impl<'a> JourneyApi<'a> {
             "getAnalyticsJourneysAggregatesJob",
             format!(
                 "/api/v2/analytics/journeys/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -250,7 +250,7 @@ impl<'a> JourneyApi<'a> {
             "getAnalyticsJourneysAggregatesJobResults",
             format!(
                 "/api/v2/analytics/journeys/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -268,7 +268,7 @@ impl<'a> JourneyApi<'a> {
             "getExternalcontactsContactJourneySegments",
             format!(
                 "/api/v2/externalcontacts/contacts/{}/journey/segments", crate
-                ::operation::encode_path_segment(& contact_id.to_string())
+                ::operation::encode_path_segment(contact_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -288,7 +288,7 @@ impl<'a> JourneyApi<'a> {
             "getExternalcontactsContactJourneySessions",
             format!(
                 "/api/v2/externalcontacts/contacts/{}/journey/sessions", crate
-                ::operation::encode_path_segment(& contact_id.to_string())
+                ::operation::encode_path_segment(contact_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -307,8 +307,8 @@ impl<'a> JourneyApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getJourneyActionmap",
             format!(
-                "/api/v2/journey/actionmaps/{}", crate ::operation::encode_path_segment(&
-                action_map_id.to_string())
+                "/api/v2/journey/actionmaps/{}", crate
+                ::operation::encode_path_segment(action_map_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -345,7 +345,7 @@ impl<'a> JourneyApi<'a> {
             "getJourneyActionmapsEstimatesJob",
             format!(
                 "/api/v2/journey/actionmaps/estimates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -368,7 +368,7 @@ impl<'a> JourneyApi<'a> {
             "getJourneyActionmapsEstimatesJobResults",
             format!(
                 "/api/v2/journey/actionmaps/estimates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -391,7 +391,7 @@ impl<'a> JourneyApi<'a> {
             "getJourneyActiontarget",
             format!(
                 "/api/v2/journey/actiontargets/{}", crate
-                ::operation::encode_path_segment(& action_target_id.to_string())
+                ::operation::encode_path_segment(action_target_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -430,7 +430,7 @@ impl<'a> JourneyApi<'a> {
             "getJourneyActiontemplate",
             format!(
                 "/api/v2/journey/actiontemplates/{}", crate
-                ::operation::encode_path_segment(& action_template_id.to_string())
+                ::operation::encode_path_segment(action_template_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -465,8 +465,8 @@ impl<'a> JourneyApi<'a> {
             "getJourneyDeploymentCustomerPing",
             format!(
                 "/api/v2/journey/deployments/{}/customers/{}/ping", crate
-                ::operation::encode_path_segment(& deployment_id.to_string()), crate
-                ::operation::encode_path_segment(& customer_cookie_id.to_string())
+                ::operation::encode_path_segment(deployment_id), crate
+                ::operation::encode_path_segment(customer_cookie_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -484,7 +484,7 @@ impl<'a> JourneyApi<'a> {
             "getJourneyExternaleventsConfiguration",
             format!(
                 "/api/v2/journey/externalevents/configurations/{}", crate
-                ::operation::encode_path_segment(& config_id.to_string())
+                ::operation::encode_path_segment(config_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -516,7 +516,7 @@ impl<'a> JourneyApi<'a> {
             "getJourneyExternaleventsSchema",
             format!(
                 "/api/v2/journey/externalevents/schemas/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -535,8 +535,8 @@ impl<'a> JourneyApi<'a> {
             "getJourneyExternaleventsSchemaVersion",
             format!(
                 "/api/v2/journey/externalevents/schemas/{}/versions/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string())
+                ::operation::encode_path_segment(schema_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -554,7 +554,7 @@ impl<'a> JourneyApi<'a> {
             "getJourneyExternaleventsSchemaVersions",
             format!(
                 "/api/v2/journey/externalevents/schemas/{}/versions", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -586,7 +586,7 @@ impl<'a> JourneyApi<'a> {
             "getJourneyExternaleventsSchemasCoretype",
             format!(
                 "/api/v2/journey/externalevents/schemas/coretypes/{}", crate
-                ::operation::encode_path_segment(& core_type_name.to_string())
+                ::operation::encode_path_segment(core_type_name)
             ),
         );
         crate::Request::new(self.client, request)
@@ -636,8 +636,8 @@ impl<'a> JourneyApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getJourneyOutcome",
             format!(
-                "/api/v2/journey/outcomes/{}", crate ::operation::encode_path_segment(&
-                outcome_id.to_string())
+                "/api/v2/journey/outcomes/{}", crate
+                ::operation::encode_path_segment(outcome_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -677,7 +677,7 @@ impl<'a> JourneyApi<'a> {
             "getJourneyOutcomesAttributionsJob",
             format!(
                 "/api/v2/journey/outcomes/attributions/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -700,7 +700,7 @@ impl<'a> JourneyApi<'a> {
             "getJourneyOutcomesAttributionsJobResults",
             format!(
                 "/api/v2/journey/outcomes/attributions/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -723,7 +723,7 @@ impl<'a> JourneyApi<'a> {
             "getJourneyOutcomesPredictor",
             format!(
                 "/api/v2/journey/outcomes/predictors/{}", crate
-                ::operation::encode_path_segment(& predictor_id.to_string())
+                ::operation::encode_path_segment(predictor_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -761,8 +761,8 @@ impl<'a> JourneyApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getJourneySegment",
             format!(
-                "/api/v2/journey/segments/{}", crate ::operation::encode_path_segment(&
-                segment_id.to_string())
+                "/api/v2/journey/segments/{}", crate
+                ::operation::encode_path_segment(segment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -795,8 +795,8 @@ impl<'a> JourneyApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getJourneySession",
             format!(
-                "/api/v2/journey/sessions/{}", crate ::operation::encode_path_segment(&
-                session_id.to_string())
+                "/api/v2/journey/sessions/{}", crate
+                ::operation::encode_path_segment(session_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -816,7 +816,7 @@ impl<'a> JourneyApi<'a> {
             "getJourneySessionEvents",
             format!(
                 "/api/v2/journey/sessions/{}/events", crate
-                ::operation::encode_path_segment(& session_id.to_string())
+                ::operation::encode_path_segment(session_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -839,7 +839,7 @@ impl<'a> JourneyApi<'a> {
             "getJourneySessionOutcomescores",
             format!(
                 "/api/v2/journey/sessions/{}/outcomescores", crate
-                ::operation::encode_path_segment(& session_id.to_string())
+                ::operation::encode_path_segment(session_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -857,8 +857,8 @@ impl<'a> JourneyApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getJourneyView",
             format!(
-                "/api/v2/journey/views/{}", crate ::operation::encode_path_segment(&
-                view_id.to_string())
+                "/api/v2/journey/views/{}", crate
+                ::operation::encode_path_segment(view_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -878,7 +878,7 @@ impl<'a> JourneyApi<'a> {
             "getJourneyViewSchedules",
             format!(
                 "/api/v2/journey/views/{}/schedules", crate
-                ::operation::encode_path_segment(& view_id.to_string())
+                ::operation::encode_path_segment(view_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -899,8 +899,8 @@ impl<'a> JourneyApi<'a> {
             "getJourneyViewVersion",
             format!(
                 "/api/v2/journey/views/{}/versions/{}", crate
-                ::operation::encode_path_segment(& view_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string())
+                ::operation::encode_path_segment(view_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -924,9 +924,9 @@ impl<'a> JourneyApi<'a> {
             "getJourneyViewVersionChart",
             format!(
                 "/api/v2/journey/views/{}/versions/{}/charts/{}", crate
-                ::operation::encode_path_segment(& view_id.to_string()), crate
-                ::operation::encode_path_segment(& journey_view_version.to_string()),
-                crate ::operation::encode_path_segment(& chart_id.to_string())
+                ::operation::encode_path_segment(view_id), crate
+                ::operation::encode_path_segment(journey_view_version), crate
+                ::operation::encode_path_segment(chart_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -949,10 +949,10 @@ impl<'a> JourneyApi<'a> {
             "getJourneyViewVersionChartVersion",
             format!(
                 "/api/v2/journey/views/{}/versions/{}/charts/{}/versions/{}", crate
-                ::operation::encode_path_segment(& view_id.to_string()), crate
-                ::operation::encode_path_segment(& journey_view_version.to_string()),
-                crate ::operation::encode_path_segment(& chart_id.to_string()), crate
-                ::operation::encode_path_segment(& chart_version.to_string())
+                ::operation::encode_path_segment(view_id), crate
+                ::operation::encode_path_segment(journey_view_version), crate
+                ::operation::encode_path_segment(chart_id), crate
+                ::operation::encode_path_segment(chart_version)
             ),
         );
         crate::Request::new(self.client, request)
@@ -974,9 +974,9 @@ impl<'a> JourneyApi<'a> {
             "getJourneyViewVersionJob",
             format!(
                 "/api/v2/journey/views/{}/versions/{}/jobs/{}", crate
-                ::operation::encode_path_segment(& view_id.to_string()), crate
-                ::operation::encode_path_segment(& journey_version_id.to_string()), crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(view_id), crate
+                ::operation::encode_path_segment(journey_version_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -998,9 +998,9 @@ impl<'a> JourneyApi<'a> {
             "getJourneyViewVersionJobResults",
             format!(
                 "/api/v2/journey/views/{}/versions/{}/jobs/{}/results", crate
-                ::operation::encode_path_segment(& view_id.to_string()), crate
-                ::operation::encode_path_segment(& journey_view_version.to_string()),
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(view_id), crate
+                ::operation::encode_path_segment(journey_view_version), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1023,10 +1023,10 @@ impl<'a> JourneyApi<'a> {
             "getJourneyViewVersionJobResultsChart",
             format!(
                 "/api/v2/journey/views/{}/versions/{}/jobs/{}/results/charts/{}", crate
-                ::operation::encode_path_segment(& view_id.to_string()), crate
-                ::operation::encode_path_segment(& journey_version_id.to_string()), crate
-                ::operation::encode_path_segment(& job_id.to_string()), crate
-                ::operation::encode_path_segment(& chart_id.to_string())
+                ::operation::encode_path_segment(view_id), crate
+                ::operation::encode_path_segment(journey_version_id), crate
+                ::operation::encode_path_segment(job_id), crate
+                ::operation::encode_path_segment(chart_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1047,8 +1047,8 @@ impl<'a> JourneyApi<'a> {
             "getJourneyViewVersionJobsLatest",
             format!(
                 "/api/v2/journey/views/{}/versions/{}/jobs/latest", crate
-                ::operation::encode_path_segment(& view_id.to_string()), crate
-                ::operation::encode_path_segment(& journey_version_id.to_string())
+                ::operation::encode_path_segment(view_id), crate
+                ::operation::encode_path_segment(journey_version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1098,7 +1098,7 @@ impl<'a> JourneyApi<'a> {
             "getJourneyViewsEventdefinition",
             format!(
                 "/api/v2/journey/views/eventdefinitions/{}", crate
-                ::operation::encode_path_segment(& event_definition_id.to_string())
+                ::operation::encode_path_segment(event_definition_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1202,8 +1202,8 @@ impl<'a> JourneyApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchJourneyActionmap",
             format!(
-                "/api/v2/journey/actionmaps/{}", crate ::operation::encode_path_segment(&
-                action_map_id.to_string())
+                "/api/v2/journey/actionmaps/{}", crate
+                ::operation::encode_path_segment(action_map_id)
             ),
         );
         request.model_body(body);
@@ -1225,7 +1225,7 @@ impl<'a> JourneyApi<'a> {
             "patchJourneyActiontemplate",
             format!(
                 "/api/v2/journey/actiontemplates/{}", crate
-                ::operation::encode_path_segment(& action_template_id.to_string())
+                ::operation::encode_path_segment(action_template_id)
             ),
         );
         request.model_body(body);
@@ -1245,7 +1245,7 @@ impl<'a> JourneyApi<'a> {
             "patchJourneyExternaleventsConfiguration",
             format!(
                 "/api/v2/journey/externalevents/configurations/{}", crate
-                ::operation::encode_path_segment(& config_id.to_string())
+                ::operation::encode_path_segment(config_id)
             ),
         );
         request.model_body(body);
@@ -1269,8 +1269,8 @@ impl<'a> JourneyApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchJourneyOutcome",
             format!(
-                "/api/v2/journey/outcomes/{}", crate ::operation::encode_path_segment(&
-                outcome_id.to_string())
+                "/api/v2/journey/outcomes/{}", crate
+                ::operation::encode_path_segment(outcome_id)
             ),
         );
         request.model_body(body);
@@ -1291,8 +1291,8 @@ impl<'a> JourneyApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchJourneySegment",
             format!(
-                "/api/v2/journey/segments/{}", crate ::operation::encode_path_segment(&
-                segment_id.to_string())
+                "/api/v2/journey/segments/{}", crate
+                ::operation::encode_path_segment(segment_id)
             ),
         );
         request.model_body(body);
@@ -1316,9 +1316,9 @@ impl<'a> JourneyApi<'a> {
             "patchJourneyViewVersionJob",
             format!(
                 "/api/v2/journey/views/{}/versions/{}/jobs/{}", crate
-                ::operation::encode_path_segment(& view_id.to_string()), crate
-                ::operation::encode_path_segment(& journey_version_id.to_string()), crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(view_id), crate
+                ::operation::encode_path_segment(journey_version_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         request.model_body(body);
@@ -1372,7 +1372,7 @@ impl<'a> JourneyApi<'a> {
             "postExternalcontactsContactJourneySegments",
             format!(
                 "/api/v2/externalcontacts/contacts/{}/journey/segments", crate
-                ::operation::encode_path_segment(& contact_id.to_string())
+                ::operation::encode_path_segment(contact_id)
             ),
         );
         request.model_body(body);
@@ -1449,7 +1449,7 @@ impl<'a> JourneyApi<'a> {
             "postJourneyDeploymentActionevent",
             format!(
                 "/api/v2/journey/deployments/{}/actionevent", crate
-                ::operation::encode_path_segment(& deployment_id.to_string())
+                ::operation::encode_path_segment(deployment_id)
             ),
         );
         request.model_body(body);
@@ -1469,7 +1469,7 @@ impl<'a> JourneyApi<'a> {
             "postJourneyDeploymentAppevents",
             format!(
                 "/api/v2/journey/deployments/{}/appevents", crate
-                ::operation::encode_path_segment(& deployment_id.to_string())
+                ::operation::encode_path_segment(deployment_id)
             ),
         );
         request.model_body(body);
@@ -1489,7 +1489,7 @@ impl<'a> JourneyApi<'a> {
             "postJourneyDeploymentWebevents",
             format!(
                 "/api/v2/journey/deployments/{}/webevents", crate
-                ::operation::encode_path_segment(& deployment_id.to_string())
+                ::operation::encode_path_segment(deployment_id)
             ),
         );
         request.model_body(body);
@@ -1509,7 +1509,7 @@ impl<'a> JourneyApi<'a> {
             "postJourneyExternaleventsConfigurationEvents",
             format!(
                 "/api/v2/journey/externalevents/configurations/{}/events", crate
-                ::operation::encode_path_segment(& configuration_id.to_string())
+                ::operation::encode_path_segment(configuration_id)
             ),
         );
         request.model_body(body);
@@ -1662,7 +1662,7 @@ impl<'a> JourneyApi<'a> {
             "postJourneyViewSchedules",
             format!(
                 "/api/v2/journey/views/{}/schedules", crate
-                ::operation::encode_path_segment(& view_id.to_string())
+                ::operation::encode_path_segment(view_id)
             ),
         );
         request.model_body(body);
@@ -1684,8 +1684,8 @@ impl<'a> JourneyApi<'a> {
             "postJourneyViewVersionJobs",
             format!(
                 "/api/v2/journey/views/{}/versions/{}/jobs", crate
-                ::operation::encode_path_segment(& view_id.to_string()), crate
-                ::operation::encode_path_segment(& journey_version_id.to_string())
+                ::operation::encode_path_segment(view_id), crate
+                ::operation::encode_path_segment(journey_version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1708,7 +1708,7 @@ impl<'a> JourneyApi<'a> {
             "postJourneyViewVersions",
             format!(
                 "/api/v2/journey/views/{}/versions", crate
-                ::operation::encode_path_segment(& view_id.to_string())
+                ::operation::encode_path_segment(view_id)
             ),
         );
         request.model_body(body);
@@ -1766,7 +1766,7 @@ impl<'a> JourneyApi<'a> {
             "putJourneyExternaleventsSchema",
             format!(
                 "/api/v2/journey/externalevents/schemas/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         request.model_body(body);
@@ -1788,7 +1788,7 @@ impl<'a> JourneyApi<'a> {
             "putJourneyViewSchedules",
             format!(
                 "/api/v2/journey/views/{}/schedules", crate
-                ::operation::encode_path_segment(& view_id.to_string())
+                ::operation::encode_path_segment(view_id)
             ),
         );
         request.model_body(body);
@@ -1813,8 +1813,8 @@ impl<'a> JourneyApi<'a> {
             "putJourneyViewVersion",
             format!(
                 "/api/v2/journey/views/{}/versions/{}", crate
-                ::operation::encode_path_segment(& view_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string())
+                ::operation::encode_path_segment(view_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         request.model_body(body);
@@ -1832,7 +1832,7 @@ impl<'a> JourneyApi<'a> {
             "putJourneyViewsEventdefinition",
             format!(
                 "/api/v2/journey/views/eventdefinitions/{}", crate
-                ::operation::encode_path_segment(& event_definition_id.to_string())
+                ::operation::encode_path_segment(event_definition_id)
             ),
         );
         request.model_body(body);
@@ -1850,7 +1850,7 @@ impl<'a> JourneyApi<'a> {
             "putJourneyViewsEventdefinitionActivate",
             format!(
                 "/api/v2/journey/views/eventdefinitions/{}/activate", crate
-                ::operation::encode_path_segment(& event_definition_id.to_string())
+                ::operation::encode_path_segment(event_definition_id)
             ),
         );
         request.model_body(body);

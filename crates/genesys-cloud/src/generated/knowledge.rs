@@ -30,7 +30,7 @@ impl<'a> KnowledgeApi<'a> {
             "deleteKnowledgeConnection",
             format!(
                 "/api/v2/knowledge/connections/{}", crate
-                ::operation::encode_path_segment(& connection_id.to_string())
+                ::operation::encode_path_segment(connection_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -50,7 +50,7 @@ impl<'a> KnowledgeApi<'a> {
             "deleteKnowledgeKnowledgebase",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -71,8 +71,8 @@ impl<'a> KnowledgeApi<'a> {
             "deleteKnowledgeKnowledgebaseCategory",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/categories/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& category_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(category_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -93,8 +93,8 @@ impl<'a> KnowledgeApi<'a> {
             "deleteKnowledgeKnowledgebaseDocument",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& document_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(document_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -116,9 +116,9 @@ impl<'a> KnowledgeApi<'a> {
             "deleteKnowledgeKnowledgebaseDocumentVariation",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/{}/variations/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& document_id.to_string()), crate
-                ::operation::encode_path_segment(& document_variation_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(document_id), crate
+                ::operation::encode_path_segment(document_variation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -139,8 +139,8 @@ impl<'a> KnowledgeApi<'a> {
             "deleteKnowledgeKnowledgebaseExportJob",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/export/jobs/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& export_job_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(export_job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -161,8 +161,8 @@ impl<'a> KnowledgeApi<'a> {
             "deleteKnowledgeKnowledgebaseImportJob",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/import/jobs/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& import_job_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(import_job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -183,8 +183,8 @@ impl<'a> KnowledgeApi<'a> {
             "deleteKnowledgeKnowledgebaseLabel",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/labels/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& label_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(label_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -205,8 +205,8 @@ impl<'a> KnowledgeApi<'a> {
             "deleteKnowledgeKnowledgebaseSourcesSalesforceSourceId",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/sources/salesforce/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& source_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(source_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -227,8 +227,8 @@ impl<'a> KnowledgeApi<'a> {
             "deleteKnowledgeKnowledgebaseSourcesServicenowSourceId",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/sources/servicenow/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& source_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(source_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -249,8 +249,8 @@ impl<'a> KnowledgeApi<'a> {
             "deleteKnowledgeKnowledgebaseSynchronizeJob",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/synchronize/jobs/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& sync_job_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(sync_job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -267,8 +267,8 @@ impl<'a> KnowledgeApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteKnowledgeSetting",
             format!(
-                "/api/v2/knowledge/settings/{}", crate ::operation::encode_path_segment(&
-                knowledge_setting_id.to_string())
+                "/api/v2/knowledge/settings/{}", crate
+                ::operation::encode_path_segment(knowledge_setting_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -285,8 +285,8 @@ impl<'a> KnowledgeApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteKnowledgeSource",
             format!(
-                "/api/v2/knowledge/sources/{}", crate ::operation::encode_path_segment(&
-                source_id.to_string())
+                "/api/v2/knowledge/sources/{}", crate
+                ::operation::encode_path_segment(source_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -304,9 +304,9 @@ impl<'a> KnowledgeApi<'a> {
             "deleteKnowledgeSourceSynchronizationDeletion",
             format!(
                 "/api/v2/knowledge/sources/{}/synchronizations/{}/deletions/{}", crate
-                ::operation::encode_path_segment(& source_id.to_string()), crate
-                ::operation::encode_path_segment(& synchronization_id.to_string()), crate
-                ::operation::encode_path_segment(& file_id.to_string())
+                ::operation::encode_path_segment(source_id), crate
+                ::operation::encode_path_segment(synchronization_id), crate
+                ::operation::encode_path_segment(file_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -324,9 +324,9 @@ impl<'a> KnowledgeApi<'a> {
             "deleteKnowledgeSourceSynchronizationUpload",
             format!(
                 "/api/v2/knowledge/sources/{}/synchronizations/{}/uploads/{}", crate
-                ::operation::encode_path_segment(& source_id.to_string()), crate
-                ::operation::encode_path_segment(& synchronization_id.to_string()), crate
-                ::operation::encode_path_segment(& file_id.to_string())
+                ::operation::encode_path_segment(source_id), crate
+                ::operation::encode_path_segment(synchronization_id), crate
+                ::operation::encode_path_segment(file_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -344,7 +344,7 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeConnection",
             format!(
                 "/api/v2/knowledge/connections/{}", crate
-                ::operation::encode_path_segment(& connection_id.to_string())
+                ::operation::encode_path_segment(connection_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -362,7 +362,7 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeConnectionOptions",
             format!(
                 "/api/v2/knowledge/connections/{}/options", crate
-                ::operation::encode_path_segment(& connection_id.to_string())
+                ::operation::encode_path_segment(connection_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -394,7 +394,7 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeGuestSessionCategories",
             format!(
                 "/api/v2/knowledge/guest/sessions/{}/categories", crate
-                ::operation::encode_path_segment(& session_id.to_string())
+                ::operation::encode_path_segment(session_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -413,8 +413,8 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeGuestSessionDocument",
             format!(
                 "/api/v2/knowledge/guest/sessions/{}/documents/{}", crate
-                ::operation::encode_path_segment(& session_id.to_string()), crate
-                ::operation::encode_path_segment(& document_id.to_string())
+                ::operation::encode_path_segment(session_id), crate
+                ::operation::encode_path_segment(document_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -432,7 +432,7 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeGuestSessionDocuments",
             format!(
                 "/api/v2/knowledge/guest/sessions/{}/documents", crate
-                ::operation::encode_path_segment(& session_id.to_string())
+                ::operation::encode_path_segment(session_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -452,7 +452,7 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeIntegrationOptions",
             format!(
                 "/api/v2/knowledge/integrations/{}/options", crate
-                ::operation::encode_path_segment(& integration_id.to_string())
+                ::operation::encode_path_segment(integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -472,7 +472,7 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebase",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -492,7 +492,7 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseCategories",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/categories", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -513,8 +513,8 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseCategory",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/categories/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& category_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(category_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -535,8 +535,8 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseDocument",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& document_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(document_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -557,8 +557,8 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseDocumentFeedback",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/{}/feedback", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& document_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(document_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -580,9 +580,9 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseDocumentFeedbackFeedbackId",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/{}/feedback/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& document_id.to_string()), crate
-                ::operation::encode_path_segment(& feedback_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(document_id), crate
+                ::operation::encode_path_segment(feedback_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -604,9 +604,9 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseDocumentVariation",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/{}/variations/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& document_id.to_string()), crate
-                ::operation::encode_path_segment(& document_variation_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(document_id), crate
+                ::operation::encode_path_segment(document_variation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -627,8 +627,8 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseDocumentVariations",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/{}/variations", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& document_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(document_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -650,9 +650,9 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseDocumentVersion",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/{}/versions/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& document_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(document_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -675,10 +675,10 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseDocumentVersionVariation",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/{}/versions/{}/variations/{}",
-                crate ::operation::encode_path_segment(& knowledge_base_id.to_string()),
-                crate ::operation::encode_path_segment(& document_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string()), crate
-                ::operation::encode_path_segment(& variation_id.to_string())
+                crate ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(document_id), crate
+                ::operation::encode_path_segment(version_id), crate
+                ::operation::encode_path_segment(variation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -700,9 +700,9 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseDocumentVersionVariations",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/{}/versions/{}/variations",
-                crate ::operation::encode_path_segment(& knowledge_base_id.to_string()),
-                crate ::operation::encode_path_segment(& document_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string())
+                crate ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(document_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -723,8 +723,8 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseDocumentVersions",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/{}/versions", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& document_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(document_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -744,7 +744,7 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseDocuments",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -760,7 +760,7 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseDocumentsFeedback",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/feedback", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -781,8 +781,8 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseExportJob",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/export/jobs/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& export_job_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(export_job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -803,8 +803,8 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseImportJob",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/import/jobs/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& import_job_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(import_job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -825,8 +825,8 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseLabel",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/labels/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& label_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(label_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -846,7 +846,7 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseLabels",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/labels", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -866,7 +866,7 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseOperations",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/operations", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -886,7 +886,7 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseOperationsUsersQuery",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/operations/users/query", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -907,8 +907,8 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseParseJob",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/parse/jobs/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& parse_job_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(parse_job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -928,7 +928,7 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseSources",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/sources", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -949,8 +949,8 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseSourcesSalesforceSourceId",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/sources/salesforce/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& source_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(source_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -971,8 +971,8 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseSourcesServicenowSourceId",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/sources/servicenow/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& source_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(source_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -993,8 +993,8 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseSynchronizeJob",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/synchronize/jobs/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& sync_job_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(sync_job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1015,8 +1015,8 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseUnansweredGroup",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/unanswered/groups/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& group_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1038,9 +1038,9 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseUnansweredGroupPhrasegroup",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/unanswered/groups/{}/phrasegroups/{}",
-                crate ::operation::encode_path_segment(& knowledge_base_id.to_string()),
-                crate ::operation::encode_path_segment(& group_id.to_string()), crate
-                ::operation::encode_path_segment(& phrase_group_id.to_string())
+                crate ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(group_id), crate
+                ::operation::encode_path_segment(phrase_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1060,7 +1060,7 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseUnansweredGroups",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/unanswered/groups", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1081,8 +1081,8 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeKnowledgebaseUploadsUrlsJob",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/uploads/urls/jobs/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1115,8 +1115,8 @@ impl<'a> KnowledgeApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getKnowledgeSetting",
             format!(
-                "/api/v2/knowledge/settings/{}", crate ::operation::encode_path_segment(&
-                knowledge_setting_id.to_string())
+                "/api/v2/knowledge/settings/{}", crate
+                ::operation::encode_path_segment(knowledge_setting_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1145,8 +1145,8 @@ impl<'a> KnowledgeApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getKnowledgeSource",
             format!(
-                "/api/v2/knowledge/sources/{}", crate ::operation::encode_path_segment(&
-                source_id.to_string())
+                "/api/v2/knowledge/sources/{}", crate
+                ::operation::encode_path_segment(source_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1165,8 +1165,8 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeSourceSynchronization",
             format!(
                 "/api/v2/knowledge/sources/{}/synchronizations/{}", crate
-                ::operation::encode_path_segment(& source_id.to_string()), crate
-                ::operation::encode_path_segment(& synchronization_id.to_string())
+                ::operation::encode_path_segment(source_id), crate
+                ::operation::encode_path_segment(synchronization_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1184,9 +1184,9 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeSourceSynchronizationDeletion",
             format!(
                 "/api/v2/knowledge/sources/{}/synchronizations/{}/deletions/{}", crate
-                ::operation::encode_path_segment(& source_id.to_string()), crate
-                ::operation::encode_path_segment(& synchronization_id.to_string()), crate
-                ::operation::encode_path_segment(& file_id.to_string())
+                ::operation::encode_path_segment(source_id), crate
+                ::operation::encode_path_segment(synchronization_id), crate
+                ::operation::encode_path_segment(file_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1203,8 +1203,8 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeSourceSynchronizationDeletions",
             format!(
                 "/api/v2/knowledge/sources/{}/synchronizations/{}/deletions", crate
-                ::operation::encode_path_segment(& source_id.to_string()), crate
-                ::operation::encode_path_segment(& synchronization_id.to_string())
+                ::operation::encode_path_segment(source_id), crate
+                ::operation::encode_path_segment(synchronization_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1222,9 +1222,9 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeSourceSynchronizationUpload",
             format!(
                 "/api/v2/knowledge/sources/{}/synchronizations/{}/uploads/{}", crate
-                ::operation::encode_path_segment(& source_id.to_string()), crate
-                ::operation::encode_path_segment(& synchronization_id.to_string()), crate
-                ::operation::encode_path_segment(& file_id.to_string())
+                ::operation::encode_path_segment(source_id), crate
+                ::operation::encode_path_segment(synchronization_id), crate
+                ::operation::encode_path_segment(file_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1241,8 +1241,8 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeSourceSynchronizationUploads",
             format!(
                 "/api/v2/knowledge/sources/{}/synchronizations/{}/uploads", crate
-                ::operation::encode_path_segment(& source_id.to_string()), crate
-                ::operation::encode_path_segment(& synchronization_id.to_string())
+                ::operation::encode_path_segment(source_id), crate
+                ::operation::encode_path_segment(synchronization_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1260,7 +1260,7 @@ impl<'a> KnowledgeApi<'a> {
             "getKnowledgeSourceSynchronizations",
             format!(
                 "/api/v2/knowledge/sources/{}/synchronizations", crate
-                ::operation::encode_path_segment(& source_id.to_string())
+                ::operation::encode_path_segment(source_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1305,7 +1305,7 @@ impl<'a> KnowledgeApi<'a> {
             "patchKnowledgeConnection",
             format!(
                 "/api/v2/knowledge/connections/{}", crate
-                ::operation::encode_path_segment(& connection_id.to_string())
+                ::operation::encode_path_segment(connection_id)
             ),
         );
         request.model_body(body);
@@ -1326,8 +1326,8 @@ impl<'a> KnowledgeApi<'a> {
             "patchKnowledgeGuestSessionDocumentsSearchSearchId",
             format!(
                 "/api/v2/knowledge/guest/sessions/{}/documents/search/{}", crate
-                ::operation::encode_path_segment(& session_id.to_string()), crate
-                ::operation::encode_path_segment(& search_id.to_string())
+                ::operation::encode_path_segment(session_id), crate
+                ::operation::encode_path_segment(search_id)
             ),
         );
         request.model_body(body);
@@ -1349,7 +1349,7 @@ impl<'a> KnowledgeApi<'a> {
             "patchKnowledgeKnowledgebase",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         request.model_body(body);
@@ -1372,8 +1372,8 @@ impl<'a> KnowledgeApi<'a> {
             "patchKnowledgeKnowledgebaseCategory",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/categories/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& category_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(category_id)
             ),
         );
         request.model_body(body);
@@ -1394,8 +1394,8 @@ impl<'a> KnowledgeApi<'a> {
             "patchKnowledgeKnowledgebaseChunksSearchSearchId",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/chunks/search/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& search_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(search_id)
             ),
         );
         request.model_body(body);
@@ -1418,8 +1418,8 @@ impl<'a> KnowledgeApi<'a> {
             "patchKnowledgeKnowledgebaseDocument",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& document_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(document_id)
             ),
         );
         request.model_body(body);
@@ -1443,9 +1443,9 @@ impl<'a> KnowledgeApi<'a> {
             "patchKnowledgeKnowledgebaseDocumentFeedbackFeedbackId",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/{}/feedback/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& document_id.to_string()), crate
-                ::operation::encode_path_segment(& feedback_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(document_id), crate
+                ::operation::encode_path_segment(feedback_id)
             ),
         );
         request.model_body(body);
@@ -1469,9 +1469,9 @@ impl<'a> KnowledgeApi<'a> {
             "patchKnowledgeKnowledgebaseDocumentVariation",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/{}/variations/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& document_id.to_string()), crate
-                ::operation::encode_path_segment(& document_variation_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(document_id), crate
+                ::operation::encode_path_segment(document_variation_id)
             ),
         );
         request.model_body(body);
@@ -1494,8 +1494,8 @@ impl<'a> KnowledgeApi<'a> {
             "patchKnowledgeKnowledgebaseDocumentsSearchSearchId",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/search/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& search_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(search_id)
             ),
         );
         request.model_body(body);
@@ -1518,8 +1518,8 @@ impl<'a> KnowledgeApi<'a> {
             "patchKnowledgeKnowledgebaseImportJob",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/import/jobs/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& import_job_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(import_job_id)
             ),
         );
         request.model_body(body);
@@ -1542,8 +1542,8 @@ impl<'a> KnowledgeApi<'a> {
             "patchKnowledgeKnowledgebaseLabel",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/labels/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& label_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(label_id)
             ),
         );
         request.model_body(body);
@@ -1566,8 +1566,8 @@ impl<'a> KnowledgeApi<'a> {
             "patchKnowledgeKnowledgebaseParseJob",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/parse/jobs/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& parse_job_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(parse_job_id)
             ),
         );
         request.model_body(body);
@@ -1590,8 +1590,8 @@ impl<'a> KnowledgeApi<'a> {
             "patchKnowledgeKnowledgebaseSynchronizeJob",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/synchronize/jobs/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& sync_job_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(sync_job_id)
             ),
         );
         request.model_body(body);
@@ -1615,9 +1615,9 @@ impl<'a> KnowledgeApi<'a> {
             "patchKnowledgeKnowledgebaseUnansweredGroupPhrasegroup",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/unanswered/groups/{}/phrasegroups/{}",
-                crate ::operation::encode_path_segment(& knowledge_base_id.to_string()),
-                crate ::operation::encode_path_segment(& group_id.to_string()), crate
-                ::operation::encode_path_segment(& phrase_group_id.to_string())
+                crate ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(group_id), crate
+                ::operation::encode_path_segment(phrase_group_id)
             ),
         );
         request.model_body(body);
@@ -1636,8 +1636,8 @@ impl<'a> KnowledgeApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchKnowledgeSetting",
             format!(
-                "/api/v2/knowledge/settings/{}", crate ::operation::encode_path_segment(&
-                knowledge_setting_id.to_string())
+                "/api/v2/knowledge/settings/{}", crate
+                ::operation::encode_path_segment(knowledge_setting_id)
             ),
         );
         request.model_body(body);
@@ -1658,8 +1658,8 @@ impl<'a> KnowledgeApi<'a> {
             "patchKnowledgeSourceSynchronization",
             format!(
                 "/api/v2/knowledge/sources/{}/synchronizations/{}", crate
-                ::operation::encode_path_segment(& source_id.to_string()), crate
-                ::operation::encode_path_segment(& synchronization_id.to_string())
+                ::operation::encode_path_segment(source_id), crate
+                ::operation::encode_path_segment(synchronization_id)
             ),
         );
         request.model_body(body);
@@ -1714,8 +1714,8 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeGuestSessionDocumentCopies",
             format!(
                 "/api/v2/knowledge/guest/sessions/{}/documents/{}/copies", crate
-                ::operation::encode_path_segment(& session_id.to_string()), crate
-                ::operation::encode_path_segment(& document_id.to_string())
+                ::operation::encode_path_segment(session_id), crate
+                ::operation::encode_path_segment(document_id)
             ),
         );
         request.model_body(body);
@@ -1736,8 +1736,8 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeGuestSessionDocumentFeedback",
             format!(
                 "/api/v2/knowledge/guest/sessions/{}/documents/{}/feedback", crate
-                ::operation::encode_path_segment(& session_id.to_string()), crate
-                ::operation::encode_path_segment(& document_id.to_string())
+                ::operation::encode_path_segment(session_id), crate
+                ::operation::encode_path_segment(document_id)
             ),
         );
         request.model_body(body);
@@ -1758,8 +1758,8 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeGuestSessionDocumentViews",
             format!(
                 "/api/v2/knowledge/guest/sessions/{}/documents/{}/views", crate
-                ::operation::encode_path_segment(& session_id.to_string()), crate
-                ::operation::encode_path_segment(& document_id.to_string())
+                ::operation::encode_path_segment(session_id), crate
+                ::operation::encode_path_segment(document_id)
             ),
         );
         request.model_body(body);
@@ -1779,7 +1779,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeGuestSessionDocumentsAnswers",
             format!(
                 "/api/v2/knowledge/guest/sessions/{}/documents/answers", crate
-                ::operation::encode_path_segment(& session_id.to_string())
+                ::operation::encode_path_segment(session_id)
             ),
         );
         request.model_body(body);
@@ -1799,7 +1799,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeGuestSessionDocumentsPresentations",
             format!(
                 "/api/v2/knowledge/guest/sessions/{}/documents/presentations", crate
-                ::operation::encode_path_segment(& session_id.to_string())
+                ::operation::encode_path_segment(session_id)
             ),
         );
         request.model_body(body);
@@ -1819,7 +1819,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeGuestSessionDocumentsSearch",
             format!(
                 "/api/v2/knowledge/guest/sessions/{}/documents/search", crate
-                ::operation::encode_path_segment(& session_id.to_string())
+                ::operation::encode_path_segment(session_id)
             ),
         );
         request.model_body(body);
@@ -1839,7 +1839,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeGuestSessionDocumentsSearchSuggestions",
             format!(
                 "/api/v2/knowledge/guest/sessions/{}/documents/search/suggestions", crate
-                ::operation::encode_path_segment(& session_id.to_string())
+                ::operation::encode_path_segment(session_id)
             ),
         );
         request.model_body(body);
@@ -1877,7 +1877,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseCategories",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/categories", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         request.model_body(body);
@@ -1897,7 +1897,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseChunksSearch",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/chunks/search", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         request.model_body(body);
@@ -1920,8 +1920,8 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseDocumentCopies",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/{}/copies", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& document_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(document_id)
             ),
         );
         request.model_body(body);
@@ -1944,8 +1944,8 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseDocumentFeedback",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/{}/feedback", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& document_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(document_id)
             ),
         );
         request.model_body(body);
@@ -1968,8 +1968,8 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseDocumentVariations",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/{}/variations", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& document_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(document_id)
             ),
         );
         request.model_body(body);
@@ -1992,8 +1992,8 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseDocumentVersions",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/{}/versions", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& document_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(document_id)
             ),
         );
         request.model_body(body);
@@ -2016,8 +2016,8 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseDocumentViews",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/{}/views", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& document_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(document_id)
             ),
         );
         request.model_body(body);
@@ -2039,7 +2039,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseDocuments",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         request.model_body(body);
@@ -2061,7 +2061,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseDocumentsAnswers",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/answers", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         request.model_body(body);
@@ -2083,7 +2083,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseDocumentsBulkRemove",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/bulk/remove", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         request.model_body(body);
@@ -2105,7 +2105,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseDocumentsBulkUpdate",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/bulk/update", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         request.model_body(body);
@@ -2127,7 +2127,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseDocumentsPresentations",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/presentations", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         request.model_body(body);
@@ -2149,7 +2149,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseDocumentsQuery",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/query", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         request.model_body(body);
@@ -2171,7 +2171,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseDocumentsSearch",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/search", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         request.model_body(body);
@@ -2193,7 +2193,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseDocumentsSearchSuggestions",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/search/suggestions", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         request.model_body(body);
@@ -2215,7 +2215,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseDocumentsVersionsBulkAdd",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/documents/versions/bulk/add", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         request.model_body(body);
@@ -2237,7 +2237,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseExportJobs",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/export/jobs", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         request.model_body(body);
@@ -2259,7 +2259,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseImportJobs",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/import/jobs", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         request.model_body(body);
@@ -2281,7 +2281,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseLabels",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/labels", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         request.model_body(body);
@@ -2304,8 +2304,8 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseParseJobImport",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/parse/jobs/{}/import", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& parse_job_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(parse_job_id)
             ),
         );
         request.model_body(body);
@@ -2327,7 +2327,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseParseJobs",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/parse/jobs", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         request.model_body(body);
@@ -2349,7 +2349,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseSourcesSalesforce",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/sources/salesforce", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         request.model_body(body);
@@ -2372,8 +2372,8 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseSourcesSalesforceSourceIdSync",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/sources/salesforce/{}/sync", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& source_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(source_id)
             ),
         );
         request.json_body(body);
@@ -2395,7 +2395,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseSourcesServicenow",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/sources/servicenow", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         request.model_body(body);
@@ -2418,8 +2418,8 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseSourcesServicenowSourceIdSync",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/sources/servicenow/{}/sync", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& source_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(source_id)
             ),
         );
         request.json_body(body);
@@ -2441,7 +2441,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseSynchronizeJobs",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/synchronize/jobs", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         request.model_body(body);
@@ -2463,7 +2463,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeKnowledgebaseUploadsUrlsJobs",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/uploads/urls/jobs", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         request.model_body(body);
@@ -2548,8 +2548,8 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeSourceSynchronizationDeletions",
             format!(
                 "/api/v2/knowledge/sources/{}/synchronizations/{}/deletions", crate
-                ::operation::encode_path_segment(& source_id.to_string()), crate
-                ::operation::encode_path_segment(& synchronization_id.to_string())
+                ::operation::encode_path_segment(source_id), crate
+                ::operation::encode_path_segment(synchronization_id)
             ),
         );
         request.model_body(body);
@@ -2570,8 +2570,8 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeSourceSynchronizationUploads",
             format!(
                 "/api/v2/knowledge/sources/{}/synchronizations/{}/uploads", crate
-                ::operation::encode_path_segment(& source_id.to_string()), crate
-                ::operation::encode_path_segment(& synchronization_id.to_string())
+                ::operation::encode_path_segment(source_id), crate
+                ::operation::encode_path_segment(synchronization_id)
             ),
         );
         request.model_body(body);
@@ -2591,7 +2591,7 @@ impl<'a> KnowledgeApi<'a> {
             "postKnowledgeSourceSynchronizations",
             format!(
                 "/api/v2/knowledge/sources/{}/synchronizations", crate
-                ::operation::encode_path_segment(& source_id.to_string())
+                ::operation::encode_path_segment(source_id)
             ),
         );
         request.model_body(body);
@@ -2630,8 +2630,8 @@ impl<'a> KnowledgeApi<'a> {
             "putKnowledgeKnowledgebaseSourcesSalesforceSourceId",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/sources/salesforce/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& source_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(source_id)
             ),
         );
         request.model_body(body);
@@ -2654,8 +2654,8 @@ impl<'a> KnowledgeApi<'a> {
             "putKnowledgeKnowledgebaseSourcesServicenowSourceId",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/sources/servicenow/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& source_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(source_id)
             ),
         );
         request.model_body(body);
@@ -2674,8 +2674,8 @@ impl<'a> KnowledgeApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putKnowledgeSource",
             format!(
-                "/api/v2/knowledge/sources/{}", crate ::operation::encode_path_segment(&
-                source_id.to_string())
+                "/api/v2/knowledge/sources/{}", crate
+                ::operation::encode_path_segment(source_id)
             ),
         );
         request.model_body(body);

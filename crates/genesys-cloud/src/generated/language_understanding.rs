@@ -34,7 +34,7 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "deleteLanguageunderstandingDomain",
             format!(
                 "/api/v2/languageunderstanding/domains/{}", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -55,8 +55,8 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "deleteLanguageunderstandingDomainFeedbackFeedbackId",
             format!(
                 "/api/v2/languageunderstanding/domains/{}/feedback/{}", crate
-                ::operation::encode_path_segment(& domain_id.to_string()), crate
-                ::operation::encode_path_segment(& feedback_id.to_string())
+                ::operation::encode_path_segment(domain_id), crate
+                ::operation::encode_path_segment(feedback_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -77,8 +77,8 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "deleteLanguageunderstandingDomainVersion",
             format!(
                 "/api/v2/languageunderstanding/domains/{}/versions/{}", crate
-                ::operation::encode_path_segment(& domain_id.to_string()), crate
-                ::operation::encode_path_segment(& domain_version_id.to_string())
+                ::operation::encode_path_segment(domain_id), crate
+                ::operation::encode_path_segment(domain_version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -98,7 +98,7 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "deleteLanguageunderstandingMiner",
             format!(
                 "/api/v2/languageunderstanding/miners/{}", crate
-                ::operation::encode_path_segment(& miner_id.to_string())
+                ::operation::encode_path_segment(miner_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -119,8 +119,8 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "deleteLanguageunderstandingMinerDraft",
             format!(
                 "/api/v2/languageunderstanding/miners/{}/drafts/{}", crate
-                ::operation::encode_path_segment(& miner_id.to_string()), crate
-                ::operation::encode_path_segment(& draft_id.to_string())
+                ::operation::encode_path_segment(miner_id), crate
+                ::operation::encode_path_segment(draft_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -140,7 +140,7 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "getLanguageunderstandingDomain",
             format!(
                 "/api/v2/languageunderstanding/domains/{}", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -160,7 +160,7 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "getLanguageunderstandingDomainFeedback",
             format!(
                 "/api/v2/languageunderstanding/domains/{}/feedback", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -181,8 +181,8 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "getLanguageunderstandingDomainFeedbackFeedbackId",
             format!(
                 "/api/v2/languageunderstanding/domains/{}/feedback/{}", crate
-                ::operation::encode_path_segment(& domain_id.to_string()), crate
-                ::operation::encode_path_segment(& feedback_id.to_string())
+                ::operation::encode_path_segment(domain_id), crate
+                ::operation::encode_path_segment(feedback_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -203,8 +203,8 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "getLanguageunderstandingDomainVersion",
             format!(
                 "/api/v2/languageunderstanding/domains/{}/versions/{}", crate
-                ::operation::encode_path_segment(& domain_id.to_string()), crate
-                ::operation::encode_path_segment(& domain_version_id.to_string())
+                ::operation::encode_path_segment(domain_id), crate
+                ::operation::encode_path_segment(domain_version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -225,8 +225,8 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "getLanguageunderstandingDomainVersionReport",
             format!(
                 "/api/v2/languageunderstanding/domains/{}/versions/{}/report", crate
-                ::operation::encode_path_segment(& domain_id.to_string()), crate
-                ::operation::encode_path_segment(& domain_version_id.to_string())
+                ::operation::encode_path_segment(domain_id), crate
+                ::operation::encode_path_segment(domain_version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -246,7 +246,7 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "getLanguageunderstandingDomainVersions",
             format!(
                 "/api/v2/languageunderstanding/domains/{}/versions", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -280,7 +280,7 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "getLanguageunderstandingIgnorephrase",
             format!(
                 "/api/v2/languageunderstanding/ignorephrases/{}", crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(language_code)
             ),
         );
         crate::Request::new(self.client, request)
@@ -298,7 +298,7 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "getLanguageunderstandingIgnoretopic",
             format!(
                 "/api/v2/languageunderstanding/ignoretopics/{}", crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(language_code)
             ),
         );
         crate::Request::new(self.client, request)
@@ -318,7 +318,7 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "getLanguageunderstandingMiner",
             format!(
                 "/api/v2/languageunderstanding/miners/{}", crate
-                ::operation::encode_path_segment(& miner_id.to_string())
+                ::operation::encode_path_segment(miner_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -339,8 +339,8 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "getLanguageunderstandingMinerDraft",
             format!(
                 "/api/v2/languageunderstanding/miners/{}/drafts/{}", crate
-                ::operation::encode_path_segment(& miner_id.to_string()), crate
-                ::operation::encode_path_segment(& draft_id.to_string())
+                ::operation::encode_path_segment(miner_id), crate
+                ::operation::encode_path_segment(draft_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -360,7 +360,7 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "getLanguageunderstandingMinerDrafts",
             format!(
                 "/api/v2/languageunderstanding/miners/{}/drafts", crate
-                ::operation::encode_path_segment(& miner_id.to_string())
+                ::operation::encode_path_segment(miner_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -381,8 +381,8 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "getLanguageunderstandingMinerIntent",
             format!(
                 "/api/v2/languageunderstanding/miners/{}/intents/{}", crate
-                ::operation::encode_path_segment(& miner_id.to_string()), crate
-                ::operation::encode_path_segment(& intent_id.to_string())
+                ::operation::encode_path_segment(miner_id), crate
+                ::operation::encode_path_segment(intent_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -402,7 +402,7 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "getLanguageunderstandingMinerIntents",
             format!(
                 "/api/v2/languageunderstanding/miners/{}/intents", crate
-                ::operation::encode_path_segment(& miner_id.to_string())
+                ::operation::encode_path_segment(miner_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -423,8 +423,8 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "getLanguageunderstandingMinerTopic",
             format!(
                 "/api/v2/languageunderstanding/miners/{}/topics/{}", crate
-                ::operation::encode_path_segment(& miner_id.to_string()), crate
-                ::operation::encode_path_segment(& topic_id.to_string())
+                ::operation::encode_path_segment(miner_id), crate
+                ::operation::encode_path_segment(topic_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -446,9 +446,9 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "getLanguageunderstandingMinerTopicPhrase",
             format!(
                 "/api/v2/languageunderstanding/miners/{}/topics/{}/phrases/{}", crate
-                ::operation::encode_path_segment(& miner_id.to_string()), crate
-                ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& phrase_id.to_string())
+                ::operation::encode_path_segment(miner_id), crate
+                ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(phrase_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -468,7 +468,7 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "getLanguageunderstandingMinerTopics",
             format!(
                 "/api/v2/languageunderstanding/miners/{}/topics", crate
-                ::operation::encode_path_segment(& miner_id.to_string())
+                ::operation::encode_path_segment(miner_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -521,7 +521,7 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "patchLanguageunderstandingDomain",
             format!(
                 "/api/v2/languageunderstanding/domains/{}", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         request.model_body(body);
@@ -544,8 +544,8 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "patchLanguageunderstandingMinerDraft",
             format!(
                 "/api/v2/languageunderstanding/miners/{}/drafts/{}", crate
-                ::operation::encode_path_segment(& miner_id.to_string()), crate
-                ::operation::encode_path_segment(& draft_id.to_string())
+                ::operation::encode_path_segment(miner_id), crate
+                ::operation::encode_path_segment(draft_id)
             ),
         );
         request.model_body(body);
@@ -567,7 +567,7 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "postLanguageunderstandingDomainFeedback",
             format!(
                 "/api/v2/languageunderstanding/domains/{}/feedback", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         request.model_body(body);
@@ -590,8 +590,8 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "postLanguageunderstandingDomainVersionDetect",
             format!(
                 "/api/v2/languageunderstanding/domains/{}/versions/{}/detect", crate
-                ::operation::encode_path_segment(& domain_id.to_string()), crate
-                ::operation::encode_path_segment(& domain_version_id.to_string())
+                ::operation::encode_path_segment(domain_id), crate
+                ::operation::encode_path_segment(domain_version_id)
             ),
         );
         request.model_body(body);
@@ -613,8 +613,8 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "postLanguageunderstandingDomainVersionPublish",
             format!(
                 "/api/v2/languageunderstanding/domains/{}/versions/{}/publish", crate
-                ::operation::encode_path_segment(& domain_id.to_string()), crate
-                ::operation::encode_path_segment(& domain_version_id.to_string())
+                ::operation::encode_path_segment(domain_id), crate
+                ::operation::encode_path_segment(domain_version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -635,8 +635,8 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "postLanguageunderstandingDomainVersionTrain",
             format!(
                 "/api/v2/languageunderstanding/domains/{}/versions/{}/train", crate
-                ::operation::encode_path_segment(& domain_id.to_string()), crate
-                ::operation::encode_path_segment(& domain_version_id.to_string())
+                ::operation::encode_path_segment(domain_id), crate
+                ::operation::encode_path_segment(domain_version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -657,7 +657,7 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "postLanguageunderstandingDomainVersions",
             format!(
                 "/api/v2/languageunderstanding/domains/{}/versions", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         request.model_body(body);
@@ -695,7 +695,7 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "postLanguageunderstandingIgnorephrase",
             format!(
                 "/api/v2/languageunderstanding/ignorephrases/{}", crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(language_code)
             ),
         );
         request.model_body(body);
@@ -715,7 +715,7 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "postLanguageunderstandingIgnorephraseRemove",
             format!(
                 "/api/v2/languageunderstanding/ignorephrases/{}/remove", crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(language_code)
             ),
         );
         request.model_body(body);
@@ -735,7 +735,7 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "postLanguageunderstandingIgnoretopic",
             format!(
                 "/api/v2/languageunderstanding/ignoretopics/{}", crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(language_code)
             ),
         );
         request.model_body(body);
@@ -755,7 +755,7 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "postLanguageunderstandingIgnoretopicRemove",
             format!(
                 "/api/v2/languageunderstanding/ignoretopics/{}/remove", crate
-                ::operation::encode_path_segment(& language_code.to_string())
+                ::operation::encode_path_segment(language_code)
             ),
         );
         request.model_body(body);
@@ -777,7 +777,7 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "postLanguageunderstandingMinerDrafts",
             format!(
                 "/api/v2/languageunderstanding/miners/{}/drafts", crate
-                ::operation::encode_path_segment(& miner_id.to_string())
+                ::operation::encode_path_segment(miner_id)
             ),
         );
         request.model_body(body);
@@ -799,7 +799,7 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "postLanguageunderstandingMinerExecute",
             format!(
                 "/api/v2/languageunderstanding/miners/{}/execute", crate
-                ::operation::encode_path_segment(& miner_id.to_string())
+                ::operation::encode_path_segment(miner_id)
             ),
         );
         request.model_body(body);
@@ -840,8 +840,8 @@ impl<'a> LanguageUnderstandingApi<'a> {
             "putLanguageunderstandingDomainVersion",
             format!(
                 "/api/v2/languageunderstanding/domains/{}/versions/{}", crate
-                ::operation::encode_path_segment(& domain_id.to_string()), crate
-                ::operation::encode_path_segment(& domain_version_id.to_string())
+                ::operation::encode_path_segment(domain_id), crate
+                ::operation::encode_path_segment(domain_version_id)
             ),
         );
         request.model_body(body);

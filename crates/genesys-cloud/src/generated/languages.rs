@@ -34,8 +34,8 @@ impl<'a> LanguagesApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteLanguage",
             format!(
-                "/api/v2/languages/{}", crate ::operation::encode_path_segment(&
-                language_id.to_string())
+                "/api/v2/languages/{}", crate
+                ::operation::encode_path_segment(language_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -54,8 +54,8 @@ impl<'a> LanguagesApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getLanguage",
             format!(
-                "/api/v2/languages/{}", crate ::operation::encode_path_segment(&
-                language_id.to_string())
+                "/api/v2/languages/{}", crate
+                ::operation::encode_path_segment(language_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -142,7 +142,7 @@ impl<'a> LanguagesApi<'a> {
             "getLanguagesTranslationsUser",
             format!(
                 "/api/v2/languages/translations/users/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)

@@ -32,7 +32,7 @@ impl<'a> LearningApi<'a> {
             "deleteLearningAssignment",
             format!(
                 "/api/v2/learning/assignments/{}", crate
-                ::operation::encode_path_segment(& assignment_id.to_string())
+                ::operation::encode_path_segment(assignment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -53,8 +53,8 @@ impl<'a> LearningApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteLearningModule",
             format!(
-                "/api/v2/learning/modules/{}", crate ::operation::encode_path_segment(&
-                module_id.to_string())
+                "/api/v2/learning/modules/{}", crate
+                ::operation::encode_path_segment(module_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -76,7 +76,7 @@ impl<'a> LearningApi<'a> {
             "getLearningAssignment",
             format!(
                 "/api/v2/learning/assignments/{}", crate
-                ::operation::encode_path_segment(& assignment_id.to_string())
+                ::operation::encode_path_segment(assignment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -99,8 +99,8 @@ impl<'a> LearningApi<'a> {
             "getLearningAssignmentStep",
             format!(
                 "/api/v2/learning/assignments/{}/steps/{}", crate
-                ::operation::encode_path_segment(& assignment_id.to_string()), crate
-                ::operation::encode_path_segment(& step_id.to_string())
+                ::operation::encode_path_segment(assignment_id), crate
+                ::operation::encode_path_segment(step_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -151,8 +151,8 @@ impl<'a> LearningApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getLearningModule",
             format!(
-                "/api/v2/learning/modules/{}", crate ::operation::encode_path_segment(&
-                module_id.to_string())
+                "/api/v2/learning/modules/{}", crate
+                ::operation::encode_path_segment(module_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -173,8 +173,8 @@ impl<'a> LearningApi<'a> {
             "getLearningModuleJob",
             format!(
                 "/api/v2/learning/modules/{}/jobs/{}", crate
-                ::operation::encode_path_segment(& module_id.to_string()), crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(module_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -194,7 +194,7 @@ impl<'a> LearningApi<'a> {
             "getLearningModulePreview",
             format!(
                 "/api/v2/learning/modules/{}/preview", crate
-                ::operation::encode_path_segment(& module_id.to_string())
+                ::operation::encode_path_segment(module_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -214,7 +214,7 @@ impl<'a> LearningApi<'a> {
             "getLearningModuleRule",
             format!(
                 "/api/v2/learning/modules/{}/rule", crate
-                ::operation::encode_path_segment(& module_id.to_string())
+                ::operation::encode_path_segment(module_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -235,8 +235,8 @@ impl<'a> LearningApi<'a> {
             "getLearningModuleVersion",
             format!(
                 "/api/v2/learning/modules/{}/versions/{}", crate
-                ::operation::encode_path_segment(& module_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string())
+                ::operation::encode_path_segment(module_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -296,7 +296,7 @@ impl<'a> LearningApi<'a> {
             "getLearningModulesCoverartCoverArtId",
             format!(
                 "/api/v2/learning/modules/coverart/{}", crate
-                ::operation::encode_path_segment(& cover_art_id.to_string())
+                ::operation::encode_path_segment(cover_art_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -314,7 +314,7 @@ impl<'a> LearningApi<'a> {
             "getLearningScheduleslotsJob",
             format!(
                 "/api/v2/learning/scheduleslots/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -333,8 +333,8 @@ impl<'a> LearningApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getLearningScormScormId",
             format!(
-                "/api/v2/learning/scorm/{}", crate ::operation::encode_path_segment(&
-                scorm_id.to_string())
+                "/api/v2/learning/scorm/{}", crate
+                ::operation::encode_path_segment(scorm_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -353,7 +353,7 @@ impl<'a> LearningApi<'a> {
             "patchLearningAssignment",
             format!(
                 "/api/v2/learning/assignments/{}", crate
-                ::operation::encode_path_segment(& assignment_id.to_string())
+                ::operation::encode_path_segment(assignment_id)
             ),
         );
         request.model_body(body);
@@ -375,7 +375,7 @@ impl<'a> LearningApi<'a> {
             "patchLearningAssignmentReschedule",
             format!(
                 "/api/v2/learning/assignments/{}/reschedule", crate
-                ::operation::encode_path_segment(& assignment_id.to_string())
+                ::operation::encode_path_segment(assignment_id)
             ),
         );
         request.model_body(body);
@@ -400,8 +400,8 @@ impl<'a> LearningApi<'a> {
             "patchLearningAssignmentStep",
             format!(
                 "/api/v2/learning/assignments/{}/steps/{}", crate
-                ::operation::encode_path_segment(& assignment_id.to_string()), crate
-                ::operation::encode_path_segment(& step_id.to_string())
+                ::operation::encode_path_segment(assignment_id), crate
+                ::operation::encode_path_segment(step_id)
             ),
         );
         request.model_body(body);
@@ -424,8 +424,8 @@ impl<'a> LearningApi<'a> {
             "patchLearningModuleUserAssignments",
             format!(
                 "/api/v2/learning/modules/{}/users/{}/assignments", crate
-                ::operation::encode_path_segment(& module_id.to_string()), crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(module_id), crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -466,7 +466,7 @@ impl<'a> LearningApi<'a> {
             "postLearningAssignmentReassign",
             format!(
                 "/api/v2/learning/assignments/{}/reassign", crate
-                ::operation::encode_path_segment(& assignment_id.to_string())
+                ::operation::encode_path_segment(assignment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -488,7 +488,7 @@ impl<'a> LearningApi<'a> {
             "postLearningAssignmentReset",
             format!(
                 "/api/v2/learning/assignments/{}/reset", crate
-                ::operation::encode_path_segment(& assignment_id.to_string())
+                ::operation::encode_path_segment(assignment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -583,7 +583,7 @@ impl<'a> LearningApi<'a> {
             "postLearningModuleJobs",
             format!(
                 "/api/v2/learning/modules/{}/jobs", crate
-                ::operation::encode_path_segment(& module_id.to_string())
+                ::operation::encode_path_segment(module_id)
             ),
         );
         request.model_body(body);
@@ -605,7 +605,7 @@ impl<'a> LearningApi<'a> {
             "postLearningModulePublish",
             format!(
                 "/api/v2/learning/modules/{}/publish", crate
-                ::operation::encode_path_segment(& module_id.to_string())
+                ::operation::encode_path_segment(module_id)
             ),
         );
         request.model_body(body);
@@ -626,7 +626,7 @@ impl<'a> LearningApi<'a> {
             "postLearningModuleRuleMigrate",
             format!(
                 "/api/v2/learning/modules/{}/rule/migrate", crate
-                ::operation::encode_path_segment(& module_id.to_string())
+                ::operation::encode_path_segment(module_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -750,8 +750,8 @@ impl<'a> LearningApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putLearningModule",
             format!(
-                "/api/v2/learning/modules/{}", crate ::operation::encode_path_segment(&
-                module_id.to_string())
+                "/api/v2/learning/modules/{}", crate
+                ::operation::encode_path_segment(module_id)
             ),
         );
         request.model_body(body);
@@ -775,7 +775,7 @@ impl<'a> LearningApi<'a> {
             "putLearningModulePreview",
             format!(
                 "/api/v2/learning/modules/{}/preview", crate
-                ::operation::encode_path_segment(& module_id.to_string())
+                ::operation::encode_path_segment(module_id)
             ),
         );
         request.model_body(body);
@@ -799,7 +799,7 @@ impl<'a> LearningApi<'a> {
             "putLearningModuleRule",
             format!(
                 "/api/v2/learning/modules/{}/rule", crate
-                ::operation::encode_path_segment(& module_id.to_string())
+                ::operation::encode_path_segment(module_id)
             ),
         );
         request.model_body(body);

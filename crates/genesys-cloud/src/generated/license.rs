@@ -32,7 +32,7 @@ impl<'a> LicenseApi<'a> {
             "getLicenseDefinition",
             format!(
                 "/api/v2/license/definitions/{}", crate
-                ::operation::encode_path_segment(& license_id.to_string())
+                ::operation::encode_path_segment(license_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -63,8 +63,8 @@ impl<'a> LicenseApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getLicenseToggle",
             format!(
-                "/api/v2/license/toggles/{}", crate ::operation::encode_path_segment(&
-                feature_name.to_string())
+                "/api/v2/license/toggles/{}", crate
+                ::operation::encode_path_segment(feature_name)
             ),
         );
         crate::Request::new(self.client, request)
@@ -80,8 +80,8 @@ impl<'a> LicenseApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getLicenseUser",
             format!(
-                "/api/v2/license/users/{}", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/license/users/{}", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -164,8 +164,8 @@ impl<'a> LicenseApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "postLicenseToggle",
             format!(
-                "/api/v2/license/toggles/{}", crate ::operation::encode_path_segment(&
-                feature_name.to_string())
+                "/api/v2/license/toggles/{}", crate
+                ::operation::encode_path_segment(feature_name)
             ),
         );
         crate::Request::new(self.client, request)

@@ -31,8 +31,8 @@ impl<'a> LocationsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteLocation",
             format!(
-                "/api/v2/locations/{}", crate ::operation::encode_path_segment(&
-                location_id.to_string())
+                "/api/v2/locations/{}", crate
+                ::operation::encode_path_segment(location_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -46,8 +46,8 @@ impl<'a> LocationsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getLocation",
             format!(
-                "/api/v2/locations/{}", crate ::operation::encode_path_segment(&
-                location_id.to_string())
+                "/api/v2/locations/{}", crate
+                ::operation::encode_path_segment(location_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -65,7 +65,7 @@ impl<'a> LocationsApi<'a> {
             "getLocationSublocations",
             format!(
                 "/api/v2/locations/{}/sublocations", crate
-                ::operation::encode_path_segment(& location_id.to_string())
+                ::operation::encode_path_segment(location_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -116,8 +116,8 @@ impl<'a> LocationsApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchLocation",
             format!(
-                "/api/v2/locations/{}", crate ::operation::encode_path_segment(&
-                location_id.to_string())
+                "/api/v2/locations/{}", crate
+                ::operation::encode_path_segment(location_id)
             ),
         );
         request.model_body(body);

@@ -32,7 +32,7 @@ impl<'a> LogCaptureApi<'a> {
             "deleteDiagnosticsLogcaptureBrowserUser",
             format!(
                 "/api/v2/diagnostics/logcapture/browser/users/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -52,7 +52,7 @@ impl<'a> LogCaptureApi<'a> {
             "getDiagnosticsLogcaptureBrowserEntriesDownloadJob",
             format!(
                 "/api/v2/diagnostics/logcapture/browser/entries/download/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -72,7 +72,7 @@ impl<'a> LogCaptureApi<'a> {
             "getDiagnosticsLogcaptureBrowserUser",
             format!(
                 "/api/v2/diagnostics/logcapture/browser/users/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -145,7 +145,7 @@ impl<'a> LogCaptureApi<'a> {
             "postDiagnosticsLogcaptureBrowserUser",
             format!(
                 "/api/v2/diagnostics/logcapture/browser/users/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);

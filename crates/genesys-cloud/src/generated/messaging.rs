@@ -32,8 +32,8 @@ impl<'a> MessagingApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteMessagingSetting",
             format!(
-                "/api/v2/messaging/settings/{}", crate ::operation::encode_path_segment(&
-                message_setting_id.to_string())
+                "/api/v2/messaging/settings/{}", crate
+                ::operation::encode_path_segment(message_setting_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -75,7 +75,7 @@ impl<'a> MessagingApi<'a> {
             "deleteMessagingSupportedcontentSupportedContentId",
             format!(
                 "/api/v2/messaging/supportedcontent/{}", crate
-                ::operation::encode_path_segment(& supported_content_id.to_string())
+                ::operation::encode_path_segment(supported_content_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -95,8 +95,8 @@ impl<'a> MessagingApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getMessagingSetting",
             format!(
-                "/api/v2/messaging/settings/{}", crate ::operation::encode_path_segment(&
-                message_setting_id.to_string())
+                "/api/v2/messaging/settings/{}", crate
+                ::operation::encode_path_segment(message_setting_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -172,7 +172,7 @@ impl<'a> MessagingApi<'a> {
             "getMessagingSupportedcontentSupportedContentId",
             format!(
                 "/api/v2/messaging/supportedcontent/{}", crate
-                ::operation::encode_path_segment(& supported_content_id.to_string())
+                ::operation::encode_path_segment(supported_content_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -193,8 +193,8 @@ impl<'a> MessagingApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchMessagingSetting",
             format!(
-                "/api/v2/messaging/settings/{}", crate ::operation::encode_path_segment(&
-                message_setting_id.to_string())
+                "/api/v2/messaging/settings/{}", crate
+                ::operation::encode_path_segment(message_setting_id)
             ),
         );
         request.model_body(body);
@@ -219,7 +219,7 @@ impl<'a> MessagingApi<'a> {
             "patchMessagingSupportedcontentSupportedContentId",
             format!(
                 "/api/v2/messaging/supportedcontent/{}", crate
-                ::operation::encode_path_segment(& supported_content_id.to_string())
+                ::operation::encode_path_segment(supported_content_id)
             ),
         );
         request.model_body(body);

@@ -30,8 +30,8 @@ impl<'a> MobileDevicesApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteMobiledevice",
             format!(
-                "/api/v2/mobiledevices/{}", crate ::operation::encode_path_segment(&
-                device_id.to_string())
+                "/api/v2/mobiledevices/{}", crate
+                ::operation::encode_path_segment(device_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -49,8 +49,8 @@ impl<'a> MobileDevicesApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getMobiledevice",
             format!(
-                "/api/v2/mobiledevices/{}", crate ::operation::encode_path_segment(&
-                device_id.to_string())
+                "/api/v2/mobiledevices/{}", crate
+                ::operation::encode_path_segment(device_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -99,8 +99,8 @@ impl<'a> MobileDevicesApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putMobiledevice",
             format!(
-                "/api/v2/mobiledevices/{}", crate ::operation::encode_path_segment(&
-                device_id.to_string())
+                "/api/v2/mobiledevices/{}", crate
+                ::operation::encode_path_segment(device_id)
             ),
         );
         request.model_body(body);

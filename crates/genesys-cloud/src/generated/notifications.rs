@@ -30,7 +30,7 @@ impl<'a> NotificationsApi<'a> {
             "deleteNotificationsChannelSubscriptions",
             format!(
                 "/api/v2/notifications/channels/{}/subscriptions", crate
-                ::operation::encode_path_segment(& channel_id.to_string())
+                ::operation::encode_path_segment(channel_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -62,7 +62,7 @@ impl<'a> NotificationsApi<'a> {
             "getNotificationsChannelSubscriptions",
             format!(
                 "/api/v2/notifications/channels/{}/subscriptions", crate
-                ::operation::encode_path_segment(& channel_id.to_string())
+                ::operation::encode_path_segment(channel_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -96,7 +96,7 @@ impl<'a> NotificationsApi<'a> {
             "headNotificationsChannel",
             format!(
                 "/api/v2/notifications/channels/{}", crate
-                ::operation::encode_path_segment(& channel_id.to_string())
+                ::operation::encode_path_segment(channel_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -115,7 +115,7 @@ impl<'a> NotificationsApi<'a> {
             "postNotificationsChannelSubscriptions",
             format!(
                 "/api/v2/notifications/channels/{}/subscriptions", crate
-                ::operation::encode_path_segment(& channel_id.to_string())
+                ::operation::encode_path_segment(channel_id)
             ),
         );
         request.json_body(body);
@@ -151,7 +151,7 @@ impl<'a> NotificationsApi<'a> {
             "putNotificationsChannelSubscriptions",
             format!(
                 "/api/v2/notifications/channels/{}/subscriptions", crate
-                ::operation::encode_path_segment(& channel_id.to_string())
+                ::operation::encode_path_segment(channel_id)
             ),
         );
         request.json_body(body);

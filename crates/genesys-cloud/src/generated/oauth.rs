@@ -31,8 +31,8 @@ impl<'a> OauthApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteOauthClient",
             format!(
-                "/api/v2/oauth/clients/{}", crate ::operation::encode_path_segment(&
-                client_id.to_string())
+                "/api/v2/oauth/clients/{}", crate
+                ::operation::encode_path_segment(client_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -52,7 +52,7 @@ impl<'a> OauthApi<'a> {
             "getOauthAuthorization",
             format!(
                 "/api/v2/oauth/authorizations/{}", crate
-                ::operation::encode_path_segment(& client_id.to_string())
+                ::operation::encode_path_segment(client_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -87,8 +87,8 @@ impl<'a> OauthApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getOauthClient",
             format!(
-                "/api/v2/oauth/clients/{}", crate ::operation::encode_path_segment(&
-                client_id.to_string())
+                "/api/v2/oauth/clients/{}", crate
+                ::operation::encode_path_segment(client_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -109,8 +109,8 @@ impl<'a> OauthApi<'a> {
             "getOauthClientUsageQueryResult",
             format!(
                 "/api/v2/oauth/clients/{}/usage/query/results/{}", crate
-                ::operation::encode_path_segment(& client_id.to_string()), crate
-                ::operation::encode_path_segment(& execution_id.to_string())
+                ::operation::encode_path_segment(client_id), crate
+                ::operation::encode_path_segment(execution_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -132,7 +132,7 @@ impl<'a> OauthApi<'a> {
             "getOauthClientUsageSummary",
             format!(
                 "/api/v2/oauth/clients/{}/usage/summary", crate
-                ::operation::encode_path_segment(& client_id.to_string())
+                ::operation::encode_path_segment(client_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -160,8 +160,8 @@ impl<'a> OauthApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getOauthScope",
             format!(
-                "/api/v2/oauth/scopes/{}", crate ::operation::encode_path_segment(&
-                scope_id.to_string())
+                "/api/v2/oauth/scopes/{}", crate
+                ::operation::encode_path_segment(scope_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -195,7 +195,7 @@ impl<'a> OauthApi<'a> {
             "postOauthClientSecret",
             format!(
                 "/api/v2/oauth/clients/{}/secret", crate
-                ::operation::encode_path_segment(& client_id.to_string())
+                ::operation::encode_path_segment(client_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -218,7 +218,7 @@ impl<'a> OauthApi<'a> {
             "postOauthClientUsageQuery",
             format!(
                 "/api/v2/oauth/clients/{}/usage/query", crate
-                ::operation::encode_path_segment(& client_id.to_string())
+                ::operation::encode_path_segment(client_id)
             ),
         );
         request.model_body(body);
@@ -259,8 +259,8 @@ impl<'a> OauthApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putOauthClient",
             format!(
-                "/api/v2/oauth/clients/{}", crate ::operation::encode_path_segment(&
-                client_id.to_string())
+                "/api/v2/oauth/clients/{}", crate
+                ::operation::encode_path_segment(client_id)
             ),
         );
         request.model_body(body);

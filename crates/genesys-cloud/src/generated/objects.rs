@@ -32,7 +32,7 @@ impl<'a> ObjectsApi<'a> {
             "deleteAuthorizationDivision",
             format!(
                 "/api/v2/authorization/divisions/{}", crate
-                ::operation::encode_path_segment(& division_id.to_string())
+                ::operation::encode_path_segment(division_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -50,7 +50,7 @@ impl<'a> ObjectsApi<'a> {
             "getAuthorizationDivision",
             format!(
                 "/api/v2/authorization/divisions/{}", crate
-                ::operation::encode_path_segment(& division_id.to_string())
+                ::operation::encode_path_segment(division_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -150,8 +150,8 @@ impl<'a> ObjectsApi<'a> {
             "postAuthorizationDivisionObject",
             format!(
                 "/api/v2/authorization/divisions/{}/objects/{}", crate
-                ::operation::encode_path_segment(& division_id.to_string()), crate
-                ::operation::encode_path_segment(& object_type.to_string())
+                ::operation::encode_path_segment(division_id), crate
+                ::operation::encode_path_segment(object_type)
             ),
         );
         request.json_body(body);
@@ -173,7 +173,7 @@ impl<'a> ObjectsApi<'a> {
             "postAuthorizationDivisionRestore",
             format!(
                 "/api/v2/authorization/divisions/{}/restore", crate
-                ::operation::encode_path_segment(& division_id.to_string())
+                ::operation::encode_path_segment(division_id)
             ),
         );
         request.model_body(body);
@@ -213,7 +213,7 @@ impl<'a> ObjectsApi<'a> {
             "putAuthorizationDivision",
             format!(
                 "/api/v2/authorization/divisions/{}", crate
-                ::operation::encode_path_segment(& division_id.to_string())
+                ::operation::encode_path_segment(division_id)
             ),
         );
         request.model_body(body);

@@ -34,7 +34,7 @@ impl<'a> OperationalEventsApi<'a> {
             "getUsageEventsDefinition",
             format!(
                 "/api/v2/usage/events/definitions/{}", crate
-                ::operation::encode_path_segment(& event_definition_id.to_string())
+                ::operation::encode_path_segment(event_definition_id)
             ),
         );
         crate::Request::new(self.client, request)

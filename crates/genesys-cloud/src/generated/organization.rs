@@ -104,7 +104,7 @@ impl<'a> OrganizationApi<'a> {
             "getOrganizationsLimitsChangerequest",
             format!(
                 "/api/v2/organizations/limits/changerequests/{}", crate
-                ::operation::encode_path_segment(& request_id.to_string())
+                ::operation::encode_path_segment(request_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -168,7 +168,7 @@ impl<'a> OrganizationApi<'a> {
             "getOrganizationsLimitsNamespace",
             format!(
                 "/api/v2/organizations/limits/namespaces/{}", crate
-                ::operation::encode_path_segment(& namespace_name.to_string())
+                ::operation::encode_path_segment(namespace_name)
             ),
         );
         crate::Request::new(self.client, request)
@@ -186,7 +186,7 @@ impl<'a> OrganizationApi<'a> {
             "getOrganizationsLimitsNamespaceDefaults",
             format!(
                 "/api/v2/organizations/limits/namespaces/{}/defaults", crate
-                ::operation::encode_path_segment(& namespace_name.to_string())
+                ::operation::encode_path_segment(namespace_name)
             ),
         );
         crate::Request::new(self.client, request)
@@ -266,7 +266,7 @@ impl<'a> OrganizationApi<'a> {
             "patchOrganizationsFeature",
             format!(
                 "/api/v2/organizations/features/{}", crate
-                ::operation::encode_path_segment(& feature_name.to_string())
+                ::operation::encode_path_segment(feature_name)
             ),
         );
         request.model_body(body);

@@ -34,7 +34,7 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "deleteOrgauthorizationTrustee",
             format!(
                 "/api/v2/orgauthorization/trustees/{}", crate
-                ::operation::encode_path_segment(& trustee_org_id.to_string())
+                ::operation::encode_path_segment(trustee_org_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -55,8 +55,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "deleteOrgauthorizationTrusteeCloneduser",
             format!(
                 "/api/v2/orgauthorization/trustees/{}/clonedusers/{}", crate
-                ::operation::encode_path_segment(& trustee_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustee_user_id.to_string())
+                ::operation::encode_path_segment(trustee_org_id), crate
+                ::operation::encode_path_segment(trustee_user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -77,8 +77,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "deleteOrgauthorizationTrusteeGroup",
             format!(
                 "/api/v2/orgauthorization/trustees/{}/groups/{}", crate
-                ::operation::encode_path_segment(& trustee_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustee_group_id.to_string())
+                ::operation::encode_path_segment(trustee_org_id), crate
+                ::operation::encode_path_segment(trustee_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -99,8 +99,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "deleteOrgauthorizationTrusteeGroupRoles",
             format!(
                 "/api/v2/orgauthorization/trustees/{}/groups/{}/roles", crate
-                ::operation::encode_path_segment(& trustee_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustee_group_id.to_string())
+                ::operation::encode_path_segment(trustee_org_id), crate
+                ::operation::encode_path_segment(trustee_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -121,8 +121,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "deleteOrgauthorizationTrusteeUser",
             format!(
                 "/api/v2/orgauthorization/trustees/{}/users/{}", crate
-                ::operation::encode_path_segment(& trustee_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustee_user_id.to_string())
+                ::operation::encode_path_segment(trustee_org_id), crate
+                ::operation::encode_path_segment(trustee_user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -143,8 +143,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "deleteOrgauthorizationTrusteeUserRoles",
             format!(
                 "/api/v2/orgauthorization/trustees/{}/users/{}/roles", crate
-                ::operation::encode_path_segment(& trustee_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustee_user_id.to_string())
+                ::operation::encode_path_segment(trustee_org_id), crate
+                ::operation::encode_path_segment(trustee_user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -190,7 +190,7 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "deleteOrgauthorizationTrustor",
             format!(
                 "/api/v2/orgauthorization/trustors/{}", crate
-                ::operation::encode_path_segment(& trustor_org_id.to_string())
+                ::operation::encode_path_segment(trustor_org_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -211,8 +211,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "deleteOrgauthorizationTrustorCloneduser",
             format!(
                 "/api/v2/orgauthorization/trustors/{}/clonedusers/{}", crate
-                ::operation::encode_path_segment(& trustor_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustee_user_id.to_string())
+                ::operation::encode_path_segment(trustor_org_id), crate
+                ::operation::encode_path_segment(trustee_user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -233,8 +233,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "deleteOrgauthorizationTrustorGroup",
             format!(
                 "/api/v2/orgauthorization/trustors/{}/groups/{}", crate
-                ::operation::encode_path_segment(& trustor_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustor_group_id.to_string())
+                ::operation::encode_path_segment(trustor_org_id), crate
+                ::operation::encode_path_segment(trustor_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -255,8 +255,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "deleteOrgauthorizationTrustorUser",
             format!(
                 "/api/v2/orgauthorization/trustors/{}/users/{}", crate
-                ::operation::encode_path_segment(& trustor_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustee_user_id.to_string())
+                ::operation::encode_path_segment(trustor_org_id), crate
+                ::operation::encode_path_segment(trustee_user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -302,7 +302,7 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "getOrgauthorizationPairing",
             format!(
                 "/api/v2/orgauthorization/pairings/{}", crate
-                ::operation::encode_path_segment(& pairing_id.to_string())
+                ::operation::encode_path_segment(pairing_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -322,7 +322,7 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "getOrgauthorizationTrustee",
             format!(
                 "/api/v2/orgauthorization/trustees/{}", crate
-                ::operation::encode_path_segment(& trustee_org_id.to_string())
+                ::operation::encode_path_segment(trustee_org_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -344,7 +344,7 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "getOrgauthorizationTrusteeClonedusers",
             format!(
                 "/api/v2/orgauthorization/trustees/{}/clonedusers", crate
-                ::operation::encode_path_segment(& trustee_org_id.to_string())
+                ::operation::encode_path_segment(trustee_org_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -365,8 +365,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "getOrgauthorizationTrusteeGroup",
             format!(
                 "/api/v2/orgauthorization/trustees/{}/groups/{}", crate
-                ::operation::encode_path_segment(& trustee_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustee_group_id.to_string())
+                ::operation::encode_path_segment(trustee_org_id), crate
+                ::operation::encode_path_segment(trustee_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -387,8 +387,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "getOrgauthorizationTrusteeGroupRoles",
             format!(
                 "/api/v2/orgauthorization/trustees/{}/groups/{}/roles", crate
-                ::operation::encode_path_segment(& trustee_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustee_group_id.to_string())
+                ::operation::encode_path_segment(trustee_org_id), crate
+                ::operation::encode_path_segment(trustee_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -408,7 +408,7 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "getOrgauthorizationTrusteeGroups",
             format!(
                 "/api/v2/orgauthorization/trustees/{}/groups", crate
-                ::operation::encode_path_segment(& trustee_org_id.to_string())
+                ::operation::encode_path_segment(trustee_org_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -429,8 +429,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "getOrgauthorizationTrusteeUser",
             format!(
                 "/api/v2/orgauthorization/trustees/{}/users/{}", crate
-                ::operation::encode_path_segment(& trustee_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustee_user_id.to_string())
+                ::operation::encode_path_segment(trustee_org_id), crate
+                ::operation::encode_path_segment(trustee_user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -451,8 +451,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "getOrgauthorizationTrusteeUserRoles",
             format!(
                 "/api/v2/orgauthorization/trustees/{}/users/{}/roles", crate
-                ::operation::encode_path_segment(& trustee_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustee_user_id.to_string())
+                ::operation::encode_path_segment(trustee_org_id), crate
+                ::operation::encode_path_segment(trustee_user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -472,7 +472,7 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "getOrgauthorizationTrusteeUsers",
             format!(
                 "/api/v2/orgauthorization/trustees/{}/users", crate
-                ::operation::encode_path_segment(& trustee_org_id.to_string())
+                ::operation::encode_path_segment(trustee_org_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -540,7 +540,7 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "getOrgauthorizationTrustor",
             format!(
                 "/api/v2/orgauthorization/trustors/{}", crate
-                ::operation::encode_path_segment(& trustor_org_id.to_string())
+                ::operation::encode_path_segment(trustor_org_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -561,8 +561,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "getOrgauthorizationTrustorCloneduser",
             format!(
                 "/api/v2/orgauthorization/trustors/{}/clonedusers/{}", crate
-                ::operation::encode_path_segment(& trustor_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustee_user_id.to_string())
+                ::operation::encode_path_segment(trustor_org_id), crate
+                ::operation::encode_path_segment(trustee_user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -582,7 +582,7 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "getOrgauthorizationTrustorClonedusers",
             format!(
                 "/api/v2/orgauthorization/trustors/{}/clonedusers", crate
-                ::operation::encode_path_segment(& trustor_org_id.to_string())
+                ::operation::encode_path_segment(trustor_org_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -603,8 +603,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "getOrgauthorizationTrustorGroup",
             format!(
                 "/api/v2/orgauthorization/trustors/{}/groups/{}", crate
-                ::operation::encode_path_segment(& trustor_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustor_group_id.to_string())
+                ::operation::encode_path_segment(trustor_org_id), crate
+                ::operation::encode_path_segment(trustor_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -624,7 +624,7 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "getOrgauthorizationTrustorGroups",
             format!(
                 "/api/v2/orgauthorization/trustors/{}/groups", crate
-                ::operation::encode_path_segment(& trustor_org_id.to_string())
+                ::operation::encode_path_segment(trustor_org_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -645,8 +645,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "getOrgauthorizationTrustorUser",
             format!(
                 "/api/v2/orgauthorization/trustors/{}/users/{}", crate
-                ::operation::encode_path_segment(& trustor_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustee_user_id.to_string())
+                ::operation::encode_path_segment(trustor_org_id), crate
+                ::operation::encode_path_segment(trustee_user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -666,7 +666,7 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "getOrgauthorizationTrustorUsers",
             format!(
                 "/api/v2/orgauthorization/trustors/{}/users", crate
-                ::operation::encode_path_segment(& trustor_org_id.to_string())
+                ::operation::encode_path_segment(trustor_org_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -721,7 +721,7 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "postOrgauthorizationTrusteeGroups",
             format!(
                 "/api/v2/orgauthorization/trustees/{}/groups", crate
-                ::operation::encode_path_segment(& trustee_org_id.to_string())
+                ::operation::encode_path_segment(trustee_org_id)
             ),
         );
         request.model_body(body);
@@ -743,7 +743,7 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "postOrgauthorizationTrusteeUsers",
             format!(
                 "/api/v2/orgauthorization/trustees/{}/users", crate
-                ::operation::encode_path_segment(& trustee_org_id.to_string())
+                ::operation::encode_path_segment(trustee_org_id)
             ),
         );
         request.model_body(body);
@@ -851,7 +851,7 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "putOrgauthorizationTrustee",
             format!(
                 "/api/v2/orgauthorization/trustees/{}", crate
-                ::operation::encode_path_segment(& trustee_org_id.to_string())
+                ::operation::encode_path_segment(trustee_org_id)
             ),
         );
         request.model_body(body);
@@ -874,8 +874,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "putOrgauthorizationTrusteeGroupRoledivisions",
             format!(
                 "/api/v2/orgauthorization/trustees/{}/groups/{}/roledivisions", crate
-                ::operation::encode_path_segment(& trustee_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustee_group_id.to_string())
+                ::operation::encode_path_segment(trustee_org_id), crate
+                ::operation::encode_path_segment(trustee_group_id)
             ),
         );
         request.model_body(body);
@@ -898,8 +898,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "putOrgauthorizationTrusteeGroupRoles",
             format!(
                 "/api/v2/orgauthorization/trustees/{}/groups/{}/roles", crate
-                ::operation::encode_path_segment(& trustee_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustee_group_id.to_string())
+                ::operation::encode_path_segment(trustee_org_id), crate
+                ::operation::encode_path_segment(trustee_group_id)
             ),
         );
         request.json_body(body);
@@ -922,8 +922,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "putOrgauthorizationTrusteeUserRoledivisions",
             format!(
                 "/api/v2/orgauthorization/trustees/{}/users/{}/roledivisions", crate
-                ::operation::encode_path_segment(& trustee_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustee_user_id.to_string())
+                ::operation::encode_path_segment(trustee_org_id), crate
+                ::operation::encode_path_segment(trustee_user_id)
             ),
         );
         request.model_body(body);
@@ -946,8 +946,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "putOrgauthorizationTrusteeUserRoles",
             format!(
                 "/api/v2/orgauthorization/trustees/{}/users/{}/roles", crate
-                ::operation::encode_path_segment(& trustee_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustee_user_id.to_string())
+                ::operation::encode_path_segment(trustee_org_id), crate
+                ::operation::encode_path_segment(trustee_user_id)
             ),
         );
         request.json_body(body);
@@ -969,8 +969,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "putOrgauthorizationTrustorCloneduser",
             format!(
                 "/api/v2/orgauthorization/trustors/{}/clonedusers/{}", crate
-                ::operation::encode_path_segment(& trustor_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustee_user_id.to_string())
+                ::operation::encode_path_segment(trustor_org_id), crate
+                ::operation::encode_path_segment(trustee_user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -991,8 +991,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "putOrgauthorizationTrustorGroup",
             format!(
                 "/api/v2/orgauthorization/trustors/{}/groups/{}", crate
-                ::operation::encode_path_segment(& trustor_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustor_group_id.to_string())
+                ::operation::encode_path_segment(trustor_org_id), crate
+                ::operation::encode_path_segment(trustor_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1013,8 +1013,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
             "putOrgauthorizationTrustorUser",
             format!(
                 "/api/v2/orgauthorization/trustors/{}/users/{}", crate
-                ::operation::encode_path_segment(& trustor_org_id.to_string()), crate
-                ::operation::encode_path_segment(& trustee_user_id.to_string())
+                ::operation::encode_path_segment(trustor_org_id), crate
+                ::operation::encode_path_segment(trustee_user_id)
             ),
         );
         crate::Request::new(self.client, request)

@@ -32,7 +32,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundAttemptlimit",
             format!(
                 "/api/v2/outbound/attemptlimits/{}", crate
-                ::operation::encode_path_segment(& attempt_limits_id.to_string())
+                ::operation::encode_path_segment(attempt_limits_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -52,7 +52,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundCallabletimeset",
             format!(
                 "/api/v2/outbound/callabletimesets/{}", crate
-                ::operation::encode_path_segment(& callable_time_set_id.to_string())
+                ::operation::encode_path_segment(callable_time_set_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -72,7 +72,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundCallanalysisresponseset",
             format!(
                 "/api/v2/outbound/callanalysisresponsesets/{}", crate
-                ::operation::encode_path_segment(& call_analysis_set_id.to_string())
+                ::operation::encode_path_segment(call_analysis_set_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -91,8 +91,8 @@ impl<'a> OutboundApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteOutboundCampaign",
             format!(
-                "/api/v2/outbound/campaigns/{}", crate ::operation::encode_path_segment(&
-                campaign_id.to_string())
+                "/api/v2/outbound/campaigns/{}", crate
+                ::operation::encode_path_segment(campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -112,7 +112,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundCampaignProgress",
             format!(
                 "/api/v2/outbound/campaigns/{}/progress", crate
-                ::operation::encode_path_segment(& campaign_id.to_string())
+                ::operation::encode_path_segment(campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -132,7 +132,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundCampaignrule",
             format!(
                 "/api/v2/outbound/campaignrules/{}", crate
-                ::operation::encode_path_segment(& campaign_rule_id.to_string())
+                ::operation::encode_path_segment(campaign_rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -152,7 +152,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundContactlist",
             format!(
                 "/api/v2/outbound/contactlists/{}", crate
-                ::operation::encode_path_segment(& contact_list_id.to_string())
+                ::operation::encode_path_segment(contact_list_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -173,8 +173,8 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundContactlistContact",
             format!(
                 "/api/v2/outbound/contactlists/{}/contacts/{}", crate
-                ::operation::encode_path_segment(& contact_list_id.to_string()), crate
-                ::operation::encode_path_segment(& contact_id.to_string())
+                ::operation::encode_path_segment(contact_list_id), crate
+                ::operation::encode_path_segment(contact_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -195,7 +195,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundContactlistContacts",
             format!(
                 "/api/v2/outbound/contactlists/{}/contacts", crate
-                ::operation::encode_path_segment(& contact_list_id.to_string())
+                ::operation::encode_path_segment(contact_list_id)
             ),
         );
         {
@@ -224,7 +224,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundContactlistfilter",
             format!(
                 "/api/v2/outbound/contactlistfilters/{}", crate
-                ::operation::encode_path_segment(& contact_list_filter_id.to_string())
+                ::operation::encode_path_segment(contact_list_filter_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -270,7 +270,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundContactlisttemplate",
             format!(
                 "/api/v2/outbound/contactlisttemplates/{}", crate
-                ::operation::encode_path_segment(& contact_list_template_id.to_string())
+                ::operation::encode_path_segment(contact_list_template_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -316,7 +316,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundDigitalruleset",
             format!(
                 "/api/v2/outbound/digitalrulesets/{}", crate
-                ::operation::encode_path_segment(& digital_rule_set_id.to_string())
+                ::operation::encode_path_segment(digital_rule_set_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -335,8 +335,8 @@ impl<'a> OutboundApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteOutboundDnclist",
             format!(
-                "/api/v2/outbound/dnclists/{}", crate ::operation::encode_path_segment(&
-                dnc_list_id.to_string())
+                "/api/v2/outbound/dnclists/{}", crate
+                ::operation::encode_path_segment(dnc_list_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -358,7 +358,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundDnclistCustomexclusioncolumns",
             format!(
                 "/api/v2/outbound/dnclists/{}/customexclusioncolumns", crate
-                ::operation::encode_path_segment(& dnc_list_id.to_string())
+                ::operation::encode_path_segment(dnc_list_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -380,7 +380,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundDnclistEmailaddresses",
             format!(
                 "/api/v2/outbound/dnclists/{}/emailaddresses", crate
-                ::operation::encode_path_segment(& dnc_list_id.to_string())
+                ::operation::encode_path_segment(dnc_list_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -402,7 +402,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundDnclistPhonenumbers",
             format!(
                 "/api/v2/outbound/dnclists/{}/phonenumbers", crate
-                ::operation::encode_path_segment(& dnc_list_id.to_string())
+                ::operation::encode_path_segment(dnc_list_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -424,7 +424,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundDnclistWhatsappnumbers",
             format!(
                 "/api/v2/outbound/dnclists/{}/whatsappnumbers", crate
-                ::operation::encode_path_segment(& dnc_list_id.to_string())
+                ::operation::encode_path_segment(dnc_list_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -444,8 +444,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundFilespecificationtemplate",
             format!(
                 "/api/v2/outbound/filespecificationtemplates/{}", crate
-                ::operation::encode_path_segment(& file_specification_template_id
-                .to_string())
+                ::operation::encode_path_segment(file_specification_template_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -491,7 +490,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundImporttemplate",
             format!(
                 "/api/v2/outbound/importtemplates/{}", crate
-                ::operation::encode_path_segment(& import_template_id.to_string())
+                ::operation::encode_path_segment(import_template_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -537,7 +536,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundMessagingcampaign",
             format!(
                 "/api/v2/outbound/messagingcampaigns/{}", crate
-                ::operation::encode_path_segment(& messaging_campaign_id.to_string())
+                ::operation::encode_path_segment(messaging_campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -559,7 +558,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundMessagingcampaignProgress",
             format!(
                 "/api/v2/outbound/messagingcampaigns/{}/progress", crate
-                ::operation::encode_path_segment(& messaging_campaign_id.to_string())
+                ::operation::encode_path_segment(messaging_campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -578,8 +577,8 @@ impl<'a> OutboundApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteOutboundRuleset",
             format!(
-                "/api/v2/outbound/rulesets/{}", crate ::operation::encode_path_segment(&
-                rule_set_id.to_string())
+                "/api/v2/outbound/rulesets/{}", crate
+                ::operation::encode_path_segment(rule_set_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -599,7 +598,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundSchedulesCampaign",
             format!(
                 "/api/v2/outbound/schedules/campaigns/{}", crate
-                ::operation::encode_path_segment(& campaign_id.to_string())
+                ::operation::encode_path_segment(campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -619,7 +618,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundSchedulesEmailcampaign",
             format!(
                 "/api/v2/outbound/schedules/emailcampaigns/{}", crate
-                ::operation::encode_path_segment(& email_campaign_id.to_string())
+                ::operation::encode_path_segment(email_campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -639,7 +638,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundSchedulesMessagingcampaign",
             format!(
                 "/api/v2/outbound/schedules/messagingcampaigns/{}", crate
-                ::operation::encode_path_segment(& messaging_campaign_id.to_string())
+                ::operation::encode_path_segment(messaging_campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -659,7 +658,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundSchedulesSequence",
             format!(
                 "/api/v2/outbound/schedules/sequences/{}", crate
-                ::operation::encode_path_segment(& sequence_id.to_string())
+                ::operation::encode_path_segment(sequence_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -677,7 +676,7 @@ impl<'a> OutboundApi<'a> {
             "deleteOutboundSchedulesWhatsappcampaign",
             format!(
                 "/api/v2/outbound/schedules/whatsappcampaigns/{}", crate
-                ::operation::encode_path_segment(& whats_app_campaign_id.to_string())
+                ::operation::encode_path_segment(whats_app_campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -696,8 +695,8 @@ impl<'a> OutboundApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteOutboundSequence",
             format!(
-                "/api/v2/outbound/sequences/{}", crate ::operation::encode_path_segment(&
-                sequence_id.to_string())
+                "/api/v2/outbound/sequences/{}", crate
+                ::operation::encode_path_segment(sequence_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -717,7 +716,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundAttemptlimit",
             format!(
                 "/api/v2/outbound/attemptlimits/{}", crate
-                ::operation::encode_path_segment(& attempt_limits_id.to_string())
+                ::operation::encode_path_segment(attempt_limits_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -753,7 +752,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundCallabletimeset",
             format!(
                 "/api/v2/outbound/callabletimesets/{}", crate
-                ::operation::encode_path_segment(& callable_time_set_id.to_string())
+                ::operation::encode_path_segment(callable_time_set_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -789,7 +788,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundCallanalysisresponseset",
             format!(
                 "/api/v2/outbound/callanalysisresponsesets/{}", crate
-                ::operation::encode_path_segment(& call_analysis_set_id.to_string())
+                ::operation::encode_path_segment(call_analysis_set_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -824,8 +823,8 @@ impl<'a> OutboundApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getOutboundCampaign",
             format!(
-                "/api/v2/outbound/campaigns/{}", crate ::operation::encode_path_segment(&
-                campaign_id.to_string())
+                "/api/v2/outbound/campaigns/{}", crate
+                ::operation::encode_path_segment(campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -845,7 +844,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundCampaignAgentownedmappingpreviewResults",
             format!(
                 "/api/v2/outbound/campaigns/{}/agentownedmappingpreview/results", crate
-                ::operation::encode_path_segment(& campaign_id.to_string())
+                ::operation::encode_path_segment(campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -865,7 +864,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundCampaignDiagnostics",
             format!(
                 "/api/v2/outbound/campaigns/{}/diagnostics", crate
-                ::operation::encode_path_segment(& campaign_id.to_string())
+                ::operation::encode_path_segment(campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -885,7 +884,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundCampaignInteractions",
             format!(
                 "/api/v2/outbound/campaigns/{}/interactions", crate
-                ::operation::encode_path_segment(& campaign_id.to_string())
+                ::operation::encode_path_segment(campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -905,7 +904,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundCampaignLinedistribution",
             format!(
                 "/api/v2/outbound/campaigns/{}/linedistribution", crate
-                ::operation::encode_path_segment(& campaign_id.to_string())
+                ::operation::encode_path_segment(campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -925,7 +924,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundCampaignProgress",
             format!(
                 "/api/v2/outbound/campaigns/{}/progress", crate
-                ::operation::encode_path_segment(& campaign_id.to_string())
+                ::operation::encode_path_segment(campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -945,7 +944,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundCampaignSkillcombinations",
             format!(
                 "/api/v2/outbound/campaigns/{}/skillcombinations", crate
-                ::operation::encode_path_segment(& campaign_id.to_string())
+                ::operation::encode_path_segment(campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -965,7 +964,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundCampaignStats",
             format!(
                 "/api/v2/outbound/campaigns/{}/stats", crate
-                ::operation::encode_path_segment(& campaign_id.to_string())
+                ::operation::encode_path_segment(campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -985,7 +984,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundCampaignrule",
             format!(
                 "/api/v2/outbound/campaignrules/{}", crate
-                ::operation::encode_path_segment(& campaign_rule_id.to_string())
+                ::operation::encode_path_segment(campaign_rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1069,7 +1068,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundCampaignsDivisionview",
             format!(
                 "/api/v2/outbound/campaigns/divisionviews/{}", crate
-                ::operation::encode_path_segment(& campaign_id.to_string())
+                ::operation::encode_path_segment(campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1107,7 +1106,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundContactlist",
             format!(
                 "/api/v2/outbound/contactlists/{}", crate
-                ::operation::encode_path_segment(& contact_list_id.to_string())
+                ::operation::encode_path_segment(contact_list_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1128,8 +1127,8 @@ impl<'a> OutboundApi<'a> {
             "getOutboundContactlistContact",
             format!(
                 "/api/v2/outbound/contactlists/{}/contacts/{}", crate
-                ::operation::encode_path_segment(& contact_list_id.to_string()), crate
-                ::operation::encode_path_segment(& contact_id.to_string())
+                ::operation::encode_path_segment(contact_list_id), crate
+                ::operation::encode_path_segment(contact_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1150,8 +1149,8 @@ impl<'a> OutboundApi<'a> {
             "getOutboundContactlistContactsBulkJob",
             format!(
                 "/api/v2/outbound/contactlists/{}/contacts/bulk/jobs/{}", crate
-                ::operation::encode_path_segment(& contact_list_id.to_string()), crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(contact_list_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1171,7 +1170,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundContactlistContactsBulkJobs",
             format!(
                 "/api/v2/outbound/contactlists/{}/contacts/bulk/jobs", crate
-                ::operation::encode_path_segment(& contact_list_id.to_string())
+                ::operation::encode_path_segment(contact_list_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1191,7 +1190,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundContactlistExport",
             format!(
                 "/api/v2/outbound/contactlists/{}/export", crate
-                ::operation::encode_path_segment(& contact_list_id.to_string())
+                ::operation::encode_path_segment(contact_list_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1211,7 +1210,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundContactlistImportstatus",
             format!(
                 "/api/v2/outbound/contactlists/{}/importstatus", crate
-                ::operation::encode_path_segment(& contact_list_id.to_string())
+                ::operation::encode_path_segment(contact_list_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1231,7 +1230,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundContactlistTimezonemappingpreview",
             format!(
                 "/api/v2/outbound/contactlists/{}/timezonemappingpreview", crate
-                ::operation::encode_path_segment(& contact_list_id.to_string())
+                ::operation::encode_path_segment(contact_list_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1251,7 +1250,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundContactlistfilter",
             format!(
                 "/api/v2/outbound/contactlistfilters/{}", crate
-                ::operation::encode_path_segment(& contact_list_filter_id.to_string())
+                ::operation::encode_path_segment(contact_list_filter_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1307,7 +1306,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundContactlistsDivisionview",
             format!(
                 "/api/v2/outbound/contactlists/divisionviews/{}", crate
-                ::operation::encode_path_segment(& contact_list_id.to_string())
+                ::operation::encode_path_segment(contact_list_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1345,7 +1344,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundContactlisttemplate",
             format!(
                 "/api/v2/outbound/contactlisttemplates/{}", crate
-                ::operation::encode_path_segment(& contact_list_template_id.to_string())
+                ::operation::encode_path_segment(contact_list_template_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1381,7 +1380,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundDiagnosticsCampaignSummary",
             format!(
                 "/api/v2/outbound/diagnostics/campaigns/{}/summary", crate
-                ::operation::encode_path_segment(& campaign_id.to_string())
+                ::operation::encode_path_segment(campaign_id)
             ),
         );
         {
@@ -1409,7 +1408,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundDigitalruleset",
             format!(
                 "/api/v2/outbound/digitalrulesets/{}", crate
-                ::operation::encode_path_segment(& digital_rule_set_id.to_string())
+                ::operation::encode_path_segment(digital_rule_set_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1444,8 +1443,8 @@ impl<'a> OutboundApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getOutboundDnclist",
             format!(
-                "/api/v2/outbound/dnclists/{}", crate ::operation::encode_path_segment(&
-                dnc_list_id.to_string())
+                "/api/v2/outbound/dnclists/{}", crate
+                ::operation::encode_path_segment(dnc_list_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1465,7 +1464,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundDnclistExport",
             format!(
                 "/api/v2/outbound/dnclists/{}/export", crate
-                ::operation::encode_path_segment(& dnc_list_id.to_string())
+                ::operation::encode_path_segment(dnc_list_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1485,7 +1484,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundDnclistImportstatus",
             format!(
                 "/api/v2/outbound/dnclists/{}/importstatus", crate
-                ::operation::encode_path_segment(& dnc_list_id.to_string())
+                ::operation::encode_path_segment(dnc_list_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1521,7 +1520,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundDnclistsDivisionview",
             format!(
                 "/api/v2/outbound/dnclists/divisionviews/{}", crate
-                ::operation::encode_path_segment(& dnc_list_id.to_string())
+                ::operation::encode_path_segment(dnc_list_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1558,8 +1557,8 @@ impl<'a> OutboundApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getOutboundEvent",
             format!(
-                "/api/v2/outbound/events/{}", crate ::operation::encode_path_segment(&
-                event_id.to_string())
+                "/api/v2/outbound/events/{}", crate
+                ::operation::encode_path_segment(event_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1593,8 +1592,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundFilespecificationtemplate",
             format!(
                 "/api/v2/outbound/filespecificationtemplates/{}", crate
-                ::operation::encode_path_segment(& file_specification_template_id
-                .to_string())
+                ::operation::encode_path_segment(file_specification_template_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1630,7 +1628,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundImporttemplate",
             format!(
                 "/api/v2/outbound/importtemplates/{}", crate
-                ::operation::encode_path_segment(& import_template_id.to_string())
+                ::operation::encode_path_segment(import_template_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1650,7 +1648,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundImporttemplateImportstatus",
             format!(
                 "/api/v2/outbound/importtemplates/{}/importstatus", crate
-                ::operation::encode_path_segment(& import_template_id.to_string())
+                ::operation::encode_path_segment(import_template_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1686,7 +1684,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundMessagingcampaign",
             format!(
                 "/api/v2/outbound/messagingcampaigns/{}", crate
-                ::operation::encode_path_segment(& messaging_campaign_id.to_string())
+                ::operation::encode_path_segment(messaging_campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1706,7 +1704,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundMessagingcampaignDiagnostics",
             format!(
                 "/api/v2/outbound/messagingcampaigns/{}/diagnostics", crate
-                ::operation::encode_path_segment(& messaging_campaign_id.to_string())
+                ::operation::encode_path_segment(messaging_campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1726,7 +1724,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundMessagingcampaignProgress",
             format!(
                 "/api/v2/outbound/messagingcampaigns/{}/progress", crate
-                ::operation::encode_path_segment(& messaging_campaign_id.to_string())
+                ::operation::encode_path_segment(messaging_campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1764,7 +1762,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundMessagingcampaignsDivisionview",
             format!(
                 "/api/v2/outbound/messagingcampaigns/divisionviews/{}", crate
-                ::operation::encode_path_segment(& messaging_campaign_id.to_string())
+                ::operation::encode_path_segment(messaging_campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1801,8 +1799,8 @@ impl<'a> OutboundApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getOutboundRuleset",
             format!(
-                "/api/v2/outbound/rulesets/{}", crate ::operation::encode_path_segment(&
-                rule_set_id.to_string())
+                "/api/v2/outbound/rulesets/{}", crate
+                ::operation::encode_path_segment(rule_set_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1836,7 +1834,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundSchedulesCampaign",
             format!(
                 "/api/v2/outbound/schedules/campaigns/{}", crate
-                ::operation::encode_path_segment(& campaign_id.to_string())
+                ::operation::encode_path_segment(campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1872,7 +1870,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundSchedulesEmailcampaign",
             format!(
                 "/api/v2/outbound/schedules/emailcampaigns/{}", crate
-                ::operation::encode_path_segment(& email_campaign_id.to_string())
+                ::operation::encode_path_segment(email_campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1908,7 +1906,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundSchedulesMessagingcampaign",
             format!(
                 "/api/v2/outbound/schedules/messagingcampaigns/{}", crate
-                ::operation::encode_path_segment(& messaging_campaign_id.to_string())
+                ::operation::encode_path_segment(messaging_campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1944,7 +1942,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundSchedulesSequence",
             format!(
                 "/api/v2/outbound/schedules/sequences/{}", crate
-                ::operation::encode_path_segment(& sequence_id.to_string())
+                ::operation::encode_path_segment(sequence_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1978,7 +1976,7 @@ impl<'a> OutboundApi<'a> {
             "getOutboundSchedulesWhatsappcampaign",
             format!(
                 "/api/v2/outbound/schedules/whatsappcampaigns/{}", crate
-                ::operation::encode_path_segment(& whats_app_campaign_id.to_string())
+                ::operation::encode_path_segment(whats_app_campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2011,8 +2009,8 @@ impl<'a> OutboundApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getOutboundSequence",
             format!(
-                "/api/v2/outbound/sequences/{}", crate ::operation::encode_path_segment(&
-                sequence_id.to_string())
+                "/api/v2/outbound/sequences/{}", crate
+                ::operation::encode_path_segment(sequence_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2076,8 +2074,8 @@ impl<'a> OutboundApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchOutboundCampaign",
             format!(
-                "/api/v2/outbound/campaigns/{}", crate ::operation::encode_path_segment(&
-                campaign_id.to_string())
+                "/api/v2/outbound/campaigns/{}", crate
+                ::operation::encode_path_segment(campaign_id)
             ),
         );
         request.model_body(body);
@@ -2101,7 +2099,7 @@ impl<'a> OutboundApi<'a> {
             "patchOutboundDnclistCustomexclusioncolumns",
             format!(
                 "/api/v2/outbound/dnclists/{}/customexclusioncolumns", crate
-                ::operation::encode_path_segment(& dnc_list_id.to_string())
+                ::operation::encode_path_segment(dnc_list_id)
             ),
         );
         request.model_body(body);
@@ -2125,7 +2123,7 @@ impl<'a> OutboundApi<'a> {
             "patchOutboundDnclistEmailaddresses",
             format!(
                 "/api/v2/outbound/dnclists/{}/emailaddresses", crate
-                ::operation::encode_path_segment(& dnc_list_id.to_string())
+                ::operation::encode_path_segment(dnc_list_id)
             ),
         );
         request.model_body(body);
@@ -2149,7 +2147,7 @@ impl<'a> OutboundApi<'a> {
             "patchOutboundDnclistPhonenumbers",
             format!(
                 "/api/v2/outbound/dnclists/{}/phonenumbers", crate
-                ::operation::encode_path_segment(& dnc_list_id.to_string())
+                ::operation::encode_path_segment(dnc_list_id)
             ),
         );
         request.model_body(body);
@@ -2173,7 +2171,7 @@ impl<'a> OutboundApi<'a> {
             "patchOutboundDnclistWhatsappnumbers",
             format!(
                 "/api/v2/outbound/dnclists/{}/whatsappnumbers", crate
-                ::operation::encode_path_segment(& dnc_list_id.to_string())
+                ::operation::encode_path_segment(dnc_list_id)
             ),
         );
         request.model_body(body);
@@ -2266,7 +2264,7 @@ impl<'a> OutboundApi<'a> {
             "postOutboundCampaignAgentownedmappingpreview",
             format!(
                 "/api/v2/outbound/campaigns/{}/agentownedmappingpreview", crate
-                ::operation::encode_path_segment(& campaign_id.to_string())
+                ::operation::encode_path_segment(campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2288,7 +2286,7 @@ impl<'a> OutboundApi<'a> {
             "postOutboundCampaignCallbackSchedule",
             format!(
                 "/api/v2/outbound/campaigns/{}/callback/schedule", crate
-                ::operation::encode_path_segment(& campaign_id.to_string())
+                ::operation::encode_path_segment(campaign_id)
             ),
         );
         request.model_body(body);
@@ -2309,7 +2307,7 @@ impl<'a> OutboundApi<'a> {
             "postOutboundCampaignStart",
             format!(
                 "/api/v2/outbound/campaigns/{}/start", crate
-                ::operation::encode_path_segment(& campaign_id.to_string())
+                ::operation::encode_path_segment(campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2329,7 +2327,7 @@ impl<'a> OutboundApi<'a> {
             "postOutboundCampaignStop",
             format!(
                 "/api/v2/outbound/campaigns/{}/stop", crate
-                ::operation::encode_path_segment(& campaign_id.to_string())
+                ::operation::encode_path_segment(campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2419,7 +2417,7 @@ impl<'a> OutboundApi<'a> {
             "postOutboundContactlistClear",
             format!(
                 "/api/v2/outbound/contactlists/{}/clear", crate
-                ::operation::encode_path_segment(& contact_list_id.to_string())
+                ::operation::encode_path_segment(contact_list_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2440,7 +2438,7 @@ impl<'a> OutboundApi<'a> {
             "postOutboundContactlistContacts",
             format!(
                 "/api/v2/outbound/contactlists/{}/contacts", crate
-                ::operation::encode_path_segment(& contact_list_id.to_string())
+                ::operation::encode_path_segment(contact_list_id)
             ),
         );
         request.json_body(body);
@@ -2462,7 +2460,7 @@ impl<'a> OutboundApi<'a> {
             "postOutboundContactlistContactsBulk",
             format!(
                 "/api/v2/outbound/contactlists/{}/contacts/bulk", crate
-                ::operation::encode_path_segment(& contact_list_id.to_string())
+                ::operation::encode_path_segment(contact_list_id)
             ),
         );
         request.json_body(body);
@@ -2484,7 +2482,7 @@ impl<'a> OutboundApi<'a> {
             "postOutboundContactlistContactsBulkRemove",
             format!(
                 "/api/v2/outbound/contactlists/{}/contacts/bulk/remove", crate
-                ::operation::encode_path_segment(& contact_list_id.to_string())
+                ::operation::encode_path_segment(contact_list_id)
             ),
         );
         request.model_body(body);
@@ -2506,7 +2504,7 @@ impl<'a> OutboundApi<'a> {
             "postOutboundContactlistContactsBulkUpdate",
             format!(
                 "/api/v2/outbound/contactlists/{}/contacts/bulk/update", crate
-                ::operation::encode_path_segment(& contact_list_id.to_string())
+                ::operation::encode_path_segment(contact_list_id)
             ),
         );
         request.model_body(body);
@@ -2528,7 +2526,7 @@ impl<'a> OutboundApi<'a> {
             "postOutboundContactlistContactsSearch",
             format!(
                 "/api/v2/outbound/contactlists/{}/contacts/search", crate
-                ::operation::encode_path_segment(& contact_list_id.to_string())
+                ::operation::encode_path_segment(contact_list_id)
             ),
         );
         request.model_body(body);
@@ -2552,7 +2550,7 @@ impl<'a> OutboundApi<'a> {
             "postOutboundContactlistExport",
             format!(
                 "/api/v2/outbound/contactlists/{}/export", crate
-                ::operation::encode_path_segment(& contact_list_id.to_string())
+                ::operation::encode_path_segment(contact_list_id)
             ),
         );
         request.model_body(body);
@@ -2731,7 +2729,7 @@ impl<'a> OutboundApi<'a> {
             "postOutboundConversationDnc",
             format!(
                 "/api/v2/outbound/conversations/{}/dnc", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2772,7 +2770,7 @@ impl<'a> OutboundApi<'a> {
             "postOutboundDnclistEmailaddresses",
             format!(
                 "/api/v2/outbound/dnclists/{}/emailaddresses", crate
-                ::operation::encode_path_segment(& dnc_list_id.to_string())
+                ::operation::encode_path_segment(dnc_list_id)
             ),
         );
         request.json_body(body);
@@ -2795,7 +2793,7 @@ impl<'a> OutboundApi<'a> {
             "postOutboundDnclistExport",
             format!(
                 "/api/v2/outbound/dnclists/{}/export", crate
-                ::operation::encode_path_segment(& dnc_list_id.to_string())
+                ::operation::encode_path_segment(dnc_list_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2818,7 +2816,7 @@ impl<'a> OutboundApi<'a> {
             "postOutboundDnclistPhonenumbers",
             format!(
                 "/api/v2/outbound/dnclists/{}/phonenumbers", crate
-                ::operation::encode_path_segment(& dnc_list_id.to_string())
+                ::operation::encode_path_segment(dnc_list_id)
             ),
         );
         request.json_body(body);
@@ -2929,7 +2927,7 @@ impl<'a> OutboundApi<'a> {
             "postOutboundMessagingcampaignStart",
             format!(
                 "/api/v2/outbound/messagingcampaigns/{}/start", crate
-                ::operation::encode_path_segment(& messaging_campaign_id.to_string())
+                ::operation::encode_path_segment(messaging_campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2951,7 +2949,7 @@ impl<'a> OutboundApi<'a> {
             "postOutboundMessagingcampaignStop",
             format!(
                 "/api/v2/outbound/messagingcampaigns/{}/stop", crate
-                ::operation::encode_path_segment(& messaging_campaign_id.to_string())
+                ::operation::encode_path_segment(messaging_campaign_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3044,7 +3042,7 @@ impl<'a> OutboundApi<'a> {
             "putOutboundAttemptlimit",
             format!(
                 "/api/v2/outbound/attemptlimits/{}", crate
-                ::operation::encode_path_segment(& attempt_limits_id.to_string())
+                ::operation::encode_path_segment(attempt_limits_id)
             ),
         );
         request.model_body(body);
@@ -3066,7 +3064,7 @@ impl<'a> OutboundApi<'a> {
             "putOutboundCallabletimeset",
             format!(
                 "/api/v2/outbound/callabletimesets/{}", crate
-                ::operation::encode_path_segment(& callable_time_set_id.to_string())
+                ::operation::encode_path_segment(callable_time_set_id)
             ),
         );
         request.model_body(body);
@@ -3088,7 +3086,7 @@ impl<'a> OutboundApi<'a> {
             "putOutboundCallanalysisresponseset",
             format!(
                 "/api/v2/outbound/callanalysisresponsesets/{}", crate
-                ::operation::encode_path_segment(& call_analysis_set_id.to_string())
+                ::operation::encode_path_segment(call_analysis_set_id)
             ),
         );
         request.model_body(body);
@@ -3109,8 +3107,8 @@ impl<'a> OutboundApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putOutboundCampaign",
             format!(
-                "/api/v2/outbound/campaigns/{}", crate ::operation::encode_path_segment(&
-                campaign_id.to_string())
+                "/api/v2/outbound/campaigns/{}", crate
+                ::operation::encode_path_segment(campaign_id)
             ),
         );
         request.model_body(body);
@@ -3133,8 +3131,8 @@ impl<'a> OutboundApi<'a> {
             "putOutboundCampaignAgent",
             format!(
                 "/api/v2/outbound/campaigns/{}/agents/{}", crate
-                ::operation::encode_path_segment(& campaign_id.to_string()), crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(campaign_id), crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -3156,7 +3154,7 @@ impl<'a> OutboundApi<'a> {
             "putOutboundCampaignrule",
             format!(
                 "/api/v2/outbound/campaignrules/{}", crate
-                ::operation::encode_path_segment(& campaign_rule_id.to_string())
+                ::operation::encode_path_segment(campaign_rule_id)
             ),
         );
         request.model_body(body);
@@ -3178,7 +3176,7 @@ impl<'a> OutboundApi<'a> {
             "putOutboundContactlist",
             format!(
                 "/api/v2/outbound/contactlists/{}", crate
-                ::operation::encode_path_segment(& contact_list_id.to_string())
+                ::operation::encode_path_segment(contact_list_id)
             ),
         );
         request.model_body(body);
@@ -3201,8 +3199,8 @@ impl<'a> OutboundApi<'a> {
             "putOutboundContactlistContact",
             format!(
                 "/api/v2/outbound/contactlists/{}/contacts/{}", crate
-                ::operation::encode_path_segment(& contact_list_id.to_string()), crate
-                ::operation::encode_path_segment(& contact_id.to_string())
+                ::operation::encode_path_segment(contact_list_id), crate
+                ::operation::encode_path_segment(contact_id)
             ),
         );
         request.model_body(body);
@@ -3224,7 +3222,7 @@ impl<'a> OutboundApi<'a> {
             "putOutboundContactlistfilter",
             format!(
                 "/api/v2/outbound/contactlistfilters/{}", crate
-                ::operation::encode_path_segment(& contact_list_filter_id.to_string())
+                ::operation::encode_path_segment(contact_list_filter_id)
             ),
         );
         request.model_body(body);
@@ -3246,7 +3244,7 @@ impl<'a> OutboundApi<'a> {
             "putOutboundContactlisttemplate",
             format!(
                 "/api/v2/outbound/contactlisttemplates/{}", crate
-                ::operation::encode_path_segment(& contact_list_template_id.to_string())
+                ::operation::encode_path_segment(contact_list_template_id)
             ),
         );
         request.model_body(body);
@@ -3268,7 +3266,7 @@ impl<'a> OutboundApi<'a> {
             "putOutboundDigitalruleset",
             format!(
                 "/api/v2/outbound/digitalrulesets/{}", crate
-                ::operation::encode_path_segment(& digital_rule_set_id.to_string())
+                ::operation::encode_path_segment(digital_rule_set_id)
             ),
         );
         request.model_body(body);
@@ -3289,8 +3287,8 @@ impl<'a> OutboundApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putOutboundDnclist",
             format!(
-                "/api/v2/outbound/dnclists/{}", crate ::operation::encode_path_segment(&
-                dnc_list_id.to_string())
+                "/api/v2/outbound/dnclists/{}", crate
+                ::operation::encode_path_segment(dnc_list_id)
             ),
         );
         request.model_body(body);
@@ -3312,8 +3310,7 @@ impl<'a> OutboundApi<'a> {
             "putOutboundFilespecificationtemplate",
             format!(
                 "/api/v2/outbound/filespecificationtemplates/{}", crate
-                ::operation::encode_path_segment(& file_specification_template_id
-                .to_string())
+                ::operation::encode_path_segment(file_specification_template_id)
             ),
         );
         request.model_body(body);
@@ -3335,7 +3332,7 @@ impl<'a> OutboundApi<'a> {
             "putOutboundImporttemplate",
             format!(
                 "/api/v2/outbound/importtemplates/{}", crate
-                ::operation::encode_path_segment(& import_template_id.to_string())
+                ::operation::encode_path_segment(import_template_id)
             ),
         );
         request.model_body(body);
@@ -3357,7 +3354,7 @@ impl<'a> OutboundApi<'a> {
             "putOutboundMessagingcampaign",
             format!(
                 "/api/v2/outbound/messagingcampaigns/{}", crate
-                ::operation::encode_path_segment(& messaging_campaign_id.to_string())
+                ::operation::encode_path_segment(messaging_campaign_id)
             ),
         );
         request.model_body(body);
@@ -3378,8 +3375,8 @@ impl<'a> OutboundApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putOutboundRuleset",
             format!(
-                "/api/v2/outbound/rulesets/{}", crate ::operation::encode_path_segment(&
-                rule_set_id.to_string())
+                "/api/v2/outbound/rulesets/{}", crate
+                ::operation::encode_path_segment(rule_set_id)
             ),
         );
         request.model_body(body);
@@ -3401,7 +3398,7 @@ impl<'a> OutboundApi<'a> {
             "putOutboundSchedulesCampaign",
             format!(
                 "/api/v2/outbound/schedules/campaigns/{}", crate
-                ::operation::encode_path_segment(& campaign_id.to_string())
+                ::operation::encode_path_segment(campaign_id)
             ),
         );
         request.model_body(body);
@@ -3423,7 +3420,7 @@ impl<'a> OutboundApi<'a> {
             "putOutboundSchedulesEmailcampaign",
             format!(
                 "/api/v2/outbound/schedules/emailcampaigns/{}", crate
-                ::operation::encode_path_segment(& email_campaign_id.to_string())
+                ::operation::encode_path_segment(email_campaign_id)
             ),
         );
         request.model_body(body);
@@ -3445,7 +3442,7 @@ impl<'a> OutboundApi<'a> {
             "putOutboundSchedulesMessagingcampaign",
             format!(
                 "/api/v2/outbound/schedules/messagingcampaigns/{}", crate
-                ::operation::encode_path_segment(& messaging_campaign_id.to_string())
+                ::operation::encode_path_segment(messaging_campaign_id)
             ),
         );
         request.model_body(body);
@@ -3467,7 +3464,7 @@ impl<'a> OutboundApi<'a> {
             "putOutboundSchedulesSequence",
             format!(
                 "/api/v2/outbound/schedules/sequences/{}", crate
-                ::operation::encode_path_segment(& sequence_id.to_string())
+                ::operation::encode_path_segment(sequence_id)
             ),
         );
         request.model_body(body);
@@ -3487,7 +3484,7 @@ impl<'a> OutboundApi<'a> {
             "putOutboundSchedulesWhatsappcampaign",
             format!(
                 "/api/v2/outbound/schedules/whatsappcampaigns/{}", crate
-                ::operation::encode_path_segment(& whats_app_campaign_id.to_string())
+                ::operation::encode_path_segment(whats_app_campaign_id)
             ),
         );
         request.model_body(body);
@@ -3508,8 +3505,8 @@ impl<'a> OutboundApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putOutboundSequence",
             format!(
-                "/api/v2/outbound/sequences/{}", crate ::operation::encode_path_segment(&
-                sequence_id.to_string())
+                "/api/v2/outbound/sequences/{}", crate
+                ::operation::encode_path_segment(sequence_id)
             ),
         );
         request.model_body(body);

@@ -32,7 +32,7 @@ impl<'a> PresenceApi<'a> {
             "deletePresenceDefinition",
             format!(
                 "/api/v2/presence/definitions/{}", crate
-                ::operation::encode_path_segment(& definition_id.to_string())
+                ::operation::encode_path_segment(definition_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -51,8 +51,8 @@ impl<'a> PresenceApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deletePresenceSource",
             format!(
-                "/api/v2/presence/sources/{}", crate ::operation::encode_path_segment(&
-                source_id.to_string())
+                "/api/v2/presence/sources/{}", crate
+                ::operation::encode_path_segment(source_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -73,7 +73,7 @@ impl<'a> PresenceApi<'a> {
             "deletePresencedefinition",
             format!(
                 "/api/v2/presencedefinitions/{}", crate
-                ::operation::encode_path_segment(& presence_id.to_string())
+                ::operation::encode_path_segment(presence_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -93,7 +93,7 @@ impl<'a> PresenceApi<'a> {
             "getPresenceDefinition",
             format!(
                 "/api/v2/presence/definitions/{}", crate
-                ::operation::encode_path_segment(& definition_id.to_string())
+                ::operation::encode_path_segment(definition_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -142,8 +142,8 @@ impl<'a> PresenceApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getPresenceSource",
             format!(
-                "/api/v2/presence/sources/{}", crate ::operation::encode_path_segment(&
-                source_id.to_string())
+                "/api/v2/presence/sources/{}", crate
+                ::operation::encode_path_segment(source_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -177,7 +177,7 @@ impl<'a> PresenceApi<'a> {
             "getPresenceUserPrimarysource",
             format!(
                 "/api/v2/presence/users/{}/primarysource", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -198,7 +198,7 @@ impl<'a> PresenceApi<'a> {
             "getPresencedefinition",
             format!(
                 "/api/v2/presencedefinitions/{}", crate
-                ::operation::encode_path_segment(& presence_id.to_string())
+                ::operation::encode_path_segment(presence_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -243,9 +243,9 @@ impl<'a> PresenceApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getUserPresence",
             format!(
-                "/api/v2/users/{}/presences/{}", crate ::operation::encode_path_segment(&
-                user_id.to_string()), crate ::operation::encode_path_segment(& source_id
-                .to_string())
+                "/api/v2/users/{}/presences/{}", crate
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(source_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -265,7 +265,7 @@ impl<'a> PresenceApi<'a> {
             "getUserPresencesPurecloud",
             format!(
                 "/api/v2/users/{}/presences/purecloud", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -283,7 +283,7 @@ impl<'a> PresenceApi<'a> {
             "getUsersPresenceBulk",
             format!(
                 "/api/v2/users/presences/{}/bulk", crate
-                ::operation::encode_path_segment(& source_id.to_string())
+                ::operation::encode_path_segment(source_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -318,9 +318,9 @@ impl<'a> PresenceApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchUserPresence",
             format!(
-                "/api/v2/users/{}/presences/{}", crate ::operation::encode_path_segment(&
-                user_id.to_string()), crate ::operation::encode_path_segment(& source_id
-                .to_string())
+                "/api/v2/users/{}/presences/{}", crate
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(source_id)
             ),
         );
         request.model_body(body);
@@ -342,7 +342,7 @@ impl<'a> PresenceApi<'a> {
             "patchUserPresencesPurecloud",
             format!(
                 "/api/v2/users/{}/presences/purecloud", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -419,7 +419,7 @@ impl<'a> PresenceApi<'a> {
             "putPresenceDefinition",
             format!(
                 "/api/v2/presence/definitions/{}", crate
-                ::operation::encode_path_segment(& definition_id.to_string())
+                ::operation::encode_path_segment(definition_id)
             ),
         );
         request.model_body(body);
@@ -458,8 +458,8 @@ impl<'a> PresenceApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putPresenceSource",
             format!(
-                "/api/v2/presence/sources/{}", crate ::operation::encode_path_segment(&
-                source_id.to_string())
+                "/api/v2/presence/sources/{}", crate
+                ::operation::encode_path_segment(source_id)
             ),
         );
         request.model_body(body);
@@ -481,7 +481,7 @@ impl<'a> PresenceApi<'a> {
             "putPresenceUserPrimarysource",
             format!(
                 "/api/v2/presence/users/{}/primarysource", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -504,7 +504,7 @@ impl<'a> PresenceApi<'a> {
             "putPresencedefinition",
             format!(
                 "/api/v2/presencedefinitions/{}", crate
-                ::operation::encode_path_segment(& presence_id.to_string())
+                ::operation::encode_path_segment(presence_id)
             ),
         );
         request.model_body(body);

@@ -32,7 +32,7 @@ impl<'a> ProcessAutomationApi<'a> {
             "deleteProcessautomationScheduledtrigger",
             format!(
                 "/api/v2/processautomation/scheduledtriggers/{}", crate
-                ::operation::encode_path_segment(& scheduled_trigger_id.to_string())
+                ::operation::encode_path_segment(scheduled_trigger_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -52,7 +52,7 @@ impl<'a> ProcessAutomationApi<'a> {
             "deleteProcessautomationTrigger",
             format!(
                 "/api/v2/processautomation/triggers/{}", crate
-                ::operation::encode_path_segment(& trigger_id.to_string())
+                ::operation::encode_path_segment(trigger_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -70,7 +70,7 @@ impl<'a> ProcessAutomationApi<'a> {
             "getProcessautomationScheduledtrigger",
             format!(
                 "/api/v2/processautomation/scheduledtriggers/{}", crate
-                ::operation::encode_path_segment(& scheduled_trigger_id.to_string())
+                ::operation::encode_path_segment(scheduled_trigger_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -104,7 +104,7 @@ impl<'a> ProcessAutomationApi<'a> {
             "getProcessautomationTrigger",
             format!(
                 "/api/v2/processautomation/triggers/{}", crate
-                ::operation::encode_path_segment(& trigger_id.to_string())
+                ::operation::encode_path_segment(trigger_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -173,7 +173,7 @@ impl<'a> ProcessAutomationApi<'a> {
             "postProcessautomationTriggerTest",
             format!(
                 "/api/v2/processautomation/triggers/{}/test", crate
-                ::operation::encode_path_segment(& trigger_id.to_string())
+                ::operation::encode_path_segment(trigger_id)
             ),
         );
         request.json_body(body);
@@ -213,7 +213,7 @@ impl<'a> ProcessAutomationApi<'a> {
             "postProcessautomationTriggersTopicTest",
             format!(
                 "/api/v2/processautomation/triggers/topics/{}/test", crate
-                ::operation::encode_path_segment(& topic_name.to_string())
+                ::operation::encode_path_segment(topic_name)
             ),
         );
         request.json_body(body);
@@ -233,7 +233,7 @@ impl<'a> ProcessAutomationApi<'a> {
             "putProcessautomationScheduledtrigger",
             format!(
                 "/api/v2/processautomation/scheduledtriggers/{}", crate
-                ::operation::encode_path_segment(& scheduled_trigger_id.to_string())
+                ::operation::encode_path_segment(scheduled_trigger_id)
             ),
         );
         request.model_body(body);
@@ -255,7 +255,7 @@ impl<'a> ProcessAutomationApi<'a> {
             "putProcessautomationTrigger",
             format!(
                 "/api/v2/processautomation/triggers/{}", crate
-                ::operation::encode_path_segment(& trigger_id.to_string())
+                ::operation::encode_path_segment(trigger_id)
             ),
         );
         request.model_body(body);

@@ -30,7 +30,7 @@ impl<'a> QualityApi<'a> {
             "deleteAnalyticsEvaluationsAggregatesJob",
             format!(
                 "/api/v2/analytics/evaluations/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -48,7 +48,7 @@ impl<'a> QualityApi<'a> {
             "deleteAnalyticsSurveysAggregatesJob",
             format!(
                 "/api/v2/analytics/surveys/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -69,7 +69,7 @@ impl<'a> QualityApi<'a> {
             "deleteQualityCalibration",
             format!(
                 "/api/v2/quality/calibrations/{}", crate
-                ::operation::encode_path_segment(& calibration_id.to_string())
+                ::operation::encode_path_segment(calibration_id)
             ),
         );
         {
@@ -94,8 +94,8 @@ impl<'a> QualityApi<'a> {
             "deleteQualityConversationEvaluation",
             format!(
                 "/api/v2/quality/conversations/{}/evaluations/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& evaluation_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(evaluation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -115,8 +115,8 @@ impl<'a> QualityApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteQualityForm",
             format!(
-                "/api/v2/quality/forms/{}", crate ::operation::encode_path_segment(&
-                form_id.to_string())
+                "/api/v2/quality/forms/{}", crate
+                ::operation::encode_path_segment(form_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -136,7 +136,7 @@ impl<'a> QualityApi<'a> {
             "deleteQualityFormsEvaluation",
             format!(
                 "/api/v2/quality/forms/evaluations/{}", crate
-                ::operation::encode_path_segment(& form_id.to_string())
+                ::operation::encode_path_segment(form_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -156,7 +156,7 @@ impl<'a> QualityApi<'a> {
             "deleteQualityFormsSurvey",
             format!(
                 "/api/v2/quality/forms/surveys/{}", crate
-                ::operation::encode_path_segment(& form_id.to_string())
+                ::operation::encode_path_segment(form_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -175,8 +175,8 @@ impl<'a> QualityApi<'a> {
             "deleteQualityProgramAgentscoringrule",
             format!(
                 "/api/v2/quality/programs/{}/agentscoringrules/{}", crate
-                ::operation::encode_path_segment(& program_id.to_string()), crate
-                ::operation::encode_path_segment(& rule_id.to_string())
+                ::operation::encode_path_segment(program_id), crate
+                ::operation::encode_path_segment(rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -194,7 +194,7 @@ impl<'a> QualityApi<'a> {
             "getAnalyticsEvaluationsAggregatesJob",
             format!(
                 "/api/v2/analytics/evaluations/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -212,7 +212,7 @@ impl<'a> QualityApi<'a> {
             "getAnalyticsEvaluationsAggregatesJobResults",
             format!(
                 "/api/v2/analytics/evaluations/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -230,7 +230,7 @@ impl<'a> QualityApi<'a> {
             "getAnalyticsSurveysAggregatesJob",
             format!(
                 "/api/v2/analytics/surveys/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -248,7 +248,7 @@ impl<'a> QualityApi<'a> {
             "getAnalyticsSurveysAggregatesJobResults",
             format!(
                 "/api/v2/analytics/surveys/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -286,7 +286,7 @@ impl<'a> QualityApi<'a> {
             "getQualityCalibration",
             format!(
                 "/api/v2/quality/calibrations/{}", crate
-                ::operation::encode_path_segment(& calibration_id.to_string())
+                ::operation::encode_path_segment(calibration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -330,8 +330,8 @@ impl<'a> QualityApi<'a> {
             "getQualityConversationEvaluation",
             format!(
                 "/api/v2/quality/conversations/{}/evaluations/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& evaluation_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(evaluation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -351,7 +351,7 @@ impl<'a> QualityApi<'a> {
             "getQualityConversationSurveys",
             format!(
                 "/api/v2/quality/conversations/{}/surveys", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -371,7 +371,7 @@ impl<'a> QualityApi<'a> {
             "getQualityConversationsAuditsQueryTransactionId",
             format!(
                 "/api/v2/quality/conversations/audits/query/{}", crate
-                ::operation::encode_path_segment(& transaction_id.to_string())
+                ::operation::encode_path_segment(transaction_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -391,7 +391,7 @@ impl<'a> QualityApi<'a> {
             "getQualityConversationsAuditsQueryTransactionIdResults",
             format!(
                 "/api/v2/quality/conversations/audits/query/{}/results", crate
-                ::operation::encode_path_segment(& transaction_id.to_string())
+                ::operation::encode_path_segment(transaction_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -442,8 +442,8 @@ impl<'a> QualityApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getQualityForm",
             format!(
-                "/api/v2/quality/forms/{}", crate ::operation::encode_path_segment(&
-                form_id.to_string())
+                "/api/v2/quality/forms/{}", crate
+                ::operation::encode_path_segment(form_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -464,7 +464,7 @@ impl<'a> QualityApi<'a> {
             "getQualityFormVersions",
             format!(
                 "/api/v2/quality/forms/{}/versions", crate
-                ::operation::encode_path_segment(& form_id.to_string())
+                ::operation::encode_path_segment(form_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -499,7 +499,7 @@ impl<'a> QualityApi<'a> {
             "getQualityFormsEvaluation",
             format!(
                 "/api/v2/quality/forms/evaluations/{}", crate
-                ::operation::encode_path_segment(& form_id.to_string())
+                ::operation::encode_path_segment(form_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -519,7 +519,7 @@ impl<'a> QualityApi<'a> {
             "getQualityFormsEvaluationVersions",
             format!(
                 "/api/v2/quality/forms/evaluations/{}/versions", crate
-                ::operation::encode_path_segment(& form_id.to_string())
+                ::operation::encode_path_segment(form_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -607,7 +607,7 @@ impl<'a> QualityApi<'a> {
             "getQualityFormsSurvey",
             format!(
                 "/api/v2/quality/forms/surveys/{}", crate
-                ::operation::encode_path_segment(& form_id.to_string())
+                ::operation::encode_path_segment(form_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -627,7 +627,7 @@ impl<'a> QualityApi<'a> {
             "getQualityFormsSurveyVersions",
             format!(
                 "/api/v2/quality/forms/surveys/{}/versions", crate
-                ::operation::encode_path_segment(& form_id.to_string())
+                ::operation::encode_path_segment(form_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -714,8 +714,8 @@ impl<'a> QualityApi<'a> {
             "getQualityProgramAgentscoringrule",
             format!(
                 "/api/v2/quality/programs/{}/agentscoringrules/{}", crate
-                ::operation::encode_path_segment(& program_id.to_string()), crate
-                ::operation::encode_path_segment(& rule_id.to_string())
+                ::operation::encode_path_segment(program_id), crate
+                ::operation::encode_path_segment(rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -733,7 +733,7 @@ impl<'a> QualityApi<'a> {
             "getQualityProgramAgentscoringrules",
             format!(
                 "/api/v2/quality/programs/{}/agentscoringrules", crate
-                ::operation::encode_path_segment(& program_id.to_string())
+                ::operation::encode_path_segment(program_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -754,7 +754,7 @@ impl<'a> QualityApi<'a> {
             "getQualityPublishedform",
             format!(
                 "/api/v2/quality/publishedforms/{}", crate
-                ::operation::encode_path_segment(& form_id.to_string())
+                ::operation::encode_path_segment(form_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -791,7 +791,7 @@ impl<'a> QualityApi<'a> {
             "getQualityPublishedformsEvaluation",
             format!(
                 "/api/v2/quality/publishedforms/evaluations/{}", crate
-                ::operation::encode_path_segment(& form_id.to_string())
+                ::operation::encode_path_segment(form_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -823,7 +823,7 @@ impl<'a> QualityApi<'a> {
             "getQualityPublishedformsEvaluationsDivisionview",
             format!(
                 "/api/v2/quality/publishedforms/evaluations/divisionviews/{}", crate
-                ::operation::encode_path_segment(& evaluation_form_id.to_string())
+                ::operation::encode_path_segment(evaluation_form_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -865,7 +865,7 @@ impl<'a> QualityApi<'a> {
             "getQualityPublishedformsSurvey",
             format!(
                 "/api/v2/quality/publishedforms/surveys/{}", crate
-                ::operation::encode_path_segment(& form_id.to_string())
+                ::operation::encode_path_segment(form_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -897,7 +897,7 @@ impl<'a> QualityApi<'a> {
             "getQualityPublishedformsSurveysDivisionview",
             format!(
                 "/api/v2/quality/publishedforms/surveys/divisionviews/{}", crate
-                ::operation::encode_path_segment(& survey_form_id.to_string())
+                ::operation::encode_path_segment(survey_form_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -938,8 +938,8 @@ impl<'a> QualityApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getQualitySurvey",
             format!(
-                "/api/v2/quality/surveys/{}", crate ::operation::encode_path_segment(&
-                survey_id.to_string())
+                "/api/v2/quality/surveys/{}", crate
+                ::operation::encode_path_segment(survey_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -979,7 +979,7 @@ impl<'a> QualityApi<'a> {
             "patchQualityFormsSurvey",
             format!(
                 "/api/v2/quality/forms/surveys/{}", crate
-                ::operation::encode_path_segment(& form_id.to_string())
+                ::operation::encode_path_segment(form_id)
             ),
         );
         request.model_body(body);
@@ -1087,7 +1087,7 @@ impl<'a> QualityApi<'a> {
             "postQualityConversationEvaluations",
             format!(
                 "/api/v2/quality/conversations/{}/evaluations", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -1232,7 +1232,7 @@ impl<'a> QualityApi<'a> {
             "postQualityProgramAgentscoringrules",
             format!(
                 "/api/v2/quality/programs/{}/agentscoringrules", crate
-                ::operation::encode_path_segment(& program_id.to_string())
+                ::operation::encode_path_segment(program_id)
             ),
         );
         request.model_body(body);
@@ -1341,7 +1341,7 @@ impl<'a> QualityApi<'a> {
             "putQualityCalibration",
             format!(
                 "/api/v2/quality/calibrations/{}", crate
-                ::operation::encode_path_segment(& calibration_id.to_string())
+                ::operation::encode_path_segment(calibration_id)
             ),
         );
         request.model_body(body);
@@ -1366,8 +1366,8 @@ impl<'a> QualityApi<'a> {
             "putQualityConversationEvaluation",
             format!(
                 "/api/v2/quality/conversations/{}/evaluations/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& evaluation_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(evaluation_id)
             ),
         );
         request.model_body(body);
@@ -1389,8 +1389,8 @@ impl<'a> QualityApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putQualityForm",
             format!(
-                "/api/v2/quality/forms/{}", crate ::operation::encode_path_segment(&
-                form_id.to_string())
+                "/api/v2/quality/forms/{}", crate
+                ::operation::encode_path_segment(form_id)
             ),
         );
         request.model_body(body);
@@ -1412,7 +1412,7 @@ impl<'a> QualityApi<'a> {
             "putQualityFormsEvaluation",
             format!(
                 "/api/v2/quality/forms/evaluations/{}", crate
-                ::operation::encode_path_segment(& form_id.to_string())
+                ::operation::encode_path_segment(form_id)
             ),
         );
         request.model_body(body);
@@ -1434,7 +1434,7 @@ impl<'a> QualityApi<'a> {
             "putQualityFormsEvaluationAiscoringSettings",
             format!(
                 "/api/v2/quality/forms/evaluations/{}/aiscoring/settings", crate
-                ::operation::encode_path_segment(& form_id.to_string())
+                ::operation::encode_path_segment(form_id)
             ),
         );
         request.model_body(body);
@@ -1456,7 +1456,7 @@ impl<'a> QualityApi<'a> {
             "putQualityFormsSurvey",
             format!(
                 "/api/v2/quality/forms/surveys/{}", crate
-                ::operation::encode_path_segment(& form_id.to_string())
+                ::operation::encode_path_segment(form_id)
             ),
         );
         request.model_body(body);
@@ -1477,8 +1477,8 @@ impl<'a> QualityApi<'a> {
             "putQualityProgramAgentscoringrule",
             format!(
                 "/api/v2/quality/programs/{}/agentscoringrules/{}", crate
-                ::operation::encode_path_segment(& program_id.to_string()), crate
-                ::operation::encode_path_segment(& rule_id.to_string())
+                ::operation::encode_path_segment(program_id), crate
+                ::operation::encode_path_segment(rule_id)
             ),
         );
         request.model_body(body);

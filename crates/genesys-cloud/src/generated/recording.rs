@@ -34,9 +34,9 @@ impl<'a> RecordingApi<'a> {
             "deleteConversationRecordingAnnotation",
             format!(
                 "/api/v2/conversations/{}/recordings/{}/annotations/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& recording_id.to_string()), crate
-                ::operation::encode_path_segment(& annotation_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(recording_id), crate
+                ::operation::encode_path_segment(annotation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -55,8 +55,8 @@ impl<'a> RecordingApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteOrphanrecording",
             format!(
-                "/api/v2/orphanrecordings/{}", crate ::operation::encode_path_segment(&
-                orphan_id.to_string())
+                "/api/v2/orphanrecordings/{}", crate
+                ::operation::encode_path_segment(orphan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -99,7 +99,7 @@ impl<'a> RecordingApi<'a> {
             "deleteRecordingCrossplatformMediaretentionpolicy",
             format!(
                 "/api/v2/recording/crossplatform/mediaretentionpolicies/{}", crate
-                ::operation::encode_path_segment(& policy_id.to_string())
+                ::operation::encode_path_segment(policy_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -118,8 +118,8 @@ impl<'a> RecordingApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteRecordingJob",
             format!(
-                "/api/v2/recording/jobs/{}", crate ::operation::encode_path_segment(&
-                job_id.to_string())
+                "/api/v2/recording/jobs/{}", crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -162,7 +162,7 @@ impl<'a> RecordingApi<'a> {
             "deleteRecordingMediaretentionpolicy",
             format!(
                 "/api/v2/recording/mediaretentionpolicies/{}", crate
-                ::operation::encode_path_segment(& policy_id.to_string())
+                ::operation::encode_path_segment(policy_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -185,8 +185,8 @@ impl<'a> RecordingApi<'a> {
             "getConversationRecording",
             format!(
                 "/api/v2/conversations/{}/recordings/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& recording_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(recording_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -208,9 +208,9 @@ impl<'a> RecordingApi<'a> {
             "getConversationRecordingAnnotation",
             format!(
                 "/api/v2/conversations/{}/recordings/{}/annotations/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& recording_id.to_string()), crate
-                ::operation::encode_path_segment(& annotation_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(recording_id), crate
+                ::operation::encode_path_segment(annotation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -231,8 +231,8 @@ impl<'a> RecordingApi<'a> {
             "getConversationRecordingAnnotations",
             format!(
                 "/api/v2/conversations/{}/recordings/{}/annotations", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& recording_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(recording_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -252,7 +252,7 @@ impl<'a> RecordingApi<'a> {
             "getConversationRecordingmetadata",
             format!(
                 "/api/v2/conversations/{}/recordingmetadata", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -273,8 +273,8 @@ impl<'a> RecordingApi<'a> {
             "getConversationRecordingmetadataRecordingId",
             format!(
                 "/api/v2/conversations/{}/recordingmetadata/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& recording_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(recording_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -296,7 +296,7 @@ impl<'a> RecordingApi<'a> {
             "getConversationRecordings",
             format!(
                 "/api/v2/conversations/{}/recordings", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -315,8 +315,8 @@ impl<'a> RecordingApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getOrphanrecording",
             format!(
-                "/api/v2/orphanrecordings/{}", crate ::operation::encode_path_segment(&
-                orphan_id.to_string())
+                "/api/v2/orphanrecordings/{}", crate
+                ::operation::encode_path_segment(orphan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -338,7 +338,7 @@ impl<'a> RecordingApi<'a> {
             "getOrphanrecordingMedia",
             format!(
                 "/api/v2/orphanrecordings/{}/media", crate
-                ::operation::encode_path_segment(& orphan_id.to_string())
+                ::operation::encode_path_segment(orphan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -370,7 +370,7 @@ impl<'a> RecordingApi<'a> {
             "getRecordingBatchrequest",
             format!(
                 "/api/v2/recording/batchrequests/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -408,7 +408,7 @@ impl<'a> RecordingApi<'a> {
             "getRecordingCrossplatformMediaretentionpolicy",
             format!(
                 "/api/v2/recording/crossplatform/mediaretentionpolicies/{}", crate
-                ::operation::encode_path_segment(& policy_id.to_string())
+                ::operation::encode_path_segment(policy_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -427,8 +427,8 @@ impl<'a> RecordingApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getRecordingJob",
             format!(
-                "/api/v2/recording/jobs/{}", crate ::operation::encode_path_segment(&
-                job_id.to_string())
+                "/api/v2/recording/jobs/{}", crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -448,7 +448,7 @@ impl<'a> RecordingApi<'a> {
             "getRecordingJobFailedrecordings",
             format!(
                 "/api/v2/recording/jobs/{}/failedrecordings", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -482,7 +482,7 @@ impl<'a> RecordingApi<'a> {
             "getRecordingKeyconfiguration",
             format!(
                 "/api/v2/recording/keyconfigurations/{}", crate
-                ::operation::encode_path_segment(& key_configuration_id.to_string())
+                ::operation::encode_path_segment(key_configuration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -536,7 +536,7 @@ impl<'a> RecordingApi<'a> {
             "getRecordingMediaretentionpolicy",
             format!(
                 "/api/v2/recording/mediaretentionpolicies/{}", crate
-                ::operation::encode_path_segment(& policy_id.to_string())
+                ::operation::encode_path_segment(policy_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -600,7 +600,7 @@ impl<'a> RecordingApi<'a> {
             "getRecordingUploadsReport",
             format!(
                 "/api/v2/recording/uploads/reports/{}", crate
-                ::operation::encode_path_segment(& report_id.to_string())
+                ::operation::encode_path_segment(report_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -658,7 +658,7 @@ impl<'a> RecordingApi<'a> {
             "patchRecordingCrossplatformMediaretentionpolicy",
             format!(
                 "/api/v2/recording/crossplatform/mediaretentionpolicies/{}", crate
-                ::operation::encode_path_segment(& policy_id.to_string())
+                ::operation::encode_path_segment(policy_id)
             ),
         );
         request.model_body(body);
@@ -680,7 +680,7 @@ impl<'a> RecordingApi<'a> {
             "patchRecordingMediaretentionpolicy",
             format!(
                 "/api/v2/recording/mediaretentionpolicies/{}", crate
-                ::operation::encode_path_segment(& policy_id.to_string())
+                ::operation::encode_path_segment(policy_id)
             ),
         );
         request.model_body(body);
@@ -705,8 +705,8 @@ impl<'a> RecordingApi<'a> {
             "postConversationRecordingAnnotations",
             format!(
                 "/api/v2/conversations/{}/recordings/{}/annotations", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& recording_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(recording_id)
             ),
         );
         request.model_body(body);
@@ -945,8 +945,8 @@ impl<'a> RecordingApi<'a> {
             "putConversationRecording",
             format!(
                 "/api/v2/conversations/{}/recordings/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& recording_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(recording_id)
             ),
         );
         request.model_body(body);
@@ -972,9 +972,9 @@ impl<'a> RecordingApi<'a> {
             "putConversationRecordingAnnotation",
             format!(
                 "/api/v2/conversations/{}/recordings/{}/annotations/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& recording_id.to_string()), crate
-                ::operation::encode_path_segment(& annotation_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(recording_id), crate
+                ::operation::encode_path_segment(annotation_id)
             ),
         );
         request.model_body(body);
@@ -997,8 +997,8 @@ impl<'a> RecordingApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putOrphanrecording",
             format!(
-                "/api/v2/orphanrecordings/{}", crate ::operation::encode_path_segment(&
-                orphan_id.to_string())
+                "/api/v2/orphanrecordings/{}", crate
+                ::operation::encode_path_segment(orphan_id)
             ),
         );
         request.model_body(body);
@@ -1022,7 +1022,7 @@ impl<'a> RecordingApi<'a> {
             "putRecordingCrossplatformMediaretentionpolicy",
             format!(
                 "/api/v2/recording/crossplatform/mediaretentionpolicies/{}", crate
-                ::operation::encode_path_segment(& policy_id.to_string())
+                ::operation::encode_path_segment(policy_id)
             ),
         );
         request.model_body(body);
@@ -1045,8 +1045,8 @@ impl<'a> RecordingApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putRecordingJob",
             format!(
-                "/api/v2/recording/jobs/{}", crate ::operation::encode_path_segment(&
-                job_id.to_string())
+                "/api/v2/recording/jobs/{}", crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         request.model_body(body);
@@ -1068,7 +1068,7 @@ impl<'a> RecordingApi<'a> {
             "putRecordingKeyconfiguration",
             format!(
                 "/api/v2/recording/keyconfigurations/{}", crate
-                ::operation::encode_path_segment(& key_configuration_id.to_string())
+                ::operation::encode_path_segment(key_configuration_id)
             ),
         );
         request.model_body(body);
@@ -1092,7 +1092,7 @@ impl<'a> RecordingApi<'a> {
             "putRecordingMediaretentionpolicy",
             format!(
                 "/api/v2/recording/mediaretentionpolicies/{}", crate
-                ::operation::encode_path_segment(& policy_id.to_string())
+                ::operation::encode_path_segment(policy_id)
             ),
         );
         request.model_body(body);

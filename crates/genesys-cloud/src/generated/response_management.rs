@@ -36,7 +36,7 @@ impl<'a> ResponseManagementApi<'a> {
             "deleteResponsemanagementLibrary",
             format!(
                 "/api/v2/responsemanagement/libraries/{}", crate
-                ::operation::encode_path_segment(& library_id.to_string())
+                ::operation::encode_path_segment(library_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -58,7 +58,7 @@ impl<'a> ResponseManagementApi<'a> {
             "deleteResponsemanagementResponse",
             format!(
                 "/api/v2/responsemanagement/responses/{}", crate
-                ::operation::encode_path_segment(& response_id.to_string())
+                ::operation::encode_path_segment(response_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -78,7 +78,7 @@ impl<'a> ResponseManagementApi<'a> {
             "deleteResponsemanagementResponseasset",
             format!(
                 "/api/v2/responsemanagement/responseassets/{}", crate
-                ::operation::encode_path_segment(& response_asset_id.to_string())
+                ::operation::encode_path_segment(response_asset_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -110,7 +110,7 @@ impl<'a> ResponseManagementApi<'a> {
             "getResponsemanagementLibrariesDivisionview",
             format!(
                 "/api/v2/responsemanagement/libraries/divisionviews/{}", crate
-                ::operation::encode_path_segment(& library_id.to_string())
+                ::operation::encode_path_segment(library_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -142,7 +142,7 @@ impl<'a> ResponseManagementApi<'a> {
             "getResponsemanagementLibrary",
             format!(
                 "/api/v2/responsemanagement/libraries/{}", crate
-                ::operation::encode_path_segment(& library_id.to_string())
+                ::operation::encode_path_segment(library_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -162,7 +162,7 @@ impl<'a> ResponseManagementApi<'a> {
             "getResponsemanagementResponse",
             format!(
                 "/api/v2/responsemanagement/responses/{}", crate
-                ::operation::encode_path_segment(& response_id.to_string())
+                ::operation::encode_path_segment(response_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -182,7 +182,7 @@ impl<'a> ResponseManagementApi<'a> {
             "getResponsemanagementResponseasset",
             format!(
                 "/api/v2/responsemanagement/responseassets/{}", crate
-                ::operation::encode_path_segment(& response_asset_id.to_string())
+                ::operation::encode_path_segment(response_asset_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -202,7 +202,7 @@ impl<'a> ResponseManagementApi<'a> {
             "getResponsemanagementResponseassetsStatusStatusId",
             format!(
                 "/api/v2/responsemanagement/responseassets/status/{}", crate
-                ::operation::encode_path_segment(& status_id.to_string())
+                ::operation::encode_path_segment(status_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -239,7 +239,7 @@ impl<'a> ResponseManagementApi<'a> {
             "getResponsemanagementResponsesDivisionview",
             format!(
                 "/api/v2/responsemanagement/responses/divisionviews/{}", crate
-                ::operation::encode_path_segment(& response_id.to_string())
+                ::operation::encode_path_segment(response_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -416,7 +416,7 @@ impl<'a> ResponseManagementApi<'a> {
             "putResponsemanagementLibrary",
             format!(
                 "/api/v2/responsemanagement/libraries/{}", crate
-                ::operation::encode_path_segment(& library_id.to_string())
+                ::operation::encode_path_segment(library_id)
             ),
         );
         request.model_body(body);
@@ -440,7 +440,7 @@ impl<'a> ResponseManagementApi<'a> {
             "putResponsemanagementResponse",
             format!(
                 "/api/v2/responsemanagement/responses/{}", crate
-                ::operation::encode_path_segment(& response_id.to_string())
+                ::operation::encode_path_segment(response_id)
             ),
         );
         request.model_body(body);
@@ -462,7 +462,7 @@ impl<'a> ResponseManagementApi<'a> {
             "putResponsemanagementResponseasset",
             format!(
                 "/api/v2/responsemanagement/responseassets/{}", crate
-                ::operation::encode_path_segment(& response_asset_id.to_string())
+                ::operation::encode_path_segment(response_asset_id)
             ),
         );
         request.model_body(body);

@@ -32,7 +32,7 @@ impl<'a> RoutingApi<'a> {
             "deleteRoutingAssessment",
             format!(
                 "/api/v2/routing/assessments/{}", crate
-                ::operation::encode_path_segment(& assessment_id.to_string())
+                ::operation::encode_path_segment(assessment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -68,7 +68,7 @@ impl<'a> RoutingApi<'a> {
             "deleteRoutingEmailDomain",
             format!(
                 "/api/v2/routing/email/domains/{}", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -89,8 +89,8 @@ impl<'a> RoutingApi<'a> {
             "deleteRoutingEmailDomainRoute",
             format!(
                 "/api/v2/routing/email/domains/{}/routes/{}", crate
-                ::operation::encode_path_segment(& domain_name.to_string()), crate
-                ::operation::encode_path_segment(& route_id.to_string())
+                ::operation::encode_path_segment(domain_name), crate
+                ::operation::encode_path_segment(route_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -110,7 +110,7 @@ impl<'a> RoutingApi<'a> {
             "deleteRoutingEmailOutboundDomain",
             format!(
                 "/api/v2/routing/email/outbound/domains/{}", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -126,7 +126,7 @@ impl<'a> RoutingApi<'a> {
             "deleteRoutingEmailSettingEmailSettingId",
             format!(
                 "/api/v2/routing/email/setting/{}", crate
-                ::operation::encode_path_segment(& email_setting_id.to_string())
+                ::operation::encode_path_segment(email_setting_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -145,8 +145,8 @@ impl<'a> RoutingApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteRoutingLanguage",
             format!(
-                "/api/v2/routing/languages/{}", crate ::operation::encode_path_segment(&
-                language_id.to_string())
+                "/api/v2/routing/languages/{}", crate
+                ::operation::encode_path_segment(language_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -165,8 +165,8 @@ impl<'a> RoutingApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteRoutingPredictor",
             format!(
-                "/api/v2/routing/predictors/{}", crate ::operation::encode_path_segment(&
-                predictor_id.to_string())
+                "/api/v2/routing/predictors/{}", crate
+                ::operation::encode_path_segment(predictor_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -184,7 +184,7 @@ impl<'a> RoutingApi<'a> {
             "deleteRoutingPredictorsKeyperformanceindicator",
             format!(
                 "/api/v2/routing/predictors/keyperformanceindicators/{}", crate
-                ::operation::encode_path_segment(& kpi_id.to_string())
+                ::operation::encode_path_segment(kpi_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -203,8 +203,8 @@ impl<'a> RoutingApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteRoutingQueue",
             format!(
-                "/api/v2/routing/queues/{}", crate ::operation::encode_path_segment(&
-                queue_id.to_string())
+                "/api/v2/routing/queues/{}", crate
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -225,8 +225,8 @@ impl<'a> RoutingApi<'a> {
             "deleteRoutingQueueMember",
             format!(
                 "/api/v2/routing/queues/{}/members/{}", crate
-                ::operation::encode_path_segment(& queue_id.to_string()), crate
-                ::operation::encode_path_segment(& member_id.to_string())
+                ::operation::encode_path_segment(queue_id), crate
+                ::operation::encode_path_segment(member_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -248,8 +248,8 @@ impl<'a> RoutingApi<'a> {
             "deleteRoutingQueueUser",
             format!(
                 "/api/v2/routing/queues/{}/users/{}", crate
-                ::operation::encode_path_segment(& queue_id.to_string()), crate
-                ::operation::encode_path_segment(& member_id.to_string())
+                ::operation::encode_path_segment(queue_id), crate
+                ::operation::encode_path_segment(member_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -270,8 +270,8 @@ impl<'a> RoutingApi<'a> {
             "deleteRoutingQueueWrapupcode",
             format!(
                 "/api/v2/routing/queues/{}/wrapupcodes/{}", crate
-                ::operation::encode_path_segment(& queue_id.to_string()), crate
-                ::operation::encode_path_segment(& code_id.to_string())
+                ::operation::encode_path_segment(queue_id), crate
+                ::operation::encode_path_segment(code_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -304,8 +304,8 @@ impl<'a> RoutingApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteRoutingSkill",
             format!(
-                "/api/v2/routing/skills/{}", crate ::operation::encode_path_segment(&
-                skill_id.to_string())
+                "/api/v2/routing/skills/{}", crate
+                ::operation::encode_path_segment(skill_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -321,7 +321,7 @@ impl<'a> RoutingApi<'a> {
             "deleteRoutingSkillexpression",
             format!(
                 "/api/v2/routing/skillexpressions/{}", crate
-                ::operation::encode_path_segment(& expression_id.to_string())
+                ::operation::encode_path_segment(expression_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -353,7 +353,7 @@ impl<'a> RoutingApi<'a> {
             "deleteRoutingSkillgroup",
             format!(
                 "/api/v2/routing/skillgroups/{}", crate
-                ::operation::encode_path_segment(& skill_group_id.to_string())
+                ::operation::encode_path_segment(skill_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -373,7 +373,7 @@ impl<'a> RoutingApi<'a> {
             "deleteRoutingSmsAddress",
             format!(
                 "/api/v2/routing/sms/addresses/{}", crate
-                ::operation::encode_path_segment(& address_id.to_string())
+                ::operation::encode_path_segment(address_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -393,7 +393,7 @@ impl<'a> RoutingApi<'a> {
             "deleteRoutingSmsPhonenumber",
             format!(
                 "/api/v2/routing/sms/phonenumbers/{}", crate
-                ::operation::encode_path_segment(& phone_number_id.to_string())
+                ::operation::encode_path_segment(phone_number_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -413,7 +413,7 @@ impl<'a> RoutingApi<'a> {
             "deleteRoutingUserDirectroutingbackupSettings",
             format!(
                 "/api/v2/routing/users/{}/directroutingbackup/settings", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -433,7 +433,7 @@ impl<'a> RoutingApi<'a> {
             "deleteRoutingUserUtilization",
             format!(
                 "/api/v2/routing/users/{}/utilization", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -469,7 +469,7 @@ impl<'a> RoutingApi<'a> {
             "deleteRoutingUtilizationLabel",
             format!(
                 "/api/v2/routing/utilization/labels/{}", crate
-                ::operation::encode_path_segment(& label_id.to_string())
+                ::operation::encode_path_segment(label_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -489,7 +489,7 @@ impl<'a> RoutingApi<'a> {
             "deleteRoutingWrapupcode",
             format!(
                 "/api/v2/routing/wrapupcodes/{}", crate
-                ::operation::encode_path_segment(& code_id.to_string())
+                ::operation::encode_path_segment(code_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -510,8 +510,8 @@ impl<'a> RoutingApi<'a> {
             "deleteUserRoutinglanguage",
             format!(
                 "/api/v2/users/{}/routinglanguages/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& language_id.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(language_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -532,8 +532,8 @@ impl<'a> RoutingApi<'a> {
             "deleteUserRoutingskill",
             format!(
                 "/api/v2/users/{}/routingskills/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& skill_id.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(skill_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -553,7 +553,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingAssessment",
             format!(
                 "/api/v2/routing/assessments/{}", crate
-                ::operation::encode_path_segment(& assessment_id.to_string())
+                ::operation::encode_path_segment(assessment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -587,7 +587,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingAssessmentsJob",
             format!(
                 "/api/v2/routing/assessments/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -653,7 +653,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingEmailDomain",
             format!(
                 "/api/v2/routing/email/domains/{}", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -671,7 +671,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingEmailDomainDkim",
             format!(
                 "/api/v2/routing/email/domains/{}/dkim", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -689,7 +689,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingEmailDomainMailfrom",
             format!(
                 "/api/v2/routing/email/domains/{}/mailfrom", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -710,8 +710,8 @@ impl<'a> RoutingApi<'a> {
             "getRoutingEmailDomainRoute",
             format!(
                 "/api/v2/routing/email/domains/{}/routes/{}", crate
-                ::operation::encode_path_segment(& domain_name.to_string()), crate
-                ::operation::encode_path_segment(& route_id.to_string())
+                ::operation::encode_path_segment(domain_name), crate
+                ::operation::encode_path_segment(route_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -732,8 +732,8 @@ impl<'a> RoutingApi<'a> {
             "getRoutingEmailDomainRouteIdentityresolution",
             format!(
                 "/api/v2/routing/email/domains/{}/routes/{}/identityresolution", crate
-                ::operation::encode_path_segment(& domain_name.to_string()), crate
-                ::operation::encode_path_segment(& route_id.to_string())
+                ::operation::encode_path_segment(domain_name), crate
+                ::operation::encode_path_segment(route_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -753,7 +753,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingEmailDomainRoutes",
             format!(
                 "/api/v2/routing/email/domains/{}/routes", crate
-                ::operation::encode_path_segment(& domain_name.to_string())
+                ::operation::encode_path_segment(domain_name)
             ),
         );
         crate::Request::new(self.client, request)
@@ -771,7 +771,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingEmailDomainVerification",
             format!(
                 "/api/v2/routing/email/domains/{}/verification", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -807,7 +807,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingEmailOutboundDomain",
             format!(
                 "/api/v2/routing/email/outbound/domains/{}", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -827,7 +827,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingEmailOutboundDomainActivation",
             format!(
                 "/api/v2/routing/email/outbound/domains/{}/activation", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -871,7 +871,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingEmailSettingEmailSettingId",
             format!(
                 "/api/v2/routing/email/setting/{}", crate
-                ::operation::encode_path_segment(& email_setting_id.to_string())
+                ::operation::encode_path_segment(email_setting_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -902,8 +902,8 @@ impl<'a> RoutingApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getRoutingLanguage",
             format!(
-                "/api/v2/routing/languages/{}", crate ::operation::encode_path_segment(&
-                language_id.to_string())
+                "/api/v2/routing/languages/{}", crate
+                ::operation::encode_path_segment(language_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -935,7 +935,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingMessageRecipient",
             format!(
                 "/api/v2/routing/message/recipients/{}", crate
-                ::operation::encode_path_segment(& recipient_id.to_string())
+                ::operation::encode_path_segment(recipient_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -970,8 +970,8 @@ impl<'a> RoutingApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getRoutingPredictor",
             format!(
-                "/api/v2/routing/predictors/{}", crate ::operation::encode_path_segment(&
-                predictor_id.to_string())
+                "/api/v2/routing/predictors/{}", crate
+                ::operation::encode_path_segment(predictor_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -992,8 +992,8 @@ impl<'a> RoutingApi<'a> {
             "getRoutingPredictorModelFeatures",
             format!(
                 "/api/v2/routing/predictors/{}/models/{}/features", crate
-                ::operation::encode_path_segment(& predictor_id.to_string()), crate
-                ::operation::encode_path_segment(& model_id.to_string())
+                ::operation::encode_path_segment(predictor_id), crate
+                ::operation::encode_path_segment(model_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1013,7 +1013,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingPredictorModels",
             format!(
                 "/api/v2/routing/predictors/{}/models", crate
-                ::operation::encode_path_segment(& predictor_id.to_string())
+                ::operation::encode_path_segment(predictor_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1045,7 +1045,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingPredictorsKeyperformanceindicator",
             format!(
                 "/api/v2/routing/predictors/keyperformanceindicators/{}", crate
-                ::operation::encode_path_segment(& kpi_id.to_string())
+                ::operation::encode_path_segment(kpi_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1094,8 +1094,8 @@ impl<'a> RoutingApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getRoutingQueue",
             format!(
-                "/api/v2/routing/queues/{}", crate ::operation::encode_path_segment(&
-                queue_id.to_string())
+                "/api/v2/routing/queues/{}", crate
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1115,7 +1115,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingQueueAssistant",
             format!(
                 "/api/v2/routing/queues/{}/assistant", crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1136,8 +1136,8 @@ impl<'a> RoutingApi<'a> {
             "getRoutingQueueComparisonperiod",
             format!(
                 "/api/v2/routing/queues/{}/comparisonperiods/{}", crate
-                ::operation::encode_path_segment(& queue_id.to_string()), crate
-                ::operation::encode_path_segment(& comparison_period_id.to_string())
+                ::operation::encode_path_segment(queue_id), crate
+                ::operation::encode_path_segment(comparison_period_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1157,7 +1157,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingQueueComparisonperiods",
             format!(
                 "/api/v2/routing/queues/{}/comparisonperiods", crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1177,7 +1177,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingQueueEstimatedwaittime",
             format!(
                 "/api/v2/routing/queues/{}/estimatedwaittime", crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1197,7 +1197,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingQueueIdentityresolution",
             format!(
                 "/api/v2/routing/queues/{}/identityresolution", crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1218,8 +1218,8 @@ impl<'a> RoutingApi<'a> {
             "getRoutingQueueMediatypeEstimatedwaittime",
             format!(
                 "/api/v2/routing/queues/{}/mediatypes/{}/estimatedwaittime", crate
-                ::operation::encode_path_segment(& queue_id.to_string()), crate
-                ::operation::encode_path_segment(& media_type.to_string())
+                ::operation::encode_path_segment(queue_id), crate
+                ::operation::encode_path_segment(media_type)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1239,7 +1239,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingQueueMembers",
             format!(
                 "/api/v2/routing/queues/{}/members", crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1260,7 +1260,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingQueueUsers",
             format!(
                 "/api/v2/routing/queues/{}/users", crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1280,7 +1280,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingQueueWrapupcodes",
             format!(
                 "/api/v2/routing/queues/{}/wrapupcodes", crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1399,8 +1399,8 @@ impl<'a> RoutingApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getRoutingSkill",
             format!(
-                "/api/v2/routing/skills/{}", crate ::operation::encode_path_segment(&
-                skill_id.to_string())
+                "/api/v2/routing/skills/{}", crate
+                ::operation::encode_path_segment(skill_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1416,7 +1416,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingSkillexpression",
             format!(
                 "/api/v2/routing/skillexpressions/{}", crate
-                ::operation::encode_path_segment(& expression_id.to_string())
+                ::operation::encode_path_segment(expression_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1444,7 +1444,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingSkillexpressionsQueueQueueId",
             format!(
                 "/api/v2/routing/skillexpressions/queue/{}", crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1464,7 +1464,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingSkillgroup",
             format!(
                 "/api/v2/routing/skillgroups/{}", crate
-                ::operation::encode_path_segment(& skill_group_id.to_string())
+                ::operation::encode_path_segment(skill_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1484,7 +1484,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingSkillgroupMembers",
             format!(
                 "/api/v2/routing/skillgroups/{}/members", crate
-                ::operation::encode_path_segment(& skill_group_id.to_string())
+                ::operation::encode_path_segment(skill_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1504,7 +1504,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingSkillgroupMembersDivisions",
             format!(
                 "/api/v2/routing/skillgroups/{}/members/divisions", crate
-                ::operation::encode_path_segment(& skill_group_id.to_string())
+                ::operation::encode_path_segment(skill_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1552,7 +1552,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingSmsAddress",
             format!(
                 "/api/v2/routing/sms/addresses/{}", crate
-                ::operation::encode_path_segment(& address_id.to_string())
+                ::operation::encode_path_segment(address_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1616,7 +1616,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingSmsIdentityresolutionPhonenumber",
             format!(
                 "/api/v2/routing/sms/identityresolution/phonenumbers/{}", crate
-                ::operation::encode_path_segment(& address_id.to_string())
+                ::operation::encode_path_segment(address_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1638,7 +1638,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingSmsPhonenumber",
             format!(
                 "/api/v2/routing/sms/phonenumbers/{}", crate
-                ::operation::encode_path_segment(& phone_number_id.to_string())
+                ::operation::encode_path_segment(phone_number_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1676,7 +1676,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingUserDirectroutingbackupSettings",
             format!(
                 "/api/v2/routing/users/{}/directroutingbackup/settings", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1696,7 +1696,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingUserUtilization",
             format!(
                 "/api/v2/routing/users/{}/utilization", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1730,7 +1730,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingUtilizationLabel",
             format!(
                 "/api/v2/routing/utilization/labels/{}", crate
-                ::operation::encode_path_segment(& label_id.to_string())
+                ::operation::encode_path_segment(label_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1750,7 +1750,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingUtilizationLabelAgents",
             format!(
                 "/api/v2/routing/utilization/labels/{}/agents", crate
-                ::operation::encode_path_segment(& label_id.to_string())
+                ::operation::encode_path_segment(label_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1786,7 +1786,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingWrapupcode",
             format!(
                 "/api/v2/routing/wrapupcodes/{}", crate
-                ::operation::encode_path_segment(& code_id.to_string())
+                ::operation::encode_path_segment(code_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1820,7 +1820,7 @@ impl<'a> RoutingApi<'a> {
             "getRoutingWrapupcodesDivisionview",
             format!(
                 "/api/v2/routing/wrapupcodes/divisionviews/{}", crate
-                ::operation::encode_path_segment(& code_id.to_string())
+                ::operation::encode_path_segment(code_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1854,8 +1854,8 @@ impl<'a> RoutingApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getUserQueues",
             format!(
-                "/api/v2/users/{}/queues", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/queues", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1873,7 +1873,7 @@ impl<'a> RoutingApi<'a> {
             "getUserRoutinglanguages",
             format!(
                 "/api/v2/users/{}/routinglanguages", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1891,7 +1891,7 @@ impl<'a> RoutingApi<'a> {
             "getUserRoutingskills",
             format!(
                 "/api/v2/users/{}/routingskills", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1910,8 +1910,8 @@ impl<'a> RoutingApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getUserSkillgroups",
             format!(
-                "/api/v2/users/{}/skillgroups", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/skillgroups", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1934,7 +1934,7 @@ impl<'a> RoutingApi<'a> {
             "patchRoutingConversation",
             format!(
                 "/api/v2/routing/conversations/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         request.model_body(body);
@@ -1956,7 +1956,7 @@ impl<'a> RoutingApi<'a> {
             "patchRoutingEmailDomain",
             format!(
                 "/api/v2/routing/email/domains/{}", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         request.model_body(body);
@@ -1978,7 +1978,7 @@ impl<'a> RoutingApi<'a> {
             "patchRoutingEmailDomainValidate",
             format!(
                 "/api/v2/routing/email/domains/{}/validate", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         request.model_body(body);
@@ -1998,7 +1998,7 @@ impl<'a> RoutingApi<'a> {
             "patchRoutingEmailOutboundDomain",
             format!(
                 "/api/v2/routing/email/outbound/domains/{}", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         request.model_body(body);
@@ -2016,7 +2016,7 @@ impl<'a> RoutingApi<'a> {
             "patchRoutingEmailSettingEmailSettingId",
             format!(
                 "/api/v2/routing/email/setting/{}", crate
-                ::operation::encode_path_segment(& email_setting_id.to_string())
+                ::operation::encode_path_segment(email_setting_id)
             ),
         );
         request.model_body(body);
@@ -2037,8 +2037,8 @@ impl<'a> RoutingApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchRoutingPredictor",
             format!(
-                "/api/v2/routing/predictors/{}", crate ::operation::encode_path_segment(&
-                predictor_id.to_string())
+                "/api/v2/routing/predictors/{}", crate
+                ::operation::encode_path_segment(predictor_id)
             ),
         );
         request.model_body(body);
@@ -2058,7 +2058,7 @@ impl<'a> RoutingApi<'a> {
             "patchRoutingPredictorsKeyperformanceindicator",
             format!(
                 "/api/v2/routing/predictors/keyperformanceindicators/{}", crate
-                ::operation::encode_path_segment(& kpi_id.to_string())
+                ::operation::encode_path_segment(kpi_id)
             ),
         );
         request.model_body(body);
@@ -2081,8 +2081,8 @@ impl<'a> RoutingApi<'a> {
             "patchRoutingQueueMember",
             format!(
                 "/api/v2/routing/queues/{}/members/{}", crate
-                ::operation::encode_path_segment(& queue_id.to_string()), crate
-                ::operation::encode_path_segment(& member_id.to_string())
+                ::operation::encode_path_segment(queue_id), crate
+                ::operation::encode_path_segment(member_id)
             ),
         );
         request.model_body(body);
@@ -2106,7 +2106,7 @@ impl<'a> RoutingApi<'a> {
             "patchRoutingQueueMembers",
             format!(
                 "/api/v2/routing/queues/{}/members", crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         request.json_body(body);
@@ -2130,8 +2130,8 @@ impl<'a> RoutingApi<'a> {
             "patchRoutingQueueUser",
             format!(
                 "/api/v2/routing/queues/{}/users/{}", crate
-                ::operation::encode_path_segment(& queue_id.to_string()), crate
-                ::operation::encode_path_segment(& member_id.to_string())
+                ::operation::encode_path_segment(queue_id), crate
+                ::operation::encode_path_segment(member_id)
             ),
         );
         request.model_body(body);
@@ -2154,7 +2154,7 @@ impl<'a> RoutingApi<'a> {
             "patchRoutingQueueUsers",
             format!(
                 "/api/v2/routing/queues/{}/users", crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         request.json_body(body);
@@ -2209,8 +2209,8 @@ impl<'a> RoutingApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchRoutingSkill",
             format!(
-                "/api/v2/routing/skills/{}", crate ::operation::encode_path_segment(&
-                skill_id.to_string())
+                "/api/v2/routing/skills/{}", crate
+                ::operation::encode_path_segment(skill_id)
             ),
         );
         request.model_body(body);
@@ -2232,7 +2232,7 @@ impl<'a> RoutingApi<'a> {
             "patchRoutingSkillgroup",
             format!(
                 "/api/v2/routing/skillgroups/{}", crate
-                ::operation::encode_path_segment(& skill_group_id.to_string())
+                ::operation::encode_path_segment(skill_group_id)
             ),
         );
         request.model_body(body);
@@ -2256,7 +2256,7 @@ impl<'a> RoutingApi<'a> {
             "patchRoutingSmsPhonenumber",
             format!(
                 "/api/v2/routing/sms/phonenumbers/{}", crate
-                ::operation::encode_path_segment(& phone_number_id.to_string())
+                ::operation::encode_path_segment(phone_number_id)
             ),
         );
         request.model_body(body);
@@ -2278,9 +2278,9 @@ impl<'a> RoutingApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchUserQueue",
             format!(
-                "/api/v2/users/{}/queues/{}", crate ::operation::encode_path_segment(&
-                user_id.to_string()), crate ::operation::encode_path_segment(& queue_id
-                .to_string())
+                "/api/v2/users/{}/queues/{}", crate
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         request.model_body(body);
@@ -2303,8 +2303,8 @@ impl<'a> RoutingApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchUserQueues",
             format!(
-                "/api/v2/users/{}/queues", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/queues", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.json_body(body);
@@ -2327,8 +2327,8 @@ impl<'a> RoutingApi<'a> {
             "patchUserRoutinglanguage",
             format!(
                 "/api/v2/users/{}/routinglanguages/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& language_id.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(language_id)
             ),
         );
         request.model_body(body);
@@ -2350,7 +2350,7 @@ impl<'a> RoutingApi<'a> {
             "patchUserRoutinglanguagesBulk",
             format!(
                 "/api/v2/users/{}/routinglanguages/bulk", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.json_body(body);
@@ -2372,7 +2372,7 @@ impl<'a> RoutingApi<'a> {
             "patchUserRoutingskillsBulk",
             format!(
                 "/api/v2/users/{}/routingskills/bulk", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.json_body(body);
@@ -2465,7 +2465,7 @@ impl<'a> RoutingApi<'a> {
             "postRoutingEmailDomainDkim",
             format!(
                 "/api/v2/routing/email/domains/{}/dkim", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2484,7 +2484,7 @@ impl<'a> RoutingApi<'a> {
             "postRoutingEmailDomainMailfrom",
             format!(
                 "/api/v2/routing/email/domains/{}/mailfrom", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         request.model_body(body);
@@ -2506,7 +2506,7 @@ impl<'a> RoutingApi<'a> {
             "postRoutingEmailDomainRoutes",
             format!(
                 "/api/v2/routing/email/domains/{}/routes", crate
-                ::operation::encode_path_segment(& domain_name.to_string())
+                ::operation::encode_path_segment(domain_name)
             ),
         );
         request.model_body(body);
@@ -2530,7 +2530,7 @@ impl<'a> RoutingApi<'a> {
             "postRoutingEmailDomainTestconnection",
             format!(
                 "/api/v2/routing/email/domains/{}/testconnection", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         request.model_body(body);
@@ -2549,7 +2549,7 @@ impl<'a> RoutingApi<'a> {
             "postRoutingEmailDomainVerification",
             format!(
                 "/api/v2/routing/email/domains/{}/verification", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2588,7 +2588,7 @@ impl<'a> RoutingApi<'a> {
             "postRoutingEmailOutboundDomainTestconnection",
             format!(
                 "/api/v2/routing/email/outbound/domains/{}/testconnection", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         request.model_body(body);
@@ -2712,7 +2712,7 @@ impl<'a> RoutingApi<'a> {
             "postRoutingQueueMembers",
             format!(
                 "/api/v2/routing/queues/{}/members", crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         request.json_body(body);
@@ -2735,7 +2735,7 @@ impl<'a> RoutingApi<'a> {
             "postRoutingQueueUsers",
             format!(
                 "/api/v2/routing/queues/{}/users", crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         request.json_body(body);
@@ -2757,7 +2757,7 @@ impl<'a> RoutingApi<'a> {
             "postRoutingQueueWrapupcodes",
             format!(
                 "/api/v2/routing/queues/{}/wrapupcodes", crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         request.json_body(body);
@@ -2811,7 +2811,7 @@ impl<'a> RoutingApi<'a> {
             "postRoutingSkillgroupMembersDivisions",
             format!(
                 "/api/v2/routing/skillgroups/{}/members/divisions", crate
-                ::operation::encode_path_segment(& skill_group_id.to_string())
+                ::operation::encode_path_segment(skill_group_id)
             ),
         );
         request.model_body(body);
@@ -2979,7 +2979,7 @@ impl<'a> RoutingApi<'a> {
             "postUserRoutinglanguages",
             format!(
                 "/api/v2/users/{}/routinglanguages", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -3001,7 +3001,7 @@ impl<'a> RoutingApi<'a> {
             "postUserRoutingskills",
             format!(
                 "/api/v2/users/{}/routingskills", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -3042,8 +3042,8 @@ impl<'a> RoutingApi<'a> {
             "putRoutingEmailDomainRoute",
             format!(
                 "/api/v2/routing/email/domains/{}/routes/{}", crate
-                ::operation::encode_path_segment(& domain_name.to_string()), crate
-                ::operation::encode_path_segment(& route_id.to_string())
+                ::operation::encode_path_segment(domain_name), crate
+                ::operation::encode_path_segment(route_id)
             ),
         );
         request.model_body(body);
@@ -3066,8 +3066,8 @@ impl<'a> RoutingApi<'a> {
             "putRoutingEmailDomainRouteIdentityresolution",
             format!(
                 "/api/v2/routing/email/domains/{}/routes/{}/identityresolution", crate
-                ::operation::encode_path_segment(& domain_name.to_string()), crate
-                ::operation::encode_path_segment(& route_id.to_string())
+                ::operation::encode_path_segment(domain_name), crate
+                ::operation::encode_path_segment(route_id)
             ),
         );
         request.model_body(body);
@@ -3088,7 +3088,7 @@ impl<'a> RoutingApi<'a> {
             "putRoutingEmailOutboundDomainActivation",
             format!(
                 "/api/v2/routing/email/outbound/domains/{}/activation", crate
-                ::operation::encode_path_segment(& domain_id.to_string())
+                ::operation::encode_path_segment(domain_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3109,7 +3109,7 @@ impl<'a> RoutingApi<'a> {
             "putRoutingMessageRecipient",
             format!(
                 "/api/v2/routing/message/recipients/{}", crate
-                ::operation::encode_path_segment(& recipient_id.to_string())
+                ::operation::encode_path_segment(recipient_id)
             ),
         );
         request.model_body(body);
@@ -3130,8 +3130,8 @@ impl<'a> RoutingApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putRoutingQueue",
             format!(
-                "/api/v2/routing/queues/{}", crate ::operation::encode_path_segment(&
-                queue_id.to_string())
+                "/api/v2/routing/queues/{}", crate
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         request.model_body(body);
@@ -3153,7 +3153,7 @@ impl<'a> RoutingApi<'a> {
             "putRoutingQueueIdentityresolution",
             format!(
                 "/api/v2/routing/queues/{}/identityresolution", crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         request.model_body(body);
@@ -3211,7 +3211,7 @@ impl<'a> RoutingApi<'a> {
             "putRoutingSmsIdentityresolutionPhonenumber",
             format!(
                 "/api/v2/routing/sms/identityresolution/phonenumbers/{}", crate
-                ::operation::encode_path_segment(& address_id.to_string())
+                ::operation::encode_path_segment(address_id)
             ),
         );
         request.model_body(body);
@@ -3233,7 +3233,7 @@ impl<'a> RoutingApi<'a> {
             "putRoutingUserDirectroutingbackupSettings",
             format!(
                 "/api/v2/routing/users/{}/directroutingbackup/settings", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -3255,7 +3255,7 @@ impl<'a> RoutingApi<'a> {
             "putRoutingUserUtilization",
             format!(
                 "/api/v2/routing/users/{}/utilization", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -3295,7 +3295,7 @@ impl<'a> RoutingApi<'a> {
             "putRoutingUtilizationLabel",
             format!(
                 "/api/v2/routing/utilization/labels/{}", crate
-                ::operation::encode_path_segment(& label_id.to_string())
+                ::operation::encode_path_segment(label_id)
             ),
         );
         request.model_body(body);
@@ -3317,7 +3317,7 @@ impl<'a> RoutingApi<'a> {
             "putRoutingWrapupcode",
             format!(
                 "/api/v2/routing/wrapupcodes/{}", crate
-                ::operation::encode_path_segment(& code_id.to_string())
+                ::operation::encode_path_segment(code_id)
             ),
         );
         request.model_body(body);
@@ -3340,8 +3340,8 @@ impl<'a> RoutingApi<'a> {
             "putUserRoutingskill",
             format!(
                 "/api/v2/users/{}/routingskills/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& skill_id.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(skill_id)
             ),
         );
         request.model_body(body);
@@ -3363,7 +3363,7 @@ impl<'a> RoutingApi<'a> {
             "putUserRoutingskillsBulk",
             format!(
                 "/api/v2/users/{}/routingskills/bulk", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.json_body(body);

@@ -28,8 +28,7 @@ impl<'a> ScimApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteScimUser",
             format!(
-                "/api/v2/scim/users/{}", crate ::operation::encode_path_segment(& user_id
-                .to_string())
+                "/api/v2/scim/users/{}", crate ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -48,8 +47,8 @@ impl<'a> ScimApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteScimV2User",
             format!(
-                "/api/v2/scim/v2/users/{}", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/scim/v2/users/{}", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -65,8 +64,8 @@ impl<'a> ScimApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getScimGroup",
             format!(
-                "/api/v2/scim/groups/{}", crate ::operation::encode_path_segment(&
-                group_id.to_string())
+                "/api/v2/scim/groups/{}", crate
+                ::operation::encode_path_segment(group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -97,8 +96,8 @@ impl<'a> ScimApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getScimResourcetype",
             format!(
-                "/api/v2/scim/resourcetypes/{}", crate ::operation::encode_path_segment(&
-                resource_type.to_string())
+                "/api/v2/scim/resourcetypes/{}", crate
+                ::operation::encode_path_segment(resource_type)
             ),
         );
         crate::Request::new(self.client, request)
@@ -124,8 +123,8 @@ impl<'a> ScimApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getScimSchema",
             format!(
-                "/api/v2/scim/schemas/{}", crate ::operation::encode_path_segment(&
-                schema_id.to_string())
+                "/api/v2/scim/schemas/{}", crate
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -165,8 +164,7 @@ impl<'a> ScimApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getScimUser",
             format!(
-                "/api/v2/scim/users/{}", crate ::operation::encode_path_segment(& user_id
-                .to_string())
+                "/api/v2/scim/users/{}", crate ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -199,8 +197,8 @@ impl<'a> ScimApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getScimV2Group",
             format!(
-                "/api/v2/scim/v2/groups/{}", crate ::operation::encode_path_segment(&
-                group_id.to_string())
+                "/api/v2/scim/v2/groups/{}", crate
+                ::operation::encode_path_segment(group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -239,7 +237,7 @@ impl<'a> ScimApi<'a> {
             "getScimV2Resourcetype",
             format!(
                 "/api/v2/scim/v2/resourcetypes/{}", crate
-                ::operation::encode_path_segment(& resource_type.to_string())
+                ::operation::encode_path_segment(resource_type)
             ),
         );
         crate::Request::new(self.client, request)
@@ -270,8 +268,8 @@ impl<'a> ScimApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getScimV2Schema",
             format!(
-                "/api/v2/scim/v2/schemas/{}", crate ::operation::encode_path_segment(&
-                schema_id.to_string())
+                "/api/v2/scim/v2/schemas/{}", crate
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -311,8 +309,8 @@ impl<'a> ScimApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getScimV2User",
             format!(
-                "/api/v2/scim/v2/users/{}", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/scim/v2/users/{}", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -346,8 +344,8 @@ impl<'a> ScimApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchScimGroup",
             format!(
-                "/api/v2/scim/groups/{}", crate ::operation::encode_path_segment(&
-                group_id.to_string())
+                "/api/v2/scim/groups/{}", crate
+                ::operation::encode_path_segment(group_id)
             ),
         );
         request.model_body(body);
@@ -368,8 +366,7 @@ impl<'a> ScimApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchScimUser",
             format!(
-                "/api/v2/scim/users/{}", crate ::operation::encode_path_segment(& user_id
-                .to_string())
+                "/api/v2/scim/users/{}", crate ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -390,8 +387,8 @@ impl<'a> ScimApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchScimV2Group",
             format!(
-                "/api/v2/scim/v2/groups/{}", crate ::operation::encode_path_segment(&
-                group_id.to_string())
+                "/api/v2/scim/v2/groups/{}", crate
+                ::operation::encode_path_segment(group_id)
             ),
         );
         request.model_body(body);
@@ -412,8 +409,8 @@ impl<'a> ScimApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchScimV2User",
             format!(
-                "/api/v2/scim/v2/users/{}", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/scim/v2/users/{}", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -470,8 +467,8 @@ impl<'a> ScimApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putScimGroup",
             format!(
-                "/api/v2/scim/groups/{}", crate ::operation::encode_path_segment(&
-                group_id.to_string())
+                "/api/v2/scim/groups/{}", crate
+                ::operation::encode_path_segment(group_id)
             ),
         );
         request.model_body(body);
@@ -492,8 +489,7 @@ impl<'a> ScimApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putScimUser",
             format!(
-                "/api/v2/scim/users/{}", crate ::operation::encode_path_segment(& user_id
-                .to_string())
+                "/api/v2/scim/users/{}", crate ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -514,8 +510,8 @@ impl<'a> ScimApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putScimV2Group",
             format!(
-                "/api/v2/scim/v2/groups/{}", crate ::operation::encode_path_segment(&
-                group_id.to_string())
+                "/api/v2/scim/v2/groups/{}", crate
+                ::operation::encode_path_segment(group_id)
             ),
         );
         request.model_body(body);
@@ -536,8 +532,8 @@ impl<'a> ScimApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putScimV2User",
             format!(
-                "/api/v2/scim/v2/users/{}", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/scim/v2/users/{}", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);

@@ -32,10 +32,9 @@ impl<'a> ScreenMonitoringApi<'a> {
             "deleteConversationParticipantScreenmonitorsSession",
             format!(
                 "/api/v2/conversations/{}/participants/{}/screenmonitors/sessions/{}",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& screen_monitoring_id
-                .to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(screen_monitoring_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -52,8 +51,8 @@ impl<'a> ScreenMonitoringApi<'a> {
             "deleteUserScreenmonitorsSession",
             format!(
                 "/api/v2/users/{}/screenmonitors/sessions/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& screen_monitoring_id.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(screen_monitoring_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -71,10 +70,9 @@ impl<'a> ScreenMonitoringApi<'a> {
             "getConversationParticipantScreenmonitorsSession",
             format!(
                 "/api/v2/conversations/{}/participants/{}/screenmonitors/sessions/{}",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& participant_id.to_string()),
-                crate ::operation::encode_path_segment(& screen_monitoring_id
-                .to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id), crate
+                ::operation::encode_path_segment(screen_monitoring_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -114,7 +112,7 @@ impl<'a> ScreenMonitoringApi<'a> {
             "getScreenmonitorsUserSessions",
             format!(
                 "/api/v2/screenmonitors/users/{}/sessions", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -131,8 +129,8 @@ impl<'a> ScreenMonitoringApi<'a> {
             "getUserScreenmonitorsSession",
             format!(
                 "/api/v2/users/{}/screenmonitors/sessions/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& screen_monitoring_id.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(screen_monitoring_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -149,8 +147,8 @@ impl<'a> ScreenMonitoringApi<'a> {
             "postConversationParticipantScreenmonitorsSessions",
             format!(
                 "/api/v2/conversations/{}/participants/{}/screenmonitors/sessions", crate
-                ::operation::encode_path_segment(& conversation_id.to_string()), crate
-                ::operation::encode_path_segment(& participant_id.to_string())
+                ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(participant_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -180,7 +178,7 @@ impl<'a> ScreenMonitoringApi<'a> {
             "postUserScreenmonitorsSessions",
             format!(
                 "/api/v2/users/{}/screenmonitors/sessions", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)

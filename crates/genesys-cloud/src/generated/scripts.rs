@@ -28,8 +28,7 @@ impl<'a> ScriptsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getScript",
             format!(
-                "/api/v2/scripts/{}", crate ::operation::encode_path_segment(& script_id
-                .to_string())
+                "/api/v2/scripts/{}", crate ::operation::encode_path_segment(script_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -49,9 +48,9 @@ impl<'a> ScriptsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getScriptPage",
             format!(
-                "/api/v2/scripts/{}/pages/{}", crate ::operation::encode_path_segment(&
-                script_id.to_string()), crate ::operation::encode_path_segment(& page_id
-                .to_string())
+                "/api/v2/scripts/{}/pages/{}", crate
+                ::operation::encode_path_segment(script_id), crate
+                ::operation::encode_path_segment(page_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -70,8 +69,8 @@ impl<'a> ScriptsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getScriptPages",
             format!(
-                "/api/v2/scripts/{}/pages", crate ::operation::encode_path_segment(&
-                script_id.to_string())
+                "/api/v2/scripts/{}/pages", crate
+                ::operation::encode_path_segment(script_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -135,7 +134,7 @@ impl<'a> ScriptsApi<'a> {
             "getScriptsPublishedDivisionviewVariables",
             format!(
                 "/api/v2/scripts/published/divisionviews/{}/variables", crate
-                ::operation::encode_path_segment(& script_id.to_string())
+                ::operation::encode_path_segment(script_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -170,8 +169,8 @@ impl<'a> ScriptsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getScriptsPublishedScriptId",
             format!(
-                "/api/v2/scripts/published/{}", crate ::operation::encode_path_segment(&
-                script_id.to_string())
+                "/api/v2/scripts/published/{}", crate
+                ::operation::encode_path_segment(script_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -192,8 +191,8 @@ impl<'a> ScriptsApi<'a> {
             "getScriptsPublishedScriptIdPage",
             format!(
                 "/api/v2/scripts/published/{}/pages/{}", crate
-                ::operation::encode_path_segment(& script_id.to_string()), crate
-                ::operation::encode_path_segment(& page_id.to_string())
+                ::operation::encode_path_segment(script_id), crate
+                ::operation::encode_path_segment(page_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -213,7 +212,7 @@ impl<'a> ScriptsApi<'a> {
             "getScriptsPublishedScriptIdPages",
             format!(
                 "/api/v2/scripts/published/{}/pages", crate
-                ::operation::encode_path_segment(& script_id.to_string())
+                ::operation::encode_path_segment(script_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -233,7 +232,7 @@ impl<'a> ScriptsApi<'a> {
             "getScriptsPublishedScriptIdVariables",
             format!(
                 "/api/v2/scripts/published/{}/variables", crate
-                ::operation::encode_path_segment(& script_id.to_string())
+                ::operation::encode_path_segment(script_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -253,7 +252,7 @@ impl<'a> ScriptsApi<'a> {
             "getScriptsUploadStatus",
             format!(
                 "/api/v2/scripts/uploads/{}/status", crate
-                ::operation::encode_path_segment(& upload_id.to_string())
+                ::operation::encode_path_segment(upload_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -273,8 +272,8 @@ impl<'a> ScriptsApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "postScriptExport",
             format!(
-                "/api/v2/scripts/{}/export", crate ::operation::encode_path_segment(&
-                script_id.to_string())
+                "/api/v2/scripts/{}/export", crate
+                ::operation::encode_path_segment(script_id)
             ),
         );
         request.model_body(body);

@@ -64,7 +64,7 @@ impl<'a> SettingsApi<'a> {
             "deleteUsersAgentuiAgentsAutoanswerAgentIdSettings",
             format!(
                 "/api/v2/users/agentui/agents/autoanswer/{}/settings", crate
-                ::operation::encode_path_segment(& agent_id.to_string())
+                ::operation::encode_path_segment(agent_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -146,7 +146,7 @@ impl<'a> SettingsApi<'a> {
             "getUsersAgentuiAgentsAutoanswerAgentIdSettings",
             format!(
                 "/api/v2/users/agentui/agents/autoanswer/{}/settings", crate
-                ::operation::encode_path_segment(& agent_id.to_string())
+                ::operation::encode_path_segment(agent_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -221,7 +221,7 @@ impl<'a> SettingsApi<'a> {
             "patchUsersAgentuiAgentsAutoanswerAgentIdSettings",
             format!(
                 "/api/v2/users/agentui/agents/autoanswer/{}/settings", crate
-                ::operation::encode_path_segment(& agent_id.to_string())
+                ::operation::encode_path_segment(agent_id)
             ),
         );
         request.model_body(body);
@@ -261,7 +261,7 @@ impl<'a> SettingsApi<'a> {
             "putUsersAgentuiAgentsAutoanswerAgentIdSettings",
             format!(
                 "/api/v2/users/agentui/agents/autoanswer/{}/settings", crate
-                ::operation::encode_path_segment(& agent_id.to_string())
+                ::operation::encode_path_segment(agent_id)
             ),
         );
         request.model_body(body);

@@ -32,7 +32,7 @@ impl<'a> SocialMediaApi<'a> {
             "deleteSocialmediaEscalationrule",
             format!(
                 "/api/v2/socialmedia/escalationrules/{}", crate
-                ::operation::encode_path_segment(& escalation_rule_id.to_string())
+                ::operation::encode_path_segment(escalation_rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -52,7 +52,7 @@ impl<'a> SocialMediaApi<'a> {
             "deleteSocialmediaMessage",
             format!(
                 "/api/v2/socialmedia/messages/{}", crate
-                ::operation::encode_path_segment(& message_id.to_string())
+                ::operation::encode_path_segment(message_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -71,8 +71,8 @@ impl<'a> SocialMediaApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteSocialmediaTopic",
             format!(
-                "/api/v2/socialmedia/topics/{}", crate ::operation::encode_path_segment(&
-                topic_id.to_string())
+                "/api/v2/socialmedia/topics/{}", crate
+                ::operation::encode_path_segment(topic_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -96,9 +96,8 @@ impl<'a> SocialMediaApi<'a> {
             "deleteSocialmediaTopicDataingestionrulesFacebookFacebookIngestionRuleId",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/facebook/{}", crate
-                ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& facebook_ingestion_rule_id
-                .to_string())
+                ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(facebook_ingestion_rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -122,9 +121,8 @@ impl<'a> SocialMediaApi<'a> {
             "deleteSocialmediaTopicDataingestionrulesGooglebusinessprofileGoogleBusinessProfileIngestionRuleId",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/googlebusinessprofile/{}",
-                crate ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(&
-                google_business_profile_ingestion_rule_id.to_string())
+                crate ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(google_business_profile_ingestion_rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -146,9 +144,8 @@ impl<'a> SocialMediaApi<'a> {
             "deleteSocialmediaTopicDataingestionrulesInstagramInstagramIngestionRuleId",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/instagram/{}", crate
-                ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& instagram_ingestion_rule_id
-                .to_string())
+                ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(instagram_ingestion_rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -169,8 +166,8 @@ impl<'a> SocialMediaApi<'a> {
             "deleteSocialmediaTopicDataingestionrulesOpenOpenId",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/open/{}", crate
-                ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& open_id.to_string())
+                ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(open_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -194,8 +191,8 @@ impl<'a> SocialMediaApi<'a> {
             "deleteSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleId",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/twitter/{}", crate
-                ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& twitter_ingestion_rule_id.to_string())
+                ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(twitter_ingestion_rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -215,7 +212,7 @@ impl<'a> SocialMediaApi<'a> {
             "getSocialmediaAnalyticsAggregatesJob",
             format!(
                 "/api/v2/socialmedia/analytics/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -235,7 +232,7 @@ impl<'a> SocialMediaApi<'a> {
             "getSocialmediaAnalyticsAggregatesJobResults",
             format!(
                 "/api/v2/socialmedia/analytics/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -255,7 +252,7 @@ impl<'a> SocialMediaApi<'a> {
             "getSocialmediaAnalyticsMessagesJob",
             format!(
                 "/api/v2/socialmedia/analytics/messages/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -275,7 +272,7 @@ impl<'a> SocialMediaApi<'a> {
             "getSocialmediaAnalyticsMessagesJobResults",
             format!(
                 "/api/v2/socialmedia/analytics/messages/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -295,7 +292,7 @@ impl<'a> SocialMediaApi<'a> {
             "getSocialmediaEscalationrule",
             format!(
                 "/api/v2/socialmedia/escalationrules/{}", crate
-                ::operation::encode_path_segment(& escalation_rule_id.to_string())
+                ::operation::encode_path_segment(escalation_rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -335,8 +332,8 @@ impl<'a> SocialMediaApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getSocialmediaTopic",
             format!(
-                "/api/v2/socialmedia/topics/{}", crate ::operation::encode_path_segment(&
-                topic_id.to_string())
+                "/api/v2/socialmedia/topics/{}", crate
+                ::operation::encode_path_segment(topic_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -356,7 +353,7 @@ impl<'a> SocialMediaApi<'a> {
             "getSocialmediaTopicDataingestionrules",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules", crate
-                ::operation::encode_path_segment(& topic_id.to_string())
+                ::operation::encode_path_segment(topic_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -380,9 +377,8 @@ impl<'a> SocialMediaApi<'a> {
             "getSocialmediaTopicDataingestionrulesFacebookFacebookIngestionRuleId",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/facebook/{}", crate
-                ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& facebook_ingestion_rule_id
-                .to_string())
+                ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(facebook_ingestion_rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -407,10 +403,9 @@ impl<'a> SocialMediaApi<'a> {
             "getSocialmediaTopicDataingestionrulesFacebookFacebookIngestionRuleIdVersion",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/facebook/{}/versions/{}",
-                crate ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& facebook_ingestion_rule_id
-                .to_string()), crate ::operation::encode_path_segment(&
-                data_ingestion_rule_version.to_string())
+                crate ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(facebook_ingestion_rule_id), crate
+                ::operation::encode_path_segment(data_ingestion_rule_version)
             ),
         );
         crate::Request::new(self.client, request)
@@ -434,9 +429,8 @@ impl<'a> SocialMediaApi<'a> {
             "getSocialmediaTopicDataingestionrulesFacebookFacebookIngestionRuleIdVersions",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/facebook/{}/versions",
-                crate ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& facebook_ingestion_rule_id
-                .to_string())
+                crate ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(facebook_ingestion_rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -460,9 +454,8 @@ impl<'a> SocialMediaApi<'a> {
             "getSocialmediaTopicDataingestionrulesGooglebusinessprofileGoogleBusinessProfileIngestionRuleId",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/googlebusinessprofile/{}",
-                crate ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(&
-                google_business_profile_ingestion_rule_id.to_string())
+                crate ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(google_business_profile_ingestion_rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -487,11 +480,9 @@ impl<'a> SocialMediaApi<'a> {
             "getSocialmediaTopicDataingestionrulesGooglebusinessprofileGoogleBusinessProfileIngestionRuleIdVersion",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/googlebusinessprofile/{}/versions/{}",
-                crate ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(&
-                google_business_profile_ingestion_rule_id.to_string()), crate
-                ::operation::encode_path_segment(& data_ingestion_rule_version
-                .to_string())
+                crate ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(google_business_profile_ingestion_rule_id),
+                crate ::operation::encode_path_segment(data_ingestion_rule_version)
             ),
         );
         crate::Request::new(self.client, request)
@@ -515,9 +506,8 @@ impl<'a> SocialMediaApi<'a> {
             "getSocialmediaTopicDataingestionrulesGooglebusinessprofileGoogleBusinessProfileIngestionRuleIdVersions",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/googlebusinessprofile/{}/versions",
-                crate ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(&
-                google_business_profile_ingestion_rule_id.to_string())
+                crate ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(google_business_profile_ingestion_rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -539,9 +529,8 @@ impl<'a> SocialMediaApi<'a> {
             "getSocialmediaTopicDataingestionrulesInstagramInstagramIngestionRuleId",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/instagram/{}", crate
-                ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& instagram_ingestion_rule_id
-                .to_string())
+                ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(instagram_ingestion_rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -564,10 +553,9 @@ impl<'a> SocialMediaApi<'a> {
             "getSocialmediaTopicDataingestionrulesInstagramInstagramIngestionRuleIdVersion",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/instagram/{}/versions/{}",
-                crate ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& instagram_ingestion_rule_id
-                .to_string()), crate ::operation::encode_path_segment(&
-                data_ingestion_rule_version.to_string())
+                crate ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(instagram_ingestion_rule_id), crate
+                ::operation::encode_path_segment(data_ingestion_rule_version)
             ),
         );
         crate::Request::new(self.client, request)
@@ -589,9 +577,8 @@ impl<'a> SocialMediaApi<'a> {
             "getSocialmediaTopicDataingestionrulesInstagramInstagramIngestionRuleIdVersions",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/instagram/{}/versions",
-                crate ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& instagram_ingestion_rule_id
-                .to_string())
+                crate ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(instagram_ingestion_rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -612,8 +599,8 @@ impl<'a> SocialMediaApi<'a> {
             "getSocialmediaTopicDataingestionrulesOpenOpenId",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/open/{}", crate
-                ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& open_id.to_string())
+                ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(open_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -635,10 +622,9 @@ impl<'a> SocialMediaApi<'a> {
             "getSocialmediaTopicDataingestionrulesOpenOpenIdVersion",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/open/{}/versions/{}",
-                crate ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& open_id.to_string()), crate
-                ::operation::encode_path_segment(& data_ingestion_rule_version
-                .to_string())
+                crate ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(open_id), crate
+                ::operation::encode_path_segment(data_ingestion_rule_version)
             ),
         );
         crate::Request::new(self.client, request)
@@ -659,8 +645,8 @@ impl<'a> SocialMediaApi<'a> {
             "getSocialmediaTopicDataingestionrulesOpenOpenIdVersions",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/open/{}/versions",
-                crate ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& open_id.to_string())
+                crate ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(open_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -684,8 +670,8 @@ impl<'a> SocialMediaApi<'a> {
             "getSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleId",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/twitter/{}", crate
-                ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& twitter_ingestion_rule_id.to_string())
+                ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(twitter_ingestion_rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -710,10 +696,9 @@ impl<'a> SocialMediaApi<'a> {
             "getSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleIdVersion",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/twitter/{}/versions/{}",
-                crate ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& twitter_ingestion_rule_id
-                .to_string()), crate ::operation::encode_path_segment(&
-                data_ingestion_rule_version.to_string())
+                crate ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(twitter_ingestion_rule_id), crate
+                ::operation::encode_path_segment(data_ingestion_rule_version)
             ),
         );
         crate::Request::new(self.client, request)
@@ -737,8 +722,8 @@ impl<'a> SocialMediaApi<'a> {
             "getSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleIdVersions",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/twitter/{}/versions",
-                crate ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& twitter_ingestion_rule_id.to_string())
+                crate ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(twitter_ingestion_rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -772,8 +757,8 @@ impl<'a> SocialMediaApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchSocialmediaTopic",
             format!(
-                "/api/v2/socialmedia/topics/{}", crate ::operation::encode_path_segment(&
-                topic_id.to_string())
+                "/api/v2/socialmedia/topics/{}", crate
+                ::operation::encode_path_segment(topic_id)
             ),
         );
         request.model_body(body);
@@ -799,9 +784,8 @@ impl<'a> SocialMediaApi<'a> {
             "patchSocialmediaTopicDataingestionrulesFacebookFacebookIngestionRuleId",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/facebook/{}", crate
-                ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& facebook_ingestion_rule_id
-                .to_string())
+                ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(facebook_ingestion_rule_id)
             ),
         );
         request.model_body(body);
@@ -827,9 +811,8 @@ impl<'a> SocialMediaApi<'a> {
             "patchSocialmediaTopicDataingestionrulesGooglebusinessprofileGoogleBusinessProfileIngestionRuleId",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/googlebusinessprofile/{}",
-                crate ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(&
-                google_business_profile_ingestion_rule_id.to_string())
+                crate ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(google_business_profile_ingestion_rule_id)
             ),
         );
         request.model_body(body);
@@ -853,9 +836,8 @@ impl<'a> SocialMediaApi<'a> {
             "patchSocialmediaTopicDataingestionrulesInstagramInstagramIngestionRuleId",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/instagram/{}", crate
-                ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& instagram_ingestion_rule_id
-                .to_string())
+                ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(instagram_ingestion_rule_id)
             ),
         );
         request.model_body(body);
@@ -878,8 +860,8 @@ impl<'a> SocialMediaApi<'a> {
             "patchSocialmediaTopicDataingestionrulesOpenOpenId",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/open/{}", crate
-                ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& open_id.to_string())
+                ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(open_id)
             ),
         );
         request.model_body(body);
@@ -905,8 +887,8 @@ impl<'a> SocialMediaApi<'a> {
             "patchSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleId",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/twitter/{}", crate
-                ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& twitter_ingestion_rule_id.to_string())
+                ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(twitter_ingestion_rule_id)
             ),
         );
         request.model_body(body);
@@ -1005,7 +987,7 @@ impl<'a> SocialMediaApi<'a> {
             "postSocialmediaTopicDataingestionrulesFacebook",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/facebook", crate
-                ::operation::encode_path_segment(& topic_id.to_string())
+                ::operation::encode_path_segment(topic_id)
             ),
         );
         request.model_body(body);
@@ -1030,7 +1012,7 @@ impl<'a> SocialMediaApi<'a> {
             "postSocialmediaTopicDataingestionrulesGooglebusinessprofile",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/googlebusinessprofile",
-                crate ::operation::encode_path_segment(& topic_id.to_string())
+                crate ::operation::encode_path_segment(topic_id)
             ),
         );
         request.model_body(body);
@@ -1050,7 +1032,7 @@ impl<'a> SocialMediaApi<'a> {
             "postSocialmediaTopicDataingestionrulesInstagram",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/instagram", crate
-                ::operation::encode_path_segment(& topic_id.to_string())
+                ::operation::encode_path_segment(topic_id)
             ),
         );
         request.model_body(body);
@@ -1072,7 +1054,7 @@ impl<'a> SocialMediaApi<'a> {
             "postSocialmediaTopicDataingestionrulesOpen",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/open", crate
-                ::operation::encode_path_segment(& topic_id.to_string())
+                ::operation::encode_path_segment(topic_id)
             ),
         );
         request.model_body(body);
@@ -1100,8 +1082,8 @@ impl<'a> SocialMediaApi<'a> {
             "postSocialmediaTopicDataingestionrulesOpenRuleIdMessagesBulk",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/open/{}/messages/bulk",
-                crate ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& rule_id.to_string())
+                crate ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(rule_id)
             ),
         );
         request.json_body(body);
@@ -1129,8 +1111,8 @@ impl<'a> SocialMediaApi<'a> {
             "postSocialmediaTopicDataingestionrulesOpenRuleIdReactionsBulk",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/open/{}/reactions/bulk",
-                crate ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& rule_id.to_string())
+                crate ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(rule_id)
             ),
         );
         request.model_body(body);
@@ -1152,7 +1134,7 @@ impl<'a> SocialMediaApi<'a> {
             "postSocialmediaTopicDataingestionrulesTwitter",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/twitter", crate
-                ::operation::encode_path_segment(& topic_id.to_string())
+                ::operation::encode_path_segment(topic_id)
             ),
         );
         request.model_body(body);
@@ -1210,7 +1192,7 @@ impl<'a> SocialMediaApi<'a> {
             "putSocialmediaEscalationrule",
             format!(
                 "/api/v2/socialmedia/escalationrules/{}", crate
-                ::operation::encode_path_segment(& escalation_rule_id.to_string())
+                ::operation::encode_path_segment(escalation_rule_id)
             ),
         );
         request.model_body(body);
@@ -1236,9 +1218,8 @@ impl<'a> SocialMediaApi<'a> {
             "putSocialmediaTopicDataingestionrulesFacebookFacebookIngestionRuleId",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/facebook/{}", crate
-                ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& facebook_ingestion_rule_id
-                .to_string())
+                ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(facebook_ingestion_rule_id)
             ),
         );
         request.model_body(body);
@@ -1264,9 +1245,8 @@ impl<'a> SocialMediaApi<'a> {
             "putSocialmediaTopicDataingestionrulesGooglebusinessprofileGoogleBusinessProfileIngestionRuleId",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/googlebusinessprofile/{}",
-                crate ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(&
-                google_business_profile_ingestion_rule_id.to_string())
+                crate ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(google_business_profile_ingestion_rule_id)
             ),
         );
         request.model_body(body);
@@ -1290,9 +1270,8 @@ impl<'a> SocialMediaApi<'a> {
             "putSocialmediaTopicDataingestionrulesInstagramInstagramIngestionRuleId",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/instagram/{}", crate
-                ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& instagram_ingestion_rule_id
-                .to_string())
+                ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(instagram_ingestion_rule_id)
             ),
         );
         request.model_body(body);
@@ -1315,8 +1294,8 @@ impl<'a> SocialMediaApi<'a> {
             "putSocialmediaTopicDataingestionrulesOpenOpenId",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/open/{}", crate
-                ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& open_id.to_string())
+                ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(open_id)
             ),
         );
         request.model_body(body);
@@ -1342,8 +1321,8 @@ impl<'a> SocialMediaApi<'a> {
             "putSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleId",
             format!(
                 "/api/v2/socialmedia/topics/{}/dataingestionrules/twitter/{}", crate
-                ::operation::encode_path_segment(& topic_id.to_string()), crate
-                ::operation::encode_path_segment(& twitter_ingestion_rule_id.to_string())
+                ::operation::encode_path_segment(topic_id), crate
+                ::operation::encode_path_segment(twitter_ingestion_rule_id)
             ),
         );
         request.model_body(body);

@@ -34,7 +34,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "deleteSpeechandtextanalyticsCategory",
             format!(
                 "/api/v2/speechandtextanalytics/categories/{}", crate
-                ::operation::encode_path_segment(& category_id.to_string())
+                ::operation::encode_path_segment(category_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -57,7 +57,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "deleteSpeechandtextanalyticsDictionaryfeedbackDictionaryFeedbackId",
             format!(
                 "/api/v2/speechandtextanalytics/dictionaryfeedback/{}", crate
-                ::operation::encode_path_segment(& dictionary_feedback_id.to_string())
+                ::operation::encode_path_segment(dictionary_feedback_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -77,7 +77,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "deleteSpeechandtextanalyticsProgram",
             format!(
                 "/api/v2/speechandtextanalytics/programs/{}", crate
-                ::operation::encode_path_segment(& program_id.to_string())
+                ::operation::encode_path_segment(program_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -97,7 +97,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "deleteSpeechandtextanalyticsReprocessingJob",
             format!(
                 "/api/v2/speechandtextanalytics/reprocessing/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -136,7 +136,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "deleteSpeechandtextanalyticsSentimentfeedbackSentimentFeedbackId",
             format!(
                 "/api/v2/speechandtextanalytics/sentimentfeedback/{}", crate
-                ::operation::encode_path_segment(& sentiment_feedback_id.to_string())
+                ::operation::encode_path_segment(sentiment_feedback_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -156,7 +156,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "deleteSpeechandtextanalyticsTopic",
             format!(
                 "/api/v2/speechandtextanalytics/topics/{}", crate
-                ::operation::encode_path_segment(& topic_id.to_string())
+                ::operation::encode_path_segment(topic_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -192,7 +192,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsCategory",
             format!(
                 "/api/v2/speechandtextanalytics/categories/{}", crate
-                ::operation::encode_path_segment(& category_id.to_string())
+                ::operation::encode_path_segment(category_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -212,7 +212,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsConversation",
             format!(
                 "/api/v2/speechandtextanalytics/conversations/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -232,7 +232,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsConversationCategories",
             format!(
                 "/api/v2/speechandtextanalytics/conversations/{}/categories", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -256,8 +256,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsConversationCommunicationTranscripturl",
             format!(
                 "/api/v2/speechandtextanalytics/conversations/{}/communications/{}/transcripturl",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -281,8 +281,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsConversationCommunicationTranscripturls",
             format!(
                 "/api/v2/speechandtextanalytics/conversations/{}/communications/{}/transcripturls",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -300,7 +300,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsConversationSentiments",
             format!(
                 "/api/v2/speechandtextanalytics/conversations/{}/sentiments", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -320,7 +320,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsConversationSummaries",
             format!(
                 "/api/v2/speechandtextanalytics/conversations/{}/summaries", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -359,7 +359,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsDictionaryfeedbackDictionaryFeedbackId",
             format!(
                 "/api/v2/speechandtextanalytics/dictionaryfeedback/{}", crate
-                ::operation::encode_path_segment(& dictionary_feedback_id.to_string())
+                ::operation::encode_path_segment(dictionary_feedback_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -379,7 +379,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsProgram",
             format!(
                 "/api/v2/speechandtextanalytics/programs/{}", crate
-                ::operation::encode_path_segment(& program_id.to_string())
+                ::operation::encode_path_segment(program_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -399,7 +399,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsProgramMappings",
             format!(
                 "/api/v2/speechandtextanalytics/programs/{}/mappings", crate
-                ::operation::encode_path_segment(& program_id.to_string())
+                ::operation::encode_path_segment(program_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -419,7 +419,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsProgramSettingsInsights",
             format!(
                 "/api/v2/speechandtextanalytics/programs/{}/settings/insights", crate
-                ::operation::encode_path_segment(& program_id.to_string())
+                ::operation::encode_path_segment(program_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -435,7 +435,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsProgramSettingsProcessing",
             format!(
                 "/api/v2/speechandtextanalytics/programs/{}/settings/processing", crate
-                ::operation::encode_path_segment(& program_id.to_string())
+                ::operation::encode_path_segment(program_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -455,7 +455,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsProgramTranscriptionengines",
             format!(
                 "/api/v2/speechandtextanalytics/programs/{}/transcriptionengines", crate
-                ::operation::encode_path_segment(& program_id.to_string())
+                ::operation::encode_path_segment(program_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -491,7 +491,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsProgramsGeneralJob",
             format!(
                 "/api/v2/speechandtextanalytics/programs/general/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -527,7 +527,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsProgramsPublishjob",
             format!(
                 "/api/v2/speechandtextanalytics/programs/publishjobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -573,7 +573,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsProgramsTopiclinksJob",
             format!(
                 "/api/v2/speechandtextanalytics/programs/topiclinks/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -628,7 +628,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsReprocessingJob",
             format!(
                 "/api/v2/speechandtextanalytics/reprocessing/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -648,7 +648,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsReprocessingJobInteractions",
             format!(
                 "/api/v2/speechandtextanalytics/reprocessing/jobs/{}/interactions", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -730,7 +730,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsTopic",
             format!(
                 "/api/v2/speechandtextanalytics/topics/{}", crate
-                ::operation::encode_path_segment(& topic_id.to_string())
+                ::operation::encode_path_segment(topic_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -808,7 +808,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsTopicsGeneratedphrasesJob",
             format!(
                 "/api/v2/speechandtextanalytics/topics/generatedphrases/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -828,7 +828,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsTopicsPublishjob",
             format!(
                 "/api/v2/speechandtextanalytics/topics/publishjobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -848,7 +848,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsTopicsTestphraseJob",
             format!(
                 "/api/v2/speechandtextanalytics/topics/testphrase/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -869,8 +869,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "getSpeechandtextanalyticsTranslationsLanguageConversation",
             format!(
                 "/api/v2/speechandtextanalytics/translations/languages/{}/conversations/{}",
-                crate ::operation::encode_path_segment(& language_id.to_string()), crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                crate ::operation::encode_path_segment(language_id), crate
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -903,7 +903,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "patchSpeechandtextanalyticsProgramSettingsProcessing",
             format!(
                 "/api/v2/speechandtextanalytics/programs/{}/settings/processing", crate
-                ::operation::encode_path_segment(& program_id.to_string())
+                ::operation::encode_path_segment(program_id)
             ),
         );
         request.model_body(body);
@@ -1155,7 +1155,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "putSpeechandtextanalyticsCategory",
             format!(
                 "/api/v2/speechandtextanalytics/categories/{}", crate
-                ::operation::encode_path_segment(& category_id.to_string())
+                ::operation::encode_path_segment(category_id)
             ),
         );
         request.model_body(body);
@@ -1180,7 +1180,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "putSpeechandtextanalyticsDictionaryfeedbackDictionaryFeedbackId",
             format!(
                 "/api/v2/speechandtextanalytics/dictionaryfeedback/{}", crate
-                ::operation::encode_path_segment(& dictionary_feedback_id.to_string())
+                ::operation::encode_path_segment(dictionary_feedback_id)
             ),
         );
         request.model_body(body);
@@ -1202,7 +1202,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "putSpeechandtextanalyticsProgram",
             format!(
                 "/api/v2/speechandtextanalytics/programs/{}", crate
-                ::operation::encode_path_segment(& program_id.to_string())
+                ::operation::encode_path_segment(program_id)
             ),
         );
         request.model_body(body);
@@ -1224,7 +1224,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "putSpeechandtextanalyticsProgramMappings",
             format!(
                 "/api/v2/speechandtextanalytics/programs/{}/mappings", crate
-                ::operation::encode_path_segment(& program_id.to_string())
+                ::operation::encode_path_segment(program_id)
             ),
         );
         request.model_body(body);
@@ -1246,7 +1246,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "putSpeechandtextanalyticsProgramSettingsInsights",
             format!(
                 "/api/v2/speechandtextanalytics/programs/{}/settings/insights", crate
-                ::operation::encode_path_segment(& program_id.to_string())
+                ::operation::encode_path_segment(program_id)
             ),
         );
         request.model_body(body);
@@ -1268,7 +1268,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "putSpeechandtextanalyticsProgramTranscriptionengines",
             format!(
                 "/api/v2/speechandtextanalytics/programs/{}/transcriptionengines", crate
-                ::operation::encode_path_segment(& program_id.to_string())
+                ::operation::encode_path_segment(program_id)
             ),
         );
         request.model_body(body);
@@ -1308,7 +1308,7 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
             "putSpeechandtextanalyticsTopic",
             format!(
                 "/api/v2/speechandtextanalytics/topics/{}", crate
-                ::operation::encode_path_segment(& topic_id.to_string())
+                ::operation::encode_path_segment(topic_id)
             ),
         );
         request.model_body(body);

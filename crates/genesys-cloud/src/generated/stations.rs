@@ -32,7 +32,7 @@ impl<'a> StationsApi<'a> {
             "deleteStationAssociateduser",
             format!(
                 "/api/v2/stations/{}/associateduser", crate
-                ::operation::encode_path_segment(& station_id.to_string())
+                ::operation::encode_path_segment(station_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -46,8 +46,7 @@ impl<'a> StationsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getStation",
             format!(
-                "/api/v2/stations/{}", crate ::operation::encode_path_segment(&
-                station_id.to_string())
+                "/api/v2/stations/{}", crate ::operation::encode_path_segment(station_id)
             ),
         );
         crate::Request::new(self.client, request)

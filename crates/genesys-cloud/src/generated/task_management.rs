@@ -32,7 +32,7 @@ impl<'a> TaskManagementApi<'a> {
             "deleteTaskmanagementWorkbin",
             format!(
                 "/api/v2/taskmanagement/workbins/{}", crate
-                ::operation::encode_path_segment(& workbin_id.to_string())
+                ::operation::encode_path_segment(workbin_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -52,7 +52,7 @@ impl<'a> TaskManagementApi<'a> {
             "deleteTaskmanagementWorkitem",
             format!(
                 "/api/v2/taskmanagement/workitems/{}", crate
-                ::operation::encode_path_segment(& workitem_id.to_string())
+                ::operation::encode_path_segment(workitem_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -72,7 +72,7 @@ impl<'a> TaskManagementApi<'a> {
             "deleteTaskmanagementWorkitemsBulkAddJob",
             format!(
                 "/api/v2/taskmanagement/workitems/bulk/add/jobs/{}", crate
-                ::operation::encode_path_segment(& bulk_job_id.to_string())
+                ::operation::encode_path_segment(bulk_job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -92,7 +92,7 @@ impl<'a> TaskManagementApi<'a> {
             "deleteTaskmanagementWorkitemsBulkTerminateJob",
             format!(
                 "/api/v2/taskmanagement/workitems/bulk/terminate/jobs/{}", crate
-                ::operation::encode_path_segment(& bulk_job_id.to_string())
+                ::operation::encode_path_segment(bulk_job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -112,7 +112,7 @@ impl<'a> TaskManagementApi<'a> {
             "deleteTaskmanagementWorkitemsSchema",
             format!(
                 "/api/v2/taskmanagement/workitems/schemas/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -132,7 +132,7 @@ impl<'a> TaskManagementApi<'a> {
             "deleteTaskmanagementWorktype",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}", crate
-                ::operation::encode_path_segment(& worktype_id.to_string())
+                ::operation::encode_path_segment(worktype_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -153,8 +153,8 @@ impl<'a> TaskManagementApi<'a> {
             "deleteTaskmanagementWorktypeFlowsDatebasedRule",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/flows/datebased/rules/{}", crate
-                ::operation::encode_path_segment(& worktype_id.to_string()), crate
-                ::operation::encode_path_segment(& rule_id.to_string())
+                ::operation::encode_path_segment(worktype_id), crate
+                ::operation::encode_path_segment(rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -175,8 +175,8 @@ impl<'a> TaskManagementApi<'a> {
             "deleteTaskmanagementWorktypeFlowsOnattributechangeRule",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/flows/onattributechange/rules/{}",
-                crate ::operation::encode_path_segment(& worktype_id.to_string()), crate
-                ::operation::encode_path_segment(& rule_id.to_string())
+                crate ::operation::encode_path_segment(worktype_id), crate
+                ::operation::encode_path_segment(rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -197,8 +197,8 @@ impl<'a> TaskManagementApi<'a> {
             "deleteTaskmanagementWorktypeFlowsOncreateRule",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/flows/oncreate/rules/{}", crate
-                ::operation::encode_path_segment(& worktype_id.to_string()), crate
-                ::operation::encode_path_segment(& rule_id.to_string())
+                ::operation::encode_path_segment(worktype_id), crate
+                ::operation::encode_path_segment(rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -219,8 +219,8 @@ impl<'a> TaskManagementApi<'a> {
             "deleteTaskmanagementWorktypeStatus",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/statuses/{}", crate
-                ::operation::encode_path_segment(& worktype_id.to_string()), crate
-                ::operation::encode_path_segment(& status_id.to_string())
+                ::operation::encode_path_segment(worktype_id), crate
+                ::operation::encode_path_segment(status_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -240,7 +240,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorkbin",
             format!(
                 "/api/v2/taskmanagement/workbins/{}", crate
-                ::operation::encode_path_segment(& workbin_id.to_string())
+                ::operation::encode_path_segment(workbin_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -260,7 +260,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorkbinHistory",
             format!(
                 "/api/v2/taskmanagement/workbins/{}/history", crate
-                ::operation::encode_path_segment(& workbin_id.to_string())
+                ::operation::encode_path_segment(workbin_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -281,7 +281,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorkbinVersion",
             format!(
                 "/api/v2/taskmanagement/workbins/{}/versions/{}", crate
-                ::operation::encode_path_segment(& workbin_id.to_string()), crate
+                ::operation::encode_path_segment(workbin_id), crate
                 ::operation::encode_path_segment(& entity_version.to_string())
             ),
         );
@@ -302,7 +302,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorkbinVersions",
             format!(
                 "/api/v2/taskmanagement/workbins/{}/versions", crate
-                ::operation::encode_path_segment(& workbin_id.to_string())
+                ::operation::encode_path_segment(workbin_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -322,7 +322,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorkitem",
             format!(
                 "/api/v2/taskmanagement/workitems/{}", crate
-                ::operation::encode_path_segment(& workitem_id.to_string())
+                ::operation::encode_path_segment(workitem_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -342,7 +342,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorkitemHistory",
             format!(
                 "/api/v2/taskmanagement/workitems/{}/history", crate
-                ::operation::encode_path_segment(& workitem_id.to_string())
+                ::operation::encode_path_segment(workitem_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -363,8 +363,8 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorkitemUserWrapups",
             format!(
                 "/api/v2/taskmanagement/workitems/{}/users/{}/wrapups", crate
-                ::operation::encode_path_segment(& workitem_id.to_string()), crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(workitem_id), crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -385,7 +385,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorkitemVersion",
             format!(
                 "/api/v2/taskmanagement/workitems/{}/versions/{}", crate
-                ::operation::encode_path_segment(& workitem_id.to_string()), crate
+                ::operation::encode_path_segment(workitem_id), crate
                 ::operation::encode_path_segment(& entity_version.to_string())
             ),
         );
@@ -406,7 +406,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorkitemVersions",
             format!(
                 "/api/v2/taskmanagement/workitems/{}/versions", crate
-                ::operation::encode_path_segment(& workitem_id.to_string())
+                ::operation::encode_path_segment(workitem_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -426,7 +426,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorkitemWrapups",
             format!(
                 "/api/v2/taskmanagement/workitems/{}/wrapups", crate
-                ::operation::encode_path_segment(& workitem_id.to_string())
+                ::operation::encode_path_segment(workitem_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -446,7 +446,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorkitemsBulkAddJob",
             format!(
                 "/api/v2/taskmanagement/workitems/bulk/add/jobs/{}", crate
-                ::operation::encode_path_segment(& bulk_job_id.to_string())
+                ::operation::encode_path_segment(bulk_job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -466,7 +466,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorkitemsBulkAddJobResults",
             format!(
                 "/api/v2/taskmanagement/workitems/bulk/add/jobs/{}/results", crate
-                ::operation::encode_path_segment(& bulk_job_id.to_string())
+                ::operation::encode_path_segment(bulk_job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -502,7 +502,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorkitemsBulkTerminateJob",
             format!(
                 "/api/v2/taskmanagement/workitems/bulk/terminate/jobs/{}", crate
-                ::operation::encode_path_segment(& bulk_job_id.to_string())
+                ::operation::encode_path_segment(bulk_job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -522,7 +522,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorkitemsBulkTerminateJobResults",
             format!(
                 "/api/v2/taskmanagement/workitems/bulk/terminate/jobs/{}/results", crate
-                ::operation::encode_path_segment(& bulk_job_id.to_string())
+                ::operation::encode_path_segment(bulk_job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -542,7 +542,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorkitemsQueryJob",
             format!(
                 "/api/v2/taskmanagement/workitems/query/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -562,7 +562,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorkitemsQueryJobResults",
             format!(
                 "/api/v2/taskmanagement/workitems/query/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -582,7 +582,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorkitemsSchema",
             format!(
                 "/api/v2/taskmanagement/workitems/schemas/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -603,8 +603,8 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorkitemsSchemaVersion",
             format!(
                 "/api/v2/taskmanagement/workitems/schemas/{}/versions/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string())
+                ::operation::encode_path_segment(schema_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -624,7 +624,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorkitemsSchemaVersions",
             format!(
                 "/api/v2/taskmanagement/workitems/schemas/{}/versions", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -660,7 +660,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorkitemsSchemasCoretype",
             format!(
                 "/api/v2/taskmanagement/workitems/schemas/coretypes/{}", crate
-                ::operation::encode_path_segment(& core_type_name.to_string())
+                ::operation::encode_path_segment(core_type_name)
             ),
         );
         crate::Request::new(self.client, request)
@@ -712,7 +712,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorktype",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}", crate
-                ::operation::encode_path_segment(& worktype_id.to_string())
+                ::operation::encode_path_segment(worktype_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -733,8 +733,8 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorktypeFlowsDatebasedRule",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/flows/datebased/rules/{}", crate
-                ::operation::encode_path_segment(& worktype_id.to_string()), crate
-                ::operation::encode_path_segment(& rule_id.to_string())
+                ::operation::encode_path_segment(worktype_id), crate
+                ::operation::encode_path_segment(rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -754,7 +754,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorktypeFlowsDatebasedRules",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/flows/datebased/rules", crate
-                ::operation::encode_path_segment(& worktype_id.to_string())
+                ::operation::encode_path_segment(worktype_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -775,8 +775,8 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorktypeFlowsOnattributechangeRule",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/flows/onattributechange/rules/{}",
-                crate ::operation::encode_path_segment(& worktype_id.to_string()), crate
-                ::operation::encode_path_segment(& rule_id.to_string())
+                crate ::operation::encode_path_segment(worktype_id), crate
+                ::operation::encode_path_segment(rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -796,7 +796,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorktypeFlowsOnattributechangeRules",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/flows/onattributechange/rules",
-                crate ::operation::encode_path_segment(& worktype_id.to_string())
+                crate ::operation::encode_path_segment(worktype_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -817,8 +817,8 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorktypeFlowsOncreateRule",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/flows/oncreate/rules/{}", crate
-                ::operation::encode_path_segment(& worktype_id.to_string()), crate
-                ::operation::encode_path_segment(& rule_id.to_string())
+                ::operation::encode_path_segment(worktype_id), crate
+                ::operation::encode_path_segment(rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -838,7 +838,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorktypeFlowsOncreateRules",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/flows/oncreate/rules", crate
-                ::operation::encode_path_segment(& worktype_id.to_string())
+                ::operation::encode_path_segment(worktype_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -858,7 +858,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorktypeHistory",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/history", crate
-                ::operation::encode_path_segment(& worktype_id.to_string())
+                ::operation::encode_path_segment(worktype_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -879,8 +879,8 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorktypeStatus",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/statuses/{}", crate
-                ::operation::encode_path_segment(& worktype_id.to_string()), crate
-                ::operation::encode_path_segment(& status_id.to_string())
+                ::operation::encode_path_segment(worktype_id), crate
+                ::operation::encode_path_segment(status_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -900,7 +900,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorktypeStatuses",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/statuses", crate
-                ::operation::encode_path_segment(& worktype_id.to_string())
+                ::operation::encode_path_segment(worktype_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -921,7 +921,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorktypeVersion",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/versions/{}", crate
-                ::operation::encode_path_segment(& worktype_id.to_string()), crate
+                ::operation::encode_path_segment(worktype_id), crate
                 ::operation::encode_path_segment(& entity_version.to_string())
             ),
         );
@@ -942,7 +942,7 @@ impl<'a> TaskManagementApi<'a> {
             "getTaskmanagementWorktypeVersions",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/versions", crate
-                ::operation::encode_path_segment(& worktype_id.to_string())
+                ::operation::encode_path_segment(worktype_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -963,7 +963,7 @@ impl<'a> TaskManagementApi<'a> {
             "patchTaskmanagementWorkbin",
             format!(
                 "/api/v2/taskmanagement/workbins/{}", crate
-                ::operation::encode_path_segment(& workbin_id.to_string())
+                ::operation::encode_path_segment(workbin_id)
             ),
         );
         request.model_body(body);
@@ -985,7 +985,7 @@ impl<'a> TaskManagementApi<'a> {
             "patchTaskmanagementWorkitem",
             format!(
                 "/api/v2/taskmanagement/workitems/{}", crate
-                ::operation::encode_path_segment(& workitem_id.to_string())
+                ::operation::encode_path_segment(workitem_id)
             ),
         );
         request.model_body(body);
@@ -1007,7 +1007,7 @@ impl<'a> TaskManagementApi<'a> {
             "patchTaskmanagementWorkitemAssignment",
             format!(
                 "/api/v2/taskmanagement/workitems/{}/assignment", crate
-                ::operation::encode_path_segment(& workitem_id.to_string())
+                ::operation::encode_path_segment(workitem_id)
             ),
         );
         request.model_body(body);
@@ -1030,8 +1030,8 @@ impl<'a> TaskManagementApi<'a> {
             "patchTaskmanagementWorkitemUserWrapups",
             format!(
                 "/api/v2/taskmanagement/workitems/{}/users/{}/wrapups", crate
-                ::operation::encode_path_segment(& workitem_id.to_string()), crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(workitem_id), crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -1053,7 +1053,7 @@ impl<'a> TaskManagementApi<'a> {
             "patchTaskmanagementWorkitemUsersMeWrapups",
             format!(
                 "/api/v2/taskmanagement/workitems/{}/users/me/wrapups", crate
-                ::operation::encode_path_segment(& workitem_id.to_string())
+                ::operation::encode_path_segment(workitem_id)
             ),
         );
         request.model_body(body);
@@ -1075,7 +1075,7 @@ impl<'a> TaskManagementApi<'a> {
             "patchTaskmanagementWorkitemsBulkAddJob",
             format!(
                 "/api/v2/taskmanagement/workitems/bulk/add/jobs/{}", crate
-                ::operation::encode_path_segment(& bulk_job_id.to_string())
+                ::operation::encode_path_segment(bulk_job_id)
             ),
         );
         request.model_body(body);
@@ -1097,7 +1097,7 @@ impl<'a> TaskManagementApi<'a> {
             "patchTaskmanagementWorkitemsBulkTerminateJob",
             format!(
                 "/api/v2/taskmanagement/workitems/bulk/terminate/jobs/{}", crate
-                ::operation::encode_path_segment(& bulk_job_id.to_string())
+                ::operation::encode_path_segment(bulk_job_id)
             ),
         );
         request.model_body(body);
@@ -1119,7 +1119,7 @@ impl<'a> TaskManagementApi<'a> {
             "patchTaskmanagementWorktype",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}", crate
-                ::operation::encode_path_segment(& worktype_id.to_string())
+                ::operation::encode_path_segment(worktype_id)
             ),
         );
         request.model_body(body);
@@ -1142,8 +1142,8 @@ impl<'a> TaskManagementApi<'a> {
             "patchTaskmanagementWorktypeFlowsDatebasedRule",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/flows/datebased/rules/{}", crate
-                ::operation::encode_path_segment(& worktype_id.to_string()), crate
-                ::operation::encode_path_segment(& rule_id.to_string())
+                ::operation::encode_path_segment(worktype_id), crate
+                ::operation::encode_path_segment(rule_id)
             ),
         );
         request.model_body(body);
@@ -1166,8 +1166,8 @@ impl<'a> TaskManagementApi<'a> {
             "patchTaskmanagementWorktypeFlowsOnattributechangeRule",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/flows/onattributechange/rules/{}",
-                crate ::operation::encode_path_segment(& worktype_id.to_string()), crate
-                ::operation::encode_path_segment(& rule_id.to_string())
+                crate ::operation::encode_path_segment(worktype_id), crate
+                ::operation::encode_path_segment(rule_id)
             ),
         );
         request.model_body(body);
@@ -1190,8 +1190,8 @@ impl<'a> TaskManagementApi<'a> {
             "patchTaskmanagementWorktypeFlowsOncreateRule",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/flows/oncreate/rules/{}", crate
-                ::operation::encode_path_segment(& worktype_id.to_string()), crate
-                ::operation::encode_path_segment(& rule_id.to_string())
+                ::operation::encode_path_segment(worktype_id), crate
+                ::operation::encode_path_segment(rule_id)
             ),
         );
         request.model_body(body);
@@ -1214,8 +1214,8 @@ impl<'a> TaskManagementApi<'a> {
             "patchTaskmanagementWorktypeStatus",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/statuses/{}", crate
-                ::operation::encode_path_segment(& worktype_id.to_string()), crate
-                ::operation::encode_path_segment(& status_id.to_string())
+                ::operation::encode_path_segment(worktype_id), crate
+                ::operation::encode_path_segment(status_id)
             ),
         );
         request.model_body(body);
@@ -1272,7 +1272,7 @@ impl<'a> TaskManagementApi<'a> {
             "postTaskmanagementWorkitemAcdCancel",
             format!(
                 "/api/v2/taskmanagement/workitems/{}/acd/cancel", crate
-                ::operation::encode_path_segment(& workitem_id.to_string())
+                ::operation::encode_path_segment(workitem_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1292,7 +1292,7 @@ impl<'a> TaskManagementApi<'a> {
             "postTaskmanagementWorkitemDisconnect",
             format!(
                 "/api/v2/taskmanagement/workitems/{}/disconnect", crate
-                ::operation::encode_path_segment(& workitem_id.to_string())
+                ::operation::encode_path_segment(workitem_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1313,7 +1313,7 @@ impl<'a> TaskManagementApi<'a> {
             "postTaskmanagementWorkitemTerminate",
             format!(
                 "/api/v2/taskmanagement/workitems/{}/terminate", crate
-                ::operation::encode_path_segment(& workitem_id.to_string())
+                ::operation::encode_path_segment(workitem_id)
             ),
         );
         request.model_body(body);
@@ -1443,7 +1443,7 @@ impl<'a> TaskManagementApi<'a> {
             "postTaskmanagementWorktypeFlowsDatebasedRules",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/flows/datebased/rules", crate
-                ::operation::encode_path_segment(& worktype_id.to_string())
+                ::operation::encode_path_segment(worktype_id)
             ),
         );
         request.model_body(body);
@@ -1465,7 +1465,7 @@ impl<'a> TaskManagementApi<'a> {
             "postTaskmanagementWorktypeFlowsOnattributechangeRules",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/flows/onattributechange/rules",
-                crate ::operation::encode_path_segment(& worktype_id.to_string())
+                crate ::operation::encode_path_segment(worktype_id)
             ),
         );
         request.model_body(body);
@@ -1487,7 +1487,7 @@ impl<'a> TaskManagementApi<'a> {
             "postTaskmanagementWorktypeFlowsOncreateRules",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/flows/oncreate/rules", crate
-                ::operation::encode_path_segment(& worktype_id.to_string())
+                ::operation::encode_path_segment(worktype_id)
             ),
         );
         request.model_body(body);
@@ -1509,7 +1509,7 @@ impl<'a> TaskManagementApi<'a> {
             "postTaskmanagementWorktypeStatuses",
             format!(
                 "/api/v2/taskmanagement/worktypes/{}/statuses", crate
-                ::operation::encode_path_segment(& worktype_id.to_string())
+                ::operation::encode_path_segment(worktype_id)
             ),
         );
         request.model_body(body);
@@ -1569,7 +1569,7 @@ impl<'a> TaskManagementApi<'a> {
             "putTaskmanagementWorkitemsSchema",
             format!(
                 "/api/v2/taskmanagement/workitems/schemas/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         request.model_body(body);

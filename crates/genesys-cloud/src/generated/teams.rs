@@ -27,10 +27,7 @@ impl<'a> TeamsApi<'a> {
     pub fn delete_team(&self, team_id: &str) -> crate::Request<'a, DeleteTeam> {
         let request = crate::operation::OperationRequest::new(
             "deleteTeam",
-            format!(
-                "/api/v2/teams/{}", crate ::operation::encode_path_segment(& team_id
-                .to_string())
-            ),
+            format!("/api/v2/teams/{}", crate ::operation::encode_path_segment(team_id)),
         );
         crate::Request::new(self.client, request)
     }
@@ -49,8 +46,8 @@ impl<'a> TeamsApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "deleteTeamMembers",
             format!(
-                "/api/v2/teams/{}/members", crate ::operation::encode_path_segment(&
-                team_id.to_string())
+                "/api/v2/teams/{}/members", crate
+                ::operation::encode_path_segment(team_id)
             ),
         );
         {
@@ -69,10 +66,7 @@ impl<'a> TeamsApi<'a> {
     pub fn get_team(&self, team_id: &str) -> crate::Request<'a, GetTeam> {
         let request = crate::operation::OperationRequest::new(
             "getTeam",
-            format!(
-                "/api/v2/teams/{}", crate ::operation::encode_path_segment(& team_id
-                .to_string())
-            ),
+            format!("/api/v2/teams/{}", crate ::operation::encode_path_segment(team_id)),
         );
         crate::Request::new(self.client, request)
     }
@@ -87,8 +81,8 @@ impl<'a> TeamsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getTeamMembers",
             format!(
-                "/api/v2/teams/{}/members", crate ::operation::encode_path_segment(&
-                team_id.to_string())
+                "/api/v2/teams/{}/members", crate
+                ::operation::encode_path_segment(team_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -121,10 +115,7 @@ impl<'a> TeamsApi<'a> {
     ) -> crate::Request<'a, PatchTeam> {
         let mut request = crate::operation::OperationRequest::new(
             "patchTeam",
-            format!(
-                "/api/v2/teams/{}", crate ::operation::encode_path_segment(& team_id
-                .to_string())
-            ),
+            format!("/api/v2/teams/{}", crate ::operation::encode_path_segment(team_id)),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -162,8 +153,8 @@ impl<'a> TeamsApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "postTeamMembers",
             format!(
-                "/api/v2/teams/{}/members", crate ::operation::encode_path_segment(&
-                team_id.to_string())
+                "/api/v2/teams/{}/members", crate
+                ::operation::encode_path_segment(team_id)
             ),
         );
         request.model_body(body);

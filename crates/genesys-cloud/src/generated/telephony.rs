@@ -28,7 +28,7 @@ impl<'a> TelephonyApi<'a> {
             "deleteTelephonyOrganizationLinkTargetOrganizationId",
             format!(
                 "/api/v2/telephony/organization/link/{}", crate
-                ::operation::encode_path_segment(& target_organization_id.to_string())
+                ::operation::encode_path_segment(target_organization_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -46,7 +46,7 @@ impl<'a> TelephonyApi<'a> {
             "getTelephonyAgentGreetings",
             format!(
                 "/api/v2/telephony/agents/{}/greetings", crate
-                ::operation::encode_path_segment(& agent_id.to_string())
+                ::operation::encode_path_segment(agent_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -194,7 +194,7 @@ impl<'a> TelephonyApi<'a> {
             "getTelephonySipmessagesConversation",
             format!(
                 "/api/v2/telephony/sipmessages/conversations/{}", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -216,7 +216,7 @@ impl<'a> TelephonyApi<'a> {
             "getTelephonySipmessagesConversationHeaders",
             format!(
                 "/api/v2/telephony/sipmessages/conversations/{}/headers", crate
-                ::operation::encode_path_segment(& conversation_id.to_string())
+                ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -264,7 +264,7 @@ impl<'a> TelephonyApi<'a> {
             "getTelephonySiptracesDownloadDownloadId",
             format!(
                 "/api/v2/telephony/siptraces/download/{}", crate
-                ::operation::encode_path_segment(& download_id.to_string())
+                ::operation::encode_path_segment(download_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -284,8 +284,7 @@ impl<'a> TelephonyApi<'a> {
             "patchTelephonyOrganizationLinkApproveRequestingOrganizationId",
             format!(
                 "/api/v2/telephony/organization/link/approve/{}", crate
-                ::operation::encode_path_segment(& requesting_organization_id
-                .to_string())
+                ::operation::encode_path_segment(requesting_organization_id)
             ),
         );
         request.model_body(body);
@@ -393,7 +392,7 @@ impl<'a> TelephonyApi<'a> {
             "putTelephonyAgentGreetings",
             format!(
                 "/api/v2/telephony/agents/{}/greetings", crate
-                ::operation::encode_path_segment(& agent_id.to_string())
+                ::operation::encode_path_segment(agent_id)
             ),
         );
         request.model_body(body);

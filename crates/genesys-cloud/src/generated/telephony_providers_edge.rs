@@ -34,7 +34,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "deleteTelephonyProvidersEdge",
             format!(
                 "/api/v2/telephony/providers/edges/{}", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -55,8 +55,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "deleteTelephonyProvidersEdgeLogicalinterface",
             format!(
                 "/api/v2/telephony/providers/edges/{}/logicalinterfaces/{}", crate
-                ::operation::encode_path_segment(& edge_id.to_string()), crate
-                ::operation::encode_path_segment(& interface_id.to_string())
+                ::operation::encode_path_segment(edge_id), crate
+                ::operation::encode_path_segment(interface_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -74,7 +74,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "deleteTelephonyProvidersEdgeSoftwareupdate",
             format!(
                 "/api/v2/telephony/providers/edges/{}/softwareupdate", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -110,7 +110,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "deleteTelephonyProvidersEdgesCertificateauthority",
             format!(
                 "/api/v2/telephony/providers/edges/certificateauthorities/{}", crate
-                ::operation::encode_path_segment(& certificate_id.to_string())
+                ::operation::encode_path_segment(certificate_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -130,7 +130,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "deleteTelephonyProvidersEdgesDidpool",
             format!(
                 "/api/v2/telephony/providers/edges/didpools/{}", crate
-                ::operation::encode_path_segment(& did_pool_id.to_string())
+                ::operation::encode_path_segment(did_pool_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -150,7 +150,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "deleteTelephonyProvidersEdgesEdgegroup",
             format!(
                 "/api/v2/telephony/providers/edges/edgegroups/{}", crate
-                ::operation::encode_path_segment(& edge_group_id.to_string())
+                ::operation::encode_path_segment(edge_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -170,7 +170,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "deleteTelephonyProvidersEdgesExtensionpool",
             format!(
                 "/api/v2/telephony/providers/edges/extensionpools/{}", crate
-                ::operation::encode_path_segment(& extension_pool_id.to_string())
+                ::operation::encode_path_segment(extension_pool_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -190,7 +190,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "deleteTelephonyProvidersEdgesPhone",
             format!(
                 "/api/v2/telephony/providers/edges/phones/{}", crate
-                ::operation::encode_path_segment(& phone_id.to_string())
+                ::operation::encode_path_segment(phone_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -210,7 +210,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "deleteTelephonyProvidersEdgesPhonebasesetting",
             format!(
                 "/api/v2/telephony/providers/edges/phonebasesettings/{}", crate
-                ::operation::encode_path_segment(& phone_base_id.to_string())
+                ::operation::encode_path_segment(phone_base_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -230,7 +230,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "deleteTelephonyProvidersEdgesSite",
             format!(
                 "/api/v2/telephony/providers/edges/sites/{}", crate
-                ::operation::encode_path_segment(& site_id.to_string())
+                ::operation::encode_path_segment(site_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -251,8 +251,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "deleteTelephonyProvidersEdgesSiteOutboundroute",
             format!(
                 "/api/v2/telephony/providers/edges/sites/{}/outboundroutes/{}", crate
-                ::operation::encode_path_segment(& site_id.to_string()), crate
-                ::operation::encode_path_segment(& outbound_route_id.to_string())
+                ::operation::encode_path_segment(site_id), crate
+                ::operation::encode_path_segment(outbound_route_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -272,7 +272,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "deleteTelephonyProvidersEdgesTrunkbasesetting",
             format!(
                 "/api/v2/telephony/providers/edges/trunkbasesettings/{}", crate
-                ::operation::encode_path_segment(& trunk_base_settings_id.to_string())
+                ::operation::encode_path_segment(trunk_base_settings_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -292,7 +292,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdge",
             format!(
                 "/api/v2/telephony/providers/edges/{}", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -312,7 +312,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgeDiagnosticNslookup",
             format!(
                 "/api/v2/telephony/providers/edges/{}/diagnostic/nslookup", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -332,7 +332,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgeDiagnosticPing",
             format!(
                 "/api/v2/telephony/providers/edges/{}/diagnostic/ping", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -352,7 +352,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgeDiagnosticRoute",
             format!(
                 "/api/v2/telephony/providers/edges/{}/diagnostic/route", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -372,7 +372,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgeDiagnosticTracepath",
             format!(
                 "/api/v2/telephony/providers/edges/{}/diagnostic/tracepath", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -393,8 +393,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgeLogicalinterface",
             format!(
                 "/api/v2/telephony/providers/edges/{}/logicalinterfaces/{}", crate
-                ::operation::encode_path_segment(& edge_id.to_string()), crate
-                ::operation::encode_path_segment(& interface_id.to_string())
+                ::operation::encode_path_segment(edge_id), crate
+                ::operation::encode_path_segment(interface_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -416,7 +416,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgeLogicalinterfaces",
             format!(
                 "/api/v2/telephony/providers/edges/{}/logicalinterfaces", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -437,8 +437,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgeLogsJob",
             format!(
                 "/api/v2/telephony/providers/edges/{}/logs/jobs/{}", crate
-                ::operation::encode_path_segment(& edge_id.to_string()), crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(edge_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -458,7 +458,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgeMetrics",
             format!(
                 "/api/v2/telephony/providers/edges/{}/metrics", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -481,8 +481,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgePhysicalinterface",
             format!(
                 "/api/v2/telephony/providers/edges/{}/physicalinterfaces/{}", crate
-                ::operation::encode_path_segment(& edge_id.to_string()), crate
-                ::operation::encode_path_segment(& interface_id.to_string())
+                ::operation::encode_path_segment(edge_id), crate
+                ::operation::encode_path_segment(interface_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -502,7 +502,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgePhysicalinterfaces",
             format!(
                 "/api/v2/telephony/providers/edges/{}/physicalinterfaces", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -522,7 +522,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgeSetuppackage",
             format!(
                 "/api/v2/telephony/providers/edges/{}/setuppackage", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -540,7 +540,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgeSoftwareupdate",
             format!(
                 "/api/v2/telephony/providers/edges/{}/softwareupdate", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -558,7 +558,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgeSoftwareversions",
             format!(
                 "/api/v2/telephony/providers/edges/{}/softwareversions", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -580,7 +580,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgeTrunks",
             format!(
                 "/api/v2/telephony/providers/edges/{}/trunks", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -648,7 +648,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesCertificateauthority",
             format!(
                 "/api/v2/telephony/providers/edges/certificateauthorities/{}", crate
-                ::operation::encode_path_segment(& certificate_id.to_string())
+                ::operation::encode_path_segment(certificate_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -668,7 +668,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesDid",
             format!(
                 "/api/v2/telephony/providers/edges/dids/{}", crate
-                ::operation::encode_path_segment(& did_id.to_string())
+                ::operation::encode_path_segment(did_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -688,7 +688,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesDidpool",
             format!(
                 "/api/v2/telephony/providers/edges/didpools/{}", crate
-                ::operation::encode_path_segment(& did_pool_id.to_string())
+                ::operation::encode_path_segment(did_pool_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -761,7 +761,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesEdgegroup",
             format!(
                 "/api/v2/telephony/providers/edges/edgegroups/{}", crate
-                ::operation::encode_path_segment(& edge_group_id.to_string())
+                ::operation::encode_path_segment(edge_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -782,8 +782,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesEdgegroupEdgetrunkbase",
             format!(
                 "/api/v2/telephony/providers/edges/edgegroups/{}/edgetrunkbases/{}",
-                crate ::operation::encode_path_segment(& edgegroup_id.to_string()), crate
-                ::operation::encode_path_segment(& edgetrunkbase_id.to_string())
+                crate ::operation::encode_path_segment(edgegroup_id), crate
+                ::operation::encode_path_segment(edgetrunkbase_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -851,7 +851,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesExtension",
             format!(
                 "/api/v2/telephony/providers/edges/extensions/{}", crate
-                ::operation::encode_path_segment(& extension_id.to_string())
+                ::operation::encode_path_segment(extension_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -871,7 +871,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesExtensionpool",
             format!(
                 "/api/v2/telephony/providers/edges/extensionpools/{}", crate
-                ::operation::encode_path_segment(& extension_pool_id.to_string())
+                ::operation::encode_path_segment(extension_pool_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -943,7 +943,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesLine",
             format!(
                 "/api/v2/telephony/providers/edges/lines/{}", crate
-                ::operation::encode_path_segment(& line_id.to_string())
+                ::operation::encode_path_segment(line_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -963,7 +963,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesLinebasesetting",
             format!(
                 "/api/v2/telephony/providers/edges/linebasesettings/{}", crate
-                ::operation::encode_path_segment(& line_base_id.to_string())
+                ::operation::encode_path_segment(line_base_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1059,7 +1059,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesMediastatisticsConversation",
             format!(
                 "/api/v2/telephony/providers/edges/mediastatistics/conversations/{}",
-                crate ::operation::encode_path_segment(& conversation_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1083,8 +1083,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesMediastatisticsConversationCommunication",
             format!(
                 "/api/v2/telephony/providers/edges/mediastatistics/conversations/{}/communications/{}",
-                crate ::operation::encode_path_segment(& conversation_id.to_string()),
-                crate ::operation::encode_path_segment(& communication_id.to_string())
+                crate ::operation::encode_path_segment(conversation_id), crate
+                ::operation::encode_path_segment(communication_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1141,7 +1141,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesPhone",
             format!(
                 "/api/v2/telephony/providers/edges/phones/{}", crate
-                ::operation::encode_path_segment(& phone_id.to_string())
+                ::operation::encode_path_segment(phone_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1161,7 +1161,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesPhonebasesetting",
             format!(
                 "/api/v2/telephony/providers/edges/phonebasesettings/{}", crate
-                ::operation::encode_path_segment(& phone_base_id.to_string())
+                ::operation::encode_path_segment(phone_base_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1299,7 +1299,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesSite",
             format!(
                 "/api/v2/telephony/providers/edges/sites/{}", crate
-                ::operation::encode_path_segment(& site_id.to_string())
+                ::operation::encode_path_segment(site_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1320,8 +1320,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesSiteNumberplan",
             format!(
                 "/api/v2/telephony/providers/edges/sites/{}/numberplans/{}", crate
-                ::operation::encode_path_segment(& site_id.to_string()), crate
-                ::operation::encode_path_segment(& number_plan_id.to_string())
+                ::operation::encode_path_segment(site_id), crate
+                ::operation::encode_path_segment(number_plan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1341,7 +1341,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesSiteNumberplans",
             format!(
                 "/api/v2/telephony/providers/edges/sites/{}/numberplans", crate
-                ::operation::encode_path_segment(& site_id.to_string())
+                ::operation::encode_path_segment(site_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1361,7 +1361,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesSiteNumberplansClassifications",
             format!(
                 "/api/v2/telephony/providers/edges/sites/{}/numberplans/classifications",
-                crate ::operation::encode_path_segment(& site_id.to_string())
+                crate ::operation::encode_path_segment(site_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1382,8 +1382,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesSiteOutboundroute",
             format!(
                 "/api/v2/telephony/providers/edges/sites/{}/outboundroutes/{}", crate
-                ::operation::encode_path_segment(& site_id.to_string()), crate
-                ::operation::encode_path_segment(& outbound_route_id.to_string())
+                ::operation::encode_path_segment(site_id), crate
+                ::operation::encode_path_segment(outbound_route_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1403,7 +1403,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesSiteOutboundroutes",
             format!(
                 "/api/v2/telephony/providers/edges/sites/{}/outboundroutes", crate
-                ::operation::encode_path_segment(& site_id.to_string())
+                ::operation::encode_path_segment(site_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1423,7 +1423,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesSiteSiteconnections",
             format!(
                 "/api/v2/telephony/providers/edges/sites/{}/siteconnections", crate
-                ::operation::encode_path_segment(& site_id.to_string())
+                ::operation::encode_path_segment(site_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1492,7 +1492,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesTrunk",
             format!(
                 "/api/v2/telephony/providers/edges/trunks/{}", crate
-                ::operation::encode_path_segment(& trunk_id.to_string())
+                ::operation::encode_path_segment(trunk_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1512,7 +1512,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesTrunkMetrics",
             format!(
                 "/api/v2/telephony/providers/edges/trunks/{}/metrics", crate
-                ::operation::encode_path_segment(& trunk_id.to_string())
+                ::operation::encode_path_segment(trunk_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1534,7 +1534,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesTrunkbasesetting",
             format!(
                 "/api/v2/telephony/providers/edges/trunkbasesettings/{}", crate
-                ::operation::encode_path_segment(& trunk_base_settings_id.to_string())
+                ::operation::encode_path_segment(trunk_base_settings_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1591,7 +1591,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "getTelephonyProvidersEdgesTrunkbasesettingsSiteSiteId",
             format!(
                 "/api/v2/telephony/providers/edges/trunkbasesettings/site/{}", crate
-                ::operation::encode_path_segment(& site_id.to_string())
+                ::operation::encode_path_segment(site_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1688,7 +1688,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "patchTelephonyProvidersEdgesSiteSiteconnections",
             format!(
                 "/api/v2/telephony/providers/edges/sites/{}/siteconnections", crate
-                ::operation::encode_path_segment(& site_id.to_string())
+                ::operation::encode_path_segment(site_id)
             ),
         );
         request.model_body(body);
@@ -1710,7 +1710,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "postTelephonyProvidersEdgeDiagnosticNslookup",
             format!(
                 "/api/v2/telephony/providers/edges/{}/diagnostic/nslookup", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         request.model_body(body);
@@ -1732,7 +1732,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "postTelephonyProvidersEdgeDiagnosticPing",
             format!(
                 "/api/v2/telephony/providers/edges/{}/diagnostic/ping", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         request.model_body(body);
@@ -1754,7 +1754,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "postTelephonyProvidersEdgeDiagnosticRoute",
             format!(
                 "/api/v2/telephony/providers/edges/{}/diagnostic/route", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         request.model_body(body);
@@ -1776,7 +1776,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "postTelephonyProvidersEdgeDiagnosticTracepath",
             format!(
                 "/api/v2/telephony/providers/edges/{}/diagnostic/tracepath", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         request.model_body(body);
@@ -1800,7 +1800,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "postTelephonyProvidersEdgeLogicalinterfaces",
             format!(
                 "/api/v2/telephony/providers/edges/{}/logicalinterfaces", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         request.model_body(body);
@@ -1823,8 +1823,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "postTelephonyProvidersEdgeLogsJobUpload",
             format!(
                 "/api/v2/telephony/providers/edges/{}/logs/jobs/{}/upload", crate
-                ::operation::encode_path_segment(& edge_id.to_string()), crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(edge_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         request.model_body(body);
@@ -1846,7 +1846,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "postTelephonyProvidersEdgeLogsJobs",
             format!(
                 "/api/v2/telephony/providers/edges/{}/logs/jobs", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         request.model_body(body);
@@ -1864,7 +1864,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "postTelephonyProvidersEdgeOfflineconfiguration",
             format!(
                 "/api/v2/telephony/providers/edges/{}/offlineconfiguration", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         request.model_body(body);
@@ -1886,7 +1886,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "postTelephonyProvidersEdgeReboot",
             format!(
                 "/api/v2/telephony/providers/edges/{}/reboot", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         request.model_body(body);
@@ -1906,7 +1906,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "postTelephonyProvidersEdgeSoftwareupdate",
             format!(
                 "/api/v2/telephony/providers/edges/{}/softwareupdate", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         request.model_body(body);
@@ -1928,7 +1928,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "postTelephonyProvidersEdgeStatuscode",
             format!(
                 "/api/v2/telephony/providers/edges/{}/statuscode", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         request.model_body(body);
@@ -1949,7 +1949,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "postTelephonyProvidersEdgeUnpair",
             format!(
                 "/api/v2/telephony/providers/edges/{}/unpair", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2075,7 +2075,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "postTelephonyProvidersEdgesPhoneReboot",
             format!(
                 "/api/v2/telephony/providers/edges/phones/{}/reboot", crate
-                ::operation::encode_path_segment(& phone_id.to_string())
+                ::operation::encode_path_segment(phone_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2150,7 +2150,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "postTelephonyProvidersEdgesSiteOutboundroutes",
             format!(
                 "/api/v2/telephony/providers/edges/sites/{}/outboundroutes", crate
-                ::operation::encode_path_segment(& site_id.to_string())
+                ::operation::encode_path_segment(site_id)
             ),
         );
         request.model_body(body);
@@ -2256,7 +2256,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "putTelephonyProvidersEdge",
             format!(
                 "/api/v2/telephony/providers/edges/{}", crate
-                ::operation::encode_path_segment(& edge_id.to_string())
+                ::operation::encode_path_segment(edge_id)
             ),
         );
         request.model_body(body);
@@ -2279,8 +2279,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "putTelephonyProvidersEdgeLogicalinterface",
             format!(
                 "/api/v2/telephony/providers/edges/{}/logicalinterfaces/{}", crate
-                ::operation::encode_path_segment(& edge_id.to_string()), crate
-                ::operation::encode_path_segment(& interface_id.to_string())
+                ::operation::encode_path_segment(edge_id), crate
+                ::operation::encode_path_segment(interface_id)
             ),
         );
         request.model_body(body);
@@ -2320,7 +2320,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "putTelephonyProvidersEdgesCertificateauthority",
             format!(
                 "/api/v2/telephony/providers/edges/certificateauthorities/{}", crate
-                ::operation::encode_path_segment(& certificate_id.to_string())
+                ::operation::encode_path_segment(certificate_id)
             ),
         );
         request.model_body(body);
@@ -2342,7 +2342,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "putTelephonyProvidersEdgesDidpool",
             format!(
                 "/api/v2/telephony/providers/edges/didpools/{}", crate
-                ::operation::encode_path_segment(& did_pool_id.to_string())
+                ::operation::encode_path_segment(did_pool_id)
             ),
         );
         request.model_body(body);
@@ -2364,7 +2364,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "putTelephonyProvidersEdgesEdgegroup",
             format!(
                 "/api/v2/telephony/providers/edges/edgegroups/{}", crate
-                ::operation::encode_path_segment(& edge_group_id.to_string())
+                ::operation::encode_path_segment(edge_group_id)
             ),
         );
         request.model_body(body);
@@ -2387,8 +2387,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "putTelephonyProvidersEdgesEdgegroupEdgetrunkbase",
             format!(
                 "/api/v2/telephony/providers/edges/edgegroups/{}/edgetrunkbases/{}",
-                crate ::operation::encode_path_segment(& edgegroup_id.to_string()), crate
-                ::operation::encode_path_segment(& edgetrunkbase_id.to_string())
+                crate ::operation::encode_path_segment(edgegroup_id), crate
+                ::operation::encode_path_segment(edgetrunkbase_id)
             ),
         );
         request.model_body(body);
@@ -2410,7 +2410,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "putTelephonyProvidersEdgesExtensionpool",
             format!(
                 "/api/v2/telephony/providers/edges/extensionpools/{}", crate
-                ::operation::encode_path_segment(& extension_pool_id.to_string())
+                ::operation::encode_path_segment(extension_pool_id)
             ),
         );
         request.model_body(body);
@@ -2432,7 +2432,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "putTelephonyProvidersEdgesPhone",
             format!(
                 "/api/v2/telephony/providers/edges/phones/{}", crate
-                ::operation::encode_path_segment(& phone_id.to_string())
+                ::operation::encode_path_segment(phone_id)
             ),
         );
         request.model_body(body);
@@ -2454,7 +2454,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "putTelephonyProvidersEdgesPhonebasesetting",
             format!(
                 "/api/v2/telephony/providers/edges/phonebasesettings/{}", crate
-                ::operation::encode_path_segment(& phone_base_id.to_string())
+                ::operation::encode_path_segment(phone_base_id)
             ),
         );
         request.model_body(body);
@@ -2476,7 +2476,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "putTelephonyProvidersEdgesSite",
             format!(
                 "/api/v2/telephony/providers/edges/sites/{}", crate
-                ::operation::encode_path_segment(& site_id.to_string())
+                ::operation::encode_path_segment(site_id)
             ),
         );
         request.model_body(body);
@@ -2498,7 +2498,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "putTelephonyProvidersEdgesSiteNumberplans",
             format!(
                 "/api/v2/telephony/providers/edges/sites/{}/numberplans", crate
-                ::operation::encode_path_segment(& site_id.to_string())
+                ::operation::encode_path_segment(site_id)
             ),
         );
         request.json_body(body);
@@ -2521,8 +2521,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "putTelephonyProvidersEdgesSiteOutboundroute",
             format!(
                 "/api/v2/telephony/providers/edges/sites/{}/outboundroutes/{}", crate
-                ::operation::encode_path_segment(& site_id.to_string()), crate
-                ::operation::encode_path_segment(& outbound_route_id.to_string())
+                ::operation::encode_path_segment(site_id), crate
+                ::operation::encode_path_segment(outbound_route_id)
             ),
         );
         request.model_body(body);
@@ -2544,7 +2544,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "putTelephonyProvidersEdgesSiteSiteconnections",
             format!(
                 "/api/v2/telephony/providers/edges/sites/{}/siteconnections", crate
-                ::operation::encode_path_segment(& site_id.to_string())
+                ::operation::encode_path_segment(site_id)
             ),
         );
         request.model_body(body);
@@ -2566,7 +2566,7 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
             "putTelephonyProvidersEdgesTrunkbasesetting",
             format!(
                 "/api/v2/telephony/providers/edges/trunkbasesettings/{}", crate
-                ::operation::encode_path_segment(& trunk_base_settings_id.to_string())
+                ::operation::encode_path_segment(trunk_base_settings_id)
             ),
         );
         request.model_body(body);

@@ -51,7 +51,7 @@ impl<'a> TextbotsApi<'a> {
             "postTextbotsBotflowsSessionTurns",
             format!(
                 "/api/v2/textbots/botflows/sessions/{}/turns", crate
-                ::operation::encode_path_segment(& session_id.to_string())
+                ::operation::encode_path_segment(session_id)
             ),
         );
         request.model_body(body);

@@ -27,10 +27,7 @@ impl<'a> TokensApi<'a> {
     pub fn delete_token(&self, user_id: &str) -> crate::Request<'a, DeleteToken> {
         let request = crate::operation::OperationRequest::new(
             "deleteToken",
-            format!(
-                "/api/v2/tokens/{}", crate ::operation::encode_path_segment(& user_id
-                .to_string())
-            ),
+            format!("/api/v2/tokens/{}", crate ::operation::encode_path_segment(user_id)),
         );
         crate::Request::new(self.client, request)
     }

@@ -33,8 +33,8 @@ impl<'a> UploadsApi<'a> {
             "getKnowledgeKnowledgebaseUploadsUrlsJob",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/uploads/urls/jobs/{}", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string()), crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -89,7 +89,7 @@ impl<'a> UploadsApi<'a> {
             "postIntegrationsActionDraftFunctionUpload",
             format!(
                 "/api/v2/integrations/actions/{}/draft/function/upload", crate
-                ::operation::encode_path_segment(& action_id.to_string())
+                ::operation::encode_path_segment(action_id)
             ),
         );
         request.model_body(body);
@@ -129,7 +129,7 @@ impl<'a> UploadsApi<'a> {
             "postKnowledgeKnowledgebaseUploadsUrlsJobs",
             format!(
                 "/api/v2/knowledge/knowledgebases/{}/uploads/urls/jobs", crate
-                ::operation::encode_path_segment(& knowledge_base_id.to_string())
+                ::operation::encode_path_segment(knowledge_base_id)
             ),
         );
         request.model_body(body);
@@ -151,7 +151,7 @@ impl<'a> UploadsApi<'a> {
             "postLanguageunderstandingMinerUploads",
             format!(
                 "/api/v2/languageunderstanding/miners/{}/uploads", crate
-                ::operation::encode_path_segment(& miner_id.to_string())
+                ::operation::encode_path_segment(miner_id)
             ),
         );
         request.model_body(body);

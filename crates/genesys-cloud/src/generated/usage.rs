@@ -33,8 +33,8 @@ impl<'a> UsageApi<'a> {
             "getOauthClientUsageQueryResult",
             format!(
                 "/api/v2/oauth/clients/{}/usage/query/results/{}", crate
-                ::operation::encode_path_segment(& client_id.to_string()), crate
-                ::operation::encode_path_segment(& execution_id.to_string())
+                ::operation::encode_path_segment(client_id), crate
+                ::operation::encode_path_segment(execution_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -56,7 +56,7 @@ impl<'a> UsageApi<'a> {
             "getOauthClientUsageSummary",
             format!(
                 "/api/v2/oauth/clients/{}/usage/summary", crate
-                ::operation::encode_path_segment(& client_id.to_string())
+                ::operation::encode_path_segment(client_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -74,7 +74,7 @@ impl<'a> UsageApi<'a> {
             "getUsageAggregatesQueryJob",
             format!(
                 "/api/v2/usage/aggregates/query/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -93,8 +93,8 @@ impl<'a> UsageApi<'a> {
             "getUsageClientClientIdAggregatesQueryJob",
             format!(
                 "/api/v2/usage/client/{}/aggregates/query/jobs/{}", crate
-                ::operation::encode_path_segment(& client_id.to_string()), crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(client_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -114,7 +114,7 @@ impl<'a> UsageApi<'a> {
             "getUsageQueryExecutionIdResults",
             format!(
                 "/api/v2/usage/query/{}/results", crate
-                ::operation::encode_path_segment(& execution_id.to_string())
+                ::operation::encode_path_segment(execution_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -134,7 +134,7 @@ impl<'a> UsageApi<'a> {
             "getUsageSimplesearchExecutionIdResults",
             format!(
                 "/api/v2/usage/simplesearch/{}/results", crate
-                ::operation::encode_path_segment(& execution_id.to_string())
+                ::operation::encode_path_segment(execution_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -157,7 +157,7 @@ impl<'a> UsageApi<'a> {
             "postOauthClientUsageQuery",
             format!(
                 "/api/v2/oauth/clients/{}/usage/query", crate
-                ::operation::encode_path_segment(& client_id.to_string())
+                ::operation::encode_path_segment(client_id)
             ),
         );
         request.model_body(body);
@@ -197,7 +197,7 @@ impl<'a> UsageApi<'a> {
             "postUsageClientClientIdAggregatesQueryJobs",
             format!(
                 "/api/v2/usage/client/{}/aggregates/query/jobs", crate
-                ::operation::encode_path_segment(& client_id.to_string())
+                ::operation::encode_path_segment(client_id)
             ),
         );
         request.model_body(body);

@@ -29,8 +29,8 @@ impl<'a> UserRecordingsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteUserrecording",
             format!(
-                "/api/v2/userrecordings/{}", crate ::operation::encode_path_segment(&
-                recording_id.to_string())
+                "/api/v2/userrecordings/{}", crate
+                ::operation::encode_path_segment(recording_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -47,8 +47,8 @@ impl<'a> UserRecordingsApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getUserrecording",
             format!(
-                "/api/v2/userrecordings/{}", crate ::operation::encode_path_segment(&
-                recording_id.to_string())
+                "/api/v2/userrecordings/{}", crate
+                ::operation::encode_path_segment(recording_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -68,7 +68,7 @@ impl<'a> UserRecordingsApi<'a> {
             "getUserrecordingTranscoding",
             format!(
                 "/api/v2/userrecordings/{}/transcoding", crate
-                ::operation::encode_path_segment(& recording_id.to_string())
+                ::operation::encode_path_segment(recording_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -112,8 +112,8 @@ impl<'a> UserRecordingsApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putUserrecording",
             format!(
-                "/api/v2/userrecordings/{}", crate ::operation::encode_path_segment(&
-                recording_id.to_string())
+                "/api/v2/userrecordings/{}", crate
+                ::operation::encode_path_segment(recording_id)
             ),
         );
         request.model_body(body);

@@ -30,7 +30,7 @@ impl<'a> UsersApi<'a> {
             "deleteAnalyticsUsersAggregatesJob",
             format!(
                 "/api/v2/analytics/users/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -50,7 +50,7 @@ impl<'a> UsersApi<'a> {
             "deleteAnalyticsUsersDetailsJob",
             format!(
                 "/api/v2/analytics/users/details/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -72,9 +72,9 @@ impl<'a> UsersApi<'a> {
             "deleteAuthorizationSubjectDivisionRole",
             format!(
                 "/api/v2/authorization/subjects/{}/divisions/{}/roles/{}", crate
-                ::operation::encode_path_segment(& subject_id.to_string()), crate
-                ::operation::encode_path_segment(& division_id.to_string()), crate
-                ::operation::encode_path_segment(& role_id.to_string())
+                ::operation::encode_path_segment(subject_id), crate
+                ::operation::encode_path_segment(division_id), crate
+                ::operation::encode_path_segment(role_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -110,7 +110,7 @@ impl<'a> UsersApi<'a> {
             "deleteRoutingUserDirectroutingbackupSettings",
             format!(
                 "/api/v2/routing/users/{}/directroutingbackup/settings", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -130,7 +130,7 @@ impl<'a> UsersApi<'a> {
             "deleteRoutingUserUtilization",
             format!(
                 "/api/v2/routing/users/{}/utilization", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -145,10 +145,7 @@ impl<'a> UsersApi<'a> {
     pub fn delete_user(&self, user_id: &str) -> crate::Request<'a, DeleteUser> {
         let request = crate::operation::OperationRequest::new(
             "deleteUser",
-            format!(
-                "/api/v2/users/{}", crate ::operation::encode_path_segment(& user_id
-                .to_string())
-            ),
+            format!("/api/v2/users/{}", crate ::operation::encode_path_segment(user_id)),
         );
         crate::Request::new(self.client, request)
     }
@@ -166,8 +163,8 @@ impl<'a> UsersApi<'a> {
             "deleteUserCustomattribute",
             format!(
                 "/api/v2/users/{}/customattributes/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -189,9 +186,9 @@ impl<'a> UsersApi<'a> {
             "deleteUserExternalidAuthorityNameExternalKey",
             format!(
                 "/api/v2/users/{}/externalid/{}/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& authority_name.to_string()), crate
-                ::operation::encode_path_segment(& external_key.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(authority_name), crate
+                ::operation::encode_path_segment(external_key)
             ),
         );
         crate::Request::new(self.client, request)
@@ -212,8 +209,8 @@ impl<'a> UsersApi<'a> {
             "deleteUserRoutinglanguage",
             format!(
                 "/api/v2/users/{}/routinglanguages/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& language_id.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(language_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -234,8 +231,8 @@ impl<'a> UsersApi<'a> {
             "deleteUserRoutingskill",
             format!(
                 "/api/v2/users/{}/routingskills/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& skill_id.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(skill_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -255,7 +252,7 @@ impl<'a> UsersApi<'a> {
             "deleteUserStationAssociatedstation",
             format!(
                 "/api/v2/users/{}/station/associatedstation", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -275,7 +272,7 @@ impl<'a> UsersApi<'a> {
             "deleteUserStationDefaultstation",
             format!(
                 "/api/v2/users/{}/station/defaultstation", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -295,9 +292,9 @@ impl<'a> UsersApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteUserVerifier",
             format!(
-                "/api/v2/users/{}/verifiers/{}", crate ::operation::encode_path_segment(&
-                user_id.to_string()), crate ::operation::encode_path_segment(&
-                verifier_id.to_string())
+                "/api/v2/users/{}/verifiers/{}", crate
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(verifier_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -315,7 +312,7 @@ impl<'a> UsersApi<'a> {
             "deleteUsersCustomattributesSchema",
             format!(
                 "/api/v2/users/customattributes/schemas/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -330,8 +327,8 @@ impl<'a> UsersApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteUsersMeVerifier",
             format!(
-                "/api/v2/users/me/verifiers/{}", crate ::operation::encode_path_segment(&
-                verifier_id.to_string())
+                "/api/v2/users/me/verifiers/{}", crate
+                ::operation::encode_path_segment(verifier_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -363,7 +360,7 @@ impl<'a> UsersApi<'a> {
             "getAnalyticsUsersAggregatesJob",
             format!(
                 "/api/v2/analytics/users/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -381,7 +378,7 @@ impl<'a> UsersApi<'a> {
             "getAnalyticsUsersAggregatesJobResults",
             format!(
                 "/api/v2/analytics/users/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -401,7 +398,7 @@ impl<'a> UsersApi<'a> {
             "getAnalyticsUsersDetailsJob",
             format!(
                 "/api/v2/analytics/users/details/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -421,7 +418,7 @@ impl<'a> UsersApi<'a> {
             "getAnalyticsUsersDetailsJobResults",
             format!(
                 "/api/v2/analytics/users/details/jobs/{}/results", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -500,7 +497,7 @@ impl<'a> UsersApi<'a> {
             "getAuthorizationDivisionspermittedPagedSubjectId",
             format!(
                 "/api/v2/authorization/divisionspermitted/paged/{}", crate
-                ::operation::encode_path_segment(& subject_id.to_string())
+                ::operation::encode_path_segment(subject_id)
             ),
         );
         {
@@ -524,7 +521,7 @@ impl<'a> UsersApi<'a> {
             "getAuthorizationSubject",
             format!(
                 "/api/v2/authorization/subjects/{}", crate
-                ::operation::encode_path_segment(& subject_id.to_string())
+                ::operation::encode_path_segment(subject_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -609,7 +606,7 @@ impl<'a> UsersApi<'a> {
             "getRoutingUserDirectroutingbackupSettings",
             format!(
                 "/api/v2/routing/users/{}/directroutingbackup/settings", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -629,7 +626,7 @@ impl<'a> UsersApi<'a> {
             "getRoutingUserUtilization",
             format!(
                 "/api/v2/routing/users/{}/utilization", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -642,10 +639,7 @@ impl<'a> UsersApi<'a> {
     pub fn get_user(&self, user_id: &str) -> crate::Request<'a, GetUser> {
         let request = crate::operation::OperationRequest::new(
             "getUser",
-            format!(
-                "/api/v2/users/{}", crate ::operation::encode_path_segment(& user_id
-                .to_string())
-            ),
+            format!("/api/v2/users/{}", crate ::operation::encode_path_segment(user_id)),
         );
         crate::Request::new(self.client, request)
     }
@@ -661,8 +655,8 @@ impl<'a> UsersApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getUserAdjacents",
             format!(
-                "/api/v2/users/{}/adjacents", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/adjacents", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -682,7 +676,7 @@ impl<'a> UsersApi<'a> {
             "getUserCallforwarding",
             format!(
                 "/api/v2/users/{}/callforwarding", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -701,8 +695,8 @@ impl<'a> UsersApi<'a> {
             "getUserCustomattribute",
             format!(
                 "/api/v2/users/{}/customattributes/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -721,7 +715,7 @@ impl<'a> UsersApi<'a> {
             "getUserCustomattributesBulk",
             format!(
                 "/api/v2/users/{}/customattributes/bulk", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         {
@@ -748,7 +742,7 @@ impl<'a> UsersApi<'a> {
             "getUserDirectreports",
             format!(
                 "/api/v2/users/{}/directreports", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -765,8 +759,8 @@ impl<'a> UsersApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getUserExternalid",
             format!(
-                "/api/v2/users/{}/externalid", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/externalid", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -787,8 +781,8 @@ impl<'a> UsersApi<'a> {
             "getUserExternalidAuthorityName",
             format!(
                 "/api/v2/users/{}/externalid/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& authority_name.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(authority_name)
             ),
         );
         crate::Request::new(self.client, request)
@@ -806,8 +800,8 @@ impl<'a> UsersApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getUserFavorites",
             format!(
-                "/api/v2/users/{}/favorites", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/favorites", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -826,8 +820,8 @@ impl<'a> UsersApi<'a> {
             "getUserGeolocation",
             format!(
                 "/api/v2/users/{}/geolocations/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& client_id.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(client_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -844,8 +838,8 @@ impl<'a> UsersApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getUserOutofoffice",
             format!(
-                "/api/v2/users/{}/outofoffice", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/outofoffice", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -862,8 +856,8 @@ impl<'a> UsersApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getUserProfile",
             format!(
-                "/api/v2/users/{}/profile", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/profile", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -883,7 +877,7 @@ impl<'a> UsersApi<'a> {
             "getUserProfileskills",
             format!(
                 "/api/v2/users/{}/profileskills", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -899,8 +893,8 @@ impl<'a> UsersApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getUserQueues",
             format!(
-                "/api/v2/users/{}/queues", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/queues", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -916,8 +910,8 @@ impl<'a> UsersApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getUserRoles",
             format!(
-                "/api/v2/users/{}/roles", crate ::operation::encode_path_segment(&
-                subject_id.to_string())
+                "/api/v2/users/{}/roles", crate
+                ::operation::encode_path_segment(subject_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -935,7 +929,7 @@ impl<'a> UsersApi<'a> {
             "getUserRoutinglanguages",
             format!(
                 "/api/v2/users/{}/routinglanguages", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -953,7 +947,7 @@ impl<'a> UsersApi<'a> {
             "getUserRoutingskills",
             format!(
                 "/api/v2/users/{}/routingskills", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -971,7 +965,7 @@ impl<'a> UsersApi<'a> {
             "getUserRoutingstatus",
             format!(
                 "/api/v2/users/{}/routingstatus", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -990,8 +984,8 @@ impl<'a> UsersApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getUserSkillgroups",
             format!(
-                "/api/v2/users/{}/skillgroups", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/skillgroups", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1007,8 +1001,7 @@ impl<'a> UsersApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getUserState",
             format!(
-                "/api/v2/users/{}/state", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/state", crate ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1024,8 +1017,8 @@ impl<'a> UsersApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getUserStation",
             format!(
-                "/api/v2/users/{}/station", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/station", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1042,8 +1035,8 @@ impl<'a> UsersApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getUserSuperiors",
             format!(
-                "/api/v2/users/{}/superiors", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/superiors", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1062,8 +1055,8 @@ impl<'a> UsersApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getUserTrustors",
             format!(
-                "/api/v2/users/{}/trustors", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/trustors", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1082,8 +1075,8 @@ impl<'a> UsersApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getUserVerifiers",
             format!(
-                "/api/v2/users/{}/verifiers", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/verifiers", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1127,7 +1120,7 @@ impl<'a> UsersApi<'a> {
             "getUsersCustomattributesSchema",
             format!(
                 "/api/v2/users/customattributes/schemas/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1146,8 +1139,8 @@ impl<'a> UsersApi<'a> {
             "getUsersCustomattributesSchemaVersion",
             format!(
                 "/api/v2/users/customattributes/schemas/{}/versions/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string())
+                ::operation::encode_path_segment(schema_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1165,7 +1158,7 @@ impl<'a> UsersApi<'a> {
             "getUsersCustomattributesSchemaVersions",
             format!(
                 "/api/v2/users/customattributes/schemas/{}/versions", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1197,7 +1190,7 @@ impl<'a> UsersApi<'a> {
             "getUsersCustomattributesSchemasCoretype",
             format!(
                 "/api/v2/users/customattributes/schemas/coretypes/{}", crate
-                ::operation::encode_path_segment(& core_type_name.to_string())
+                ::operation::encode_path_segment(core_type_name)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1282,7 +1275,7 @@ impl<'a> UsersApi<'a> {
             "getUsersDevelopmentActivity",
             format!(
                 "/api/v2/users/development/activities/{}", crate
-                ::operation::encode_path_segment(& activity_id.to_string())
+                ::operation::encode_path_segment(activity_id)
             ),
         );
         {
@@ -1307,8 +1300,8 @@ impl<'a> UsersApi<'a> {
             "getUsersExternalidAuthorityNameExternalKey",
             format!(
                 "/api/v2/users/externalid/{}/{}", crate
-                ::operation::encode_path_segment(& authority_name.to_string()), crate
-                ::operation::encode_path_segment(& external_key.to_string())
+                ::operation::encode_path_segment(authority_name), crate
+                ::operation::encode_path_segment(external_key)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1400,10 +1393,7 @@ impl<'a> UsersApi<'a> {
     ) -> crate::Request<'a, PatchUser> {
         let mut request = crate::operation::OperationRequest::new(
             "patchUser",
-            format!(
-                "/api/v2/users/{}", crate ::operation::encode_path_segment(& user_id
-                .to_string())
-            ),
+            format!("/api/v2/users/{}", crate ::operation::encode_path_segment(user_id)),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -1424,7 +1414,7 @@ impl<'a> UsersApi<'a> {
             "patchUserCallforwarding",
             format!(
                 "/api/v2/users/{}/callforwarding", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -1444,7 +1434,7 @@ impl<'a> UsersApi<'a> {
             "patchUserCustomattributes",
             format!(
                 "/api/v2/users/{}/customattributes", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -1464,7 +1454,7 @@ impl<'a> UsersApi<'a> {
             "patchUserCustomattributesBulk",
             format!(
                 "/api/v2/users/{}/customattributes/bulk", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.json_body(body);
@@ -1487,8 +1477,8 @@ impl<'a> UsersApi<'a> {
             "patchUserGeolocation",
             format!(
                 "/api/v2/users/{}/geolocations/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& client_id.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(client_id)
             ),
         );
         request.model_body(body);
@@ -1510,9 +1500,9 @@ impl<'a> UsersApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchUserQueue",
             format!(
-                "/api/v2/users/{}/queues/{}", crate ::operation::encode_path_segment(&
-                user_id.to_string()), crate ::operation::encode_path_segment(& queue_id
-                .to_string())
+                "/api/v2/users/{}/queues/{}", crate
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         request.model_body(body);
@@ -1535,8 +1525,8 @@ impl<'a> UsersApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchUserQueues",
             format!(
-                "/api/v2/users/{}/queues", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/queues", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.json_body(body);
@@ -1559,8 +1549,8 @@ impl<'a> UsersApi<'a> {
             "patchUserRoutinglanguage",
             format!(
                 "/api/v2/users/{}/routinglanguages/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& language_id.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(language_id)
             ),
         );
         request.model_body(body);
@@ -1582,7 +1572,7 @@ impl<'a> UsersApi<'a> {
             "patchUserRoutinglanguagesBulk",
             format!(
                 "/api/v2/users/{}/routinglanguages/bulk", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.json_body(body);
@@ -1604,7 +1594,7 @@ impl<'a> UsersApi<'a> {
             "patchUserRoutingskillsBulk",
             format!(
                 "/api/v2/users/{}/routingskills/bulk", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.json_body(body);
@@ -1750,7 +1740,7 @@ impl<'a> UsersApi<'a> {
             "postAuthorizationSubjectBulkadd",
             format!(
                 "/api/v2/authorization/subjects/{}/bulkadd", crate
-                ::operation::encode_path_segment(& subject_id.to_string())
+                ::operation::encode_path_segment(subject_id)
             ),
         );
         request.model_body(body);
@@ -1772,7 +1762,7 @@ impl<'a> UsersApi<'a> {
             "postAuthorizationSubjectBulkremove",
             format!(
                 "/api/v2/authorization/subjects/{}/bulkremove", crate
-                ::operation::encode_path_segment(& subject_id.to_string())
+                ::operation::encode_path_segment(subject_id)
             ),
         );
         request.model_body(body);
@@ -1796,7 +1786,7 @@ impl<'a> UsersApi<'a> {
             "postAuthorizationSubjectBulkreplace",
             format!(
                 "/api/v2/authorization/subjects/{}/bulkreplace", crate
-                ::operation::encode_path_segment(& subject_id.to_string())
+                ::operation::encode_path_segment(subject_id)
             ),
         );
         request.model_body(body);
@@ -1819,9 +1809,9 @@ impl<'a> UsersApi<'a> {
             "postAuthorizationSubjectDivisionRole",
             format!(
                 "/api/v2/authorization/subjects/{}/divisions/{}/roles/{}", crate
-                ::operation::encode_path_segment(& subject_id.to_string()), crate
-                ::operation::encode_path_segment(& division_id.to_string()), crate
-                ::operation::encode_path_segment(& role_id.to_string())
+                ::operation::encode_path_segment(subject_id), crate
+                ::operation::encode_path_segment(division_id), crate
+                ::operation::encode_path_segment(role_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1843,8 +1833,8 @@ impl<'a> UsersApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "postUserExternalid",
             format!(
-                "/api/v2/users/{}/externalid", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/externalid", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -1861,8 +1851,8 @@ impl<'a> UsersApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "postUserInvite",
             format!(
-                "/api/v2/users/{}/invite", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/invite", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1882,8 +1872,8 @@ impl<'a> UsersApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "postUserPassword",
             format!(
-                "/api/v2/users/{}/password", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/password", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -1905,7 +1895,7 @@ impl<'a> UsersApi<'a> {
             "postUserRoutinglanguages",
             format!(
                 "/api/v2/users/{}/routinglanguages", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -1927,7 +1917,7 @@ impl<'a> UsersApi<'a> {
             "postUserRoutingskills",
             format!(
                 "/api/v2/users/{}/routingskills", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -2033,7 +2023,7 @@ impl<'a> UsersApi<'a> {
             "postUsersMeVerifiersTotpVerifierId",
             format!(
                 "/api/v2/users/me/verifiers/totp/{}", crate
-                ::operation::encode_path_segment(& verifier_id.to_string())
+                ::operation::encode_path_segment(verifier_id)
             ),
         );
         request.model_body(body);
@@ -2175,7 +2165,7 @@ impl<'a> UsersApi<'a> {
             "putRoutingUserDirectroutingbackupSettings",
             format!(
                 "/api/v2/routing/users/{}/directroutingbackup/settings", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -2197,7 +2187,7 @@ impl<'a> UsersApi<'a> {
             "putRoutingUserUtilization",
             format!(
                 "/api/v2/routing/users/{}/utilization", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -2219,7 +2209,7 @@ impl<'a> UsersApi<'a> {
             "putUserCallforwarding",
             format!(
                 "/api/v2/users/{}/callforwarding", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -2239,7 +2229,7 @@ impl<'a> UsersApi<'a> {
             "putUserCustomattributes",
             format!(
                 "/api/v2/users/{}/customattributes", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -2258,8 +2248,8 @@ impl<'a> UsersApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putUserOutofoffice",
             format!(
-                "/api/v2/users/{}/outofoffice", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/outofoffice", crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -2281,7 +2271,7 @@ impl<'a> UsersApi<'a> {
             "putUserProfileskills",
             format!(
                 "/api/v2/users/{}/profileskills", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.json_body(body);
@@ -2302,8 +2292,8 @@ impl<'a> UsersApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putUserRoles",
             format!(
-                "/api/v2/users/{}/roles", crate ::operation::encode_path_segment(&
-                subject_id.to_string())
+                "/api/v2/users/{}/roles", crate
+                ::operation::encode_path_segment(subject_id)
             ),
         );
         request.json_body(body);
@@ -2326,8 +2316,8 @@ impl<'a> UsersApi<'a> {
             "putUserRoutingskill",
             format!(
                 "/api/v2/users/{}/routingskills/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& skill_id.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(skill_id)
             ),
         );
         request.model_body(body);
@@ -2349,7 +2339,7 @@ impl<'a> UsersApi<'a> {
             "putUserRoutingskillsBulk",
             format!(
                 "/api/v2/users/{}/routingskills/bulk", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.json_body(body);
@@ -2369,7 +2359,7 @@ impl<'a> UsersApi<'a> {
             "putUserRoutingstatus",
             format!(
                 "/api/v2/users/{}/routingstatus", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -2390,8 +2380,7 @@ impl<'a> UsersApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putUserState",
             format!(
-                "/api/v2/users/{}/state", crate ::operation::encode_path_segment(&
-                user_id.to_string())
+                "/api/v2/users/{}/state", crate ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -2413,8 +2402,8 @@ impl<'a> UsersApi<'a> {
             "putUserStationAssociatedstationStationId",
             format!(
                 "/api/v2/users/{}/station/associatedstation/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& station_id.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(station_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2435,8 +2424,8 @@ impl<'a> UsersApi<'a> {
             "putUserStationDefaultstationStationId",
             format!(
                 "/api/v2/users/{}/station/defaultstation/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& station_id.to_string())
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(station_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2457,9 +2446,9 @@ impl<'a> UsersApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putUserVerifier",
             format!(
-                "/api/v2/users/{}/verifiers/{}", crate ::operation::encode_path_segment(&
-                user_id.to_string()), crate ::operation::encode_path_segment(&
-                verifier_id.to_string())
+                "/api/v2/users/{}/verifiers/{}", crate
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(verifier_id)
             ),
         );
         request.model_body(body);
@@ -2479,7 +2468,7 @@ impl<'a> UsersApi<'a> {
             "putUsersCustomattributesSchema",
             format!(
                 "/api/v2/users/customattributes/schemas/{}", crate
-                ::operation::encode_path_segment(& schema_id.to_string())
+                ::operation::encode_path_segment(schema_id)
             ),
         );
         request.model_body(body);
@@ -2496,8 +2485,8 @@ impl<'a> UsersApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putUsersMeVerifier",
             format!(
-                "/api/v2/users/me/verifiers/{}", crate ::operation::encode_path_segment(&
-                verifier_id.to_string())
+                "/api/v2/users/me/verifiers/{}", crate
+                ::operation::encode_path_segment(verifier_id)
             ),
         );
         request.model_body(body);
@@ -2516,7 +2505,7 @@ impl<'a> UsersApi<'a> {
             "putUsersStationsMeAssociatedstationStationId",
             format!(
                 "/api/v2/users/stations/me/associatedstation/{}", crate
-                ::operation::encode_path_segment(& station_id.to_string())
+                ::operation::encode_path_segment(station_id)
             ),
         );
         crate::Request::new(self.client, request)

@@ -29,8 +29,7 @@ impl<'a> UsersRulesApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteUsersRule",
             format!(
-                "/api/v2/users/rules/{}", crate ::operation::encode_path_segment(&
-                rule_id.to_string())
+                "/api/v2/users/rules/{}", crate ::operation::encode_path_segment(rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -44,8 +43,7 @@ impl<'a> UsersRulesApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getUsersRule",
             format!(
-                "/api/v2/users/rules/{}", crate ::operation::encode_path_segment(&
-                rule_id.to_string())
+                "/api/v2/users/rules/{}", crate ::operation::encode_path_segment(rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -65,9 +63,9 @@ impl<'a> UsersRulesApi<'a> {
             "getUsersRuleDependentTypeId",
             format!(
                 "/api/v2/users/rules/{}/dependents/{}/{}", crate
-                ::operation::encode_path_segment(& rule_id.to_string()), crate
-                ::operation::encode_path_segment(& rule_type.to_string()), crate
-                ::operation::encode_path_segment(& type_id.to_string())
+                ::operation::encode_path_segment(rule_id), crate
+                ::operation::encode_path_segment(rule_type), crate
+                ::operation::encode_path_segment(type_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -85,7 +83,7 @@ impl<'a> UsersRulesApi<'a> {
             "getUsersRuleDependents",
             format!(
                 "/api/v2/users/rules/{}/dependents", crate
-                ::operation::encode_path_segment(& rule_id.to_string())
+                ::operation::encode_path_segment(rule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -127,7 +125,7 @@ impl<'a> UsersRulesApi<'a> {
             "getUsersRulesSetting",
             format!(
                 "/api/v2/users/rules/settings/{}", crate
-                ::operation::encode_path_segment(& rule_type.to_string())
+                ::operation::encode_path_segment(rule_type)
             ),
         );
         crate::Request::new(self.client, request)
@@ -147,8 +145,7 @@ impl<'a> UsersRulesApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchUsersRule",
             format!(
-                "/api/v2/users/rules/{}", crate ::operation::encode_path_segment(&
-                rule_id.to_string())
+                "/api/v2/users/rules/{}", crate ::operation::encode_path_segment(rule_id)
             ),
         );
         request.model_body(body);

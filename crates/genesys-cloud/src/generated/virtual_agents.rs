@@ -28,7 +28,7 @@ impl<'a> VirtualAgentsApi<'a> {
             "deleteAgenticVirtualagentJobs",
             format!(
                 "/api/v2/agentic/virtualagents/{}/jobs", crate
-                ::operation::encode_path_segment(& virtual_agent_id.to_string())
+                ::operation::encode_path_segment(virtual_agent_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -44,7 +44,7 @@ impl<'a> VirtualAgentsApi<'a> {
             "getAgenticVirtualagent",
             format!(
                 "/api/v2/agentic/virtualagents/{}", crate
-                ::operation::encode_path_segment(& virtual_agent_id.to_string())
+                ::operation::encode_path_segment(virtual_agent_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -61,8 +61,8 @@ impl<'a> VirtualAgentsApi<'a> {
             "getAgenticVirtualagentJob",
             format!(
                 "/api/v2/agentic/virtualagents/{}/jobs/{}", crate
-                ::operation::encode_path_segment(& virtual_agent_id.to_string()), crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(virtual_agent_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -91,7 +91,7 @@ impl<'a> VirtualAgentsApi<'a> {
             "patchAgenticVirtualagent",
             format!(
                 "/api/v2/agentic/virtualagents/{}", crate
-                ::operation::encode_path_segment(& virtual_agent_id.to_string())
+                ::operation::encode_path_segment(virtual_agent_id)
             ),
         );
         request.model_body(body);
@@ -110,8 +110,8 @@ impl<'a> VirtualAgentsApi<'a> {
             "postAgenticVirtualagentVersionJobs",
             format!(
                 "/api/v2/agentic/virtualagents/{}/versions/{}/jobs", crate
-                ::operation::encode_path_segment(& virtual_agent_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string())
+                ::operation::encode_path_segment(virtual_agent_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         request.model_body(body);

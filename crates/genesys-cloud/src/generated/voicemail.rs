@@ -33,8 +33,8 @@ impl<'a> VoicemailApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "deleteVoicemailMessage",
             format!(
-                "/api/v2/voicemail/messages/{}", crate ::operation::encode_path_segment(&
-                message_id.to_string())
+                "/api/v2/voicemail/messages/{}", crate
+                ::operation::encode_path_segment(message_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -68,7 +68,7 @@ impl<'a> VoicemailApi<'a> {
             "getVoicemailGroupMailbox",
             format!(
                 "/api/v2/voicemail/groups/{}/mailbox", crate
-                ::operation::encode_path_segment(& group_id.to_string())
+                ::operation::encode_path_segment(group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -86,7 +86,7 @@ impl<'a> VoicemailApi<'a> {
             "getVoicemailGroupMessages",
             format!(
                 "/api/v2/voicemail/groups/{}/messages", crate
-                ::operation::encode_path_segment(& group_id.to_string())
+                ::operation::encode_path_segment(group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -106,7 +106,7 @@ impl<'a> VoicemailApi<'a> {
             "getVoicemailGroupPolicy",
             format!(
                 "/api/v2/voicemail/groups/{}/policy", crate
-                ::operation::encode_path_segment(& group_id.to_string())
+                ::operation::encode_path_segment(group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -179,8 +179,8 @@ impl<'a> VoicemailApi<'a> {
         let request = crate::operation::OperationRequest::new(
             "getVoicemailMessage",
             format!(
-                "/api/v2/voicemail/messages/{}", crate ::operation::encode_path_segment(&
-                message_id.to_string())
+                "/api/v2/voicemail/messages/{}", crate
+                ::operation::encode_path_segment(message_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -202,7 +202,7 @@ impl<'a> VoicemailApi<'a> {
             "getVoicemailMessageMedia",
             format!(
                 "/api/v2/voicemail/messages/{}/media", crate
-                ::operation::encode_path_segment(& message_id.to_string())
+                ::operation::encode_path_segment(message_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -250,7 +250,7 @@ impl<'a> VoicemailApi<'a> {
             "getVoicemailQueueMessages",
             format!(
                 "/api/v2/voicemail/queues/{}/messages", crate
-                ::operation::encode_path_segment(& queue_id.to_string())
+                ::operation::encode_path_segment(queue_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -289,7 +289,7 @@ impl<'a> VoicemailApi<'a> {
             "getVoicemailUserMailbox",
             format!(
                 "/api/v2/voicemail/users/{}/mailbox", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -309,7 +309,7 @@ impl<'a> VoicemailApi<'a> {
             "getVoicemailUserMessages",
             format!(
                 "/api/v2/voicemail/users/{}/messages", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -329,7 +329,7 @@ impl<'a> VoicemailApi<'a> {
             "getVoicemailUserpolicy",
             format!(
                 "/api/v2/voicemail/userpolicies/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -350,7 +350,7 @@ impl<'a> VoicemailApi<'a> {
             "patchVoicemailGroupPolicy",
             format!(
                 "/api/v2/voicemail/groups/{}/policy", crate
-                ::operation::encode_path_segment(& group_id.to_string())
+                ::operation::encode_path_segment(group_id)
             ),
         );
         request.model_body(body);
@@ -389,8 +389,8 @@ impl<'a> VoicemailApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "patchVoicemailMessage",
             format!(
-                "/api/v2/voicemail/messages/{}", crate ::operation::encode_path_segment(&
-                message_id.to_string())
+                "/api/v2/voicemail/messages/{}", crate
+                ::operation::encode_path_segment(message_id)
             ),
         );
         request.model_body(body);
@@ -412,7 +412,7 @@ impl<'a> VoicemailApi<'a> {
             "patchVoicemailUserpolicy",
             format!(
                 "/api/v2/voicemail/userpolicies/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -469,8 +469,8 @@ impl<'a> VoicemailApi<'a> {
         let mut request = crate::operation::OperationRequest::new(
             "putVoicemailMessage",
             format!(
-                "/api/v2/voicemail/messages/{}", crate ::operation::encode_path_segment(&
-                message_id.to_string())
+                "/api/v2/voicemail/messages/{}", crate
+                ::operation::encode_path_segment(message_id)
             ),
         );
         request.model_body(body);
@@ -510,7 +510,7 @@ impl<'a> VoicemailApi<'a> {
             "putVoicemailUserpolicy",
             format!(
                 "/api/v2/voicemail/userpolicies/{}", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);

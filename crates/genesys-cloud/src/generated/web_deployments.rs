@@ -32,7 +32,7 @@ impl<'a> WebDeploymentsApi<'a> {
             "deleteWebdeploymentsConfiguration",
             format!(
                 "/api/v2/webdeployments/configurations/{}", crate
-                ::operation::encode_path_segment(& configuration_id.to_string())
+                ::operation::encode_path_segment(configuration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -52,7 +52,7 @@ impl<'a> WebDeploymentsApi<'a> {
             "deleteWebdeploymentsDeployment",
             format!(
                 "/api/v2/webdeployments/deployments/{}", crate
-                ::operation::encode_path_segment(& deployment_id.to_string())
+                ::operation::encode_path_segment(deployment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -71,8 +71,8 @@ impl<'a> WebDeploymentsApi<'a> {
             "deleteWebdeploymentsDeploymentCobrowseSessionId",
             format!(
                 "/api/v2/webdeployments/deployments/{}/cobrowse/{}", crate
-                ::operation::encode_path_segment(& deployment_id.to_string()), crate
-                ::operation::encode_path_segment(& session_id.to_string())
+                ::operation::encode_path_segment(deployment_id), crate
+                ::operation::encode_path_segment(session_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -105,8 +105,8 @@ impl<'a> WebDeploymentsApi<'a> {
             "getWebdeploymentsConfigurationVersion",
             format!(
                 "/api/v2/webdeployments/configurations/{}/versions/{}", crate
-                ::operation::encode_path_segment(& configuration_id.to_string()), crate
-                ::operation::encode_path_segment(& version_id.to_string())
+                ::operation::encode_path_segment(configuration_id), crate
+                ::operation::encode_path_segment(version_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -126,7 +126,7 @@ impl<'a> WebDeploymentsApi<'a> {
             "getWebdeploymentsConfigurationVersions",
             format!(
                 "/api/v2/webdeployments/configurations/{}/versions", crate
-                ::operation::encode_path_segment(& configuration_id.to_string())
+                ::operation::encode_path_segment(configuration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -146,7 +146,7 @@ impl<'a> WebDeploymentsApi<'a> {
             "getWebdeploymentsConfigurationVersionsDraft",
             format!(
                 "/api/v2/webdeployments/configurations/{}/versions/draft", crate
-                ::operation::encode_path_segment(& configuration_id.to_string())
+                ::operation::encode_path_segment(configuration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -182,7 +182,7 @@ impl<'a> WebDeploymentsApi<'a> {
             "getWebdeploymentsDeployment",
             format!(
                 "/api/v2/webdeployments/deployments/{}", crate
-                ::operation::encode_path_segment(& deployment_id.to_string())
+                ::operation::encode_path_segment(deployment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -201,8 +201,8 @@ impl<'a> WebDeploymentsApi<'a> {
             "getWebdeploymentsDeploymentCobrowseSessionId",
             format!(
                 "/api/v2/webdeployments/deployments/{}/cobrowse/{}", crate
-                ::operation::encode_path_segment(& deployment_id.to_string()), crate
-                ::operation::encode_path_segment(& session_id.to_string())
+                ::operation::encode_path_segment(deployment_id), crate
+                ::operation::encode_path_segment(session_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -220,7 +220,7 @@ impl<'a> WebDeploymentsApi<'a> {
             "getWebdeploymentsDeploymentConfigurations",
             format!(
                 "/api/v2/webdeployments/deployments/{}/configurations", crate
-                ::operation::encode_path_segment(& deployment_id.to_string())
+                ::operation::encode_path_segment(deployment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -240,7 +240,7 @@ impl<'a> WebDeploymentsApi<'a> {
             "getWebdeploymentsDeploymentIdentityresolution",
             format!(
                 "/api/v2/webdeployments/deployments/{}/identityresolution", crate
-                ::operation::encode_path_segment(& deployment_id.to_string())
+                ::operation::encode_path_segment(deployment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -276,7 +276,7 @@ impl<'a> WebDeploymentsApi<'a> {
             "postWebdeploymentsConfigurationVersionsDraftPublish",
             format!(
                 "/api/v2/webdeployments/configurations/{}/versions/draft/publish", crate
-                ::operation::encode_path_segment(& configuration_id.to_string())
+                ::operation::encode_path_segment(configuration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -365,7 +365,7 @@ impl<'a> WebDeploymentsApi<'a> {
             "putWebdeploymentsConfigurationVersionsDraft",
             format!(
                 "/api/v2/webdeployments/configurations/{}/versions/draft", crate
-                ::operation::encode_path_segment(& configuration_id.to_string())
+                ::operation::encode_path_segment(configuration_id)
             ),
         );
         request.model_body(body);
@@ -387,7 +387,7 @@ impl<'a> WebDeploymentsApi<'a> {
             "putWebdeploymentsDeployment",
             format!(
                 "/api/v2/webdeployments/deployments/{}", crate
-                ::operation::encode_path_segment(& deployment_id.to_string())
+                ::operation::encode_path_segment(deployment_id)
             ),
         );
         request.model_body(body);
@@ -409,7 +409,7 @@ impl<'a> WebDeploymentsApi<'a> {
             "putWebdeploymentsDeploymentIdentityresolution",
             format!(
                 "/api/v2/webdeployments/deployments/{}/identityresolution", crate
-                ::operation::encode_path_segment(& deployment_id.to_string())
+                ::operation::encode_path_segment(deployment_id)
             ),
         );
         request.model_body(body);

@@ -29,8 +29,8 @@ impl<'a> WebmessagingApi<'a> {
             "deleteWebmessagingDeploymentPushdevice",
             format!(
                 "/api/v2/webmessaging/deployments/{}/pushdevices/{}", crate
-                ::operation::encode_path_segment(& deployment_id.to_string()), crate
-                ::operation::encode_path_segment(& token_id.to_string())
+                ::operation::encode_path_segment(deployment_id), crate
+                ::operation::encode_path_segment(token_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -60,8 +60,8 @@ impl<'a> WebmessagingApi<'a> {
             "patchWebmessagingDeploymentPushdevice",
             format!(
                 "/api/v2/webmessaging/deployments/{}/pushdevices/{}", crate
-                ::operation::encode_path_segment(& deployment_id.to_string()), crate
-                ::operation::encode_path_segment(& token_id.to_string())
+                ::operation::encode_path_segment(deployment_id), crate
+                ::operation::encode_path_segment(token_id)
             ),
         );
         request.model_body(body);
@@ -80,8 +80,8 @@ impl<'a> WebmessagingApi<'a> {
             "postWebmessagingDeploymentPushdevice",
             format!(
                 "/api/v2/webmessaging/deployments/{}/pushdevices/{}", crate
-                ::operation::encode_path_segment(& deployment_id.to_string()), crate
-                ::operation::encode_path_segment(& token_id.to_string())
+                ::operation::encode_path_segment(deployment_id), crate
+                ::operation::encode_path_segment(token_id)
             ),
         );
         request.model_body(body);

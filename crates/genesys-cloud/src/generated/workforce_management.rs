@@ -30,7 +30,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementAdherenceAdjustment",
             format!(
                 "/api/v2/workforcemanagement/adherence/adjustments/{}", crate
-                ::operation::encode_path_segment(& adjustment_id.to_string())
+                ::operation::encode_path_segment(adjustment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -52,7 +52,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementBusinessunit",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -73,8 +73,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementBusinessunitActivitycode",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activitycodes/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& activity_code_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(activity_code_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -94,8 +94,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncode",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/reasoncodes/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& reason_code_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(reason_code_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -115,7 +115,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncodesBulk",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/reasoncodes/bulk",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         {
@@ -146,8 +146,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementBusinessunitCapacityplanStaffinggroupallocationshistory",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/capacityplans/{}/staffinggroupallocationshistory",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& capacity_plan_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(capacity_plan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -168,8 +168,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementBusinessunitPlanninggroup",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/planninggroups/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& planning_group_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(planning_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -186,8 +186,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementBusinessunitSchedulebid",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& bid_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -205,9 +205,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementBusinessunitSchedulebidGroup",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}/groups/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& bid_id.to_string()), crate
-                ::operation::encode_path_segment(& bid_group_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id), crate
+                ::operation::encode_path_segment(bid_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -228,8 +228,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementBusinessunitSchedulingRun",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/scheduling/runs/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& run_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(run_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -250,9 +250,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementBusinessunitServicegoaltemplate",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/servicegoaltemplates/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& service_goal_template_id
-                .to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(service_goal_template_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -273,8 +272,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementBusinessunitStaffinggroup",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/staffinggroups/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& staffing_group_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(staffing_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -295,8 +294,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementBusinessunitTimeofflimit",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/timeofflimits/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& time_off_limit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(time_off_limit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -317,8 +316,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementBusinessunitTimeoffplan",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/timeoffplans/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& time_off_plan_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(time_off_plan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -340,9 +339,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementBusinessunitWeekSchedule",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_id.to_string()), crate
-                ::operation::encode_path_segment(& schedule_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_id), crate
+                ::operation::encode_path_segment(schedule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -366,9 +365,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementBusinessunitWeekShorttermforecast",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_date_id.to_string()), crate
-                ::operation::encode_path_segment(& forecast_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_date_id), crate
+                ::operation::encode_path_segment(forecast_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -389,8 +388,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementBusinessunitWorkplanbid",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& bid_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -412,9 +411,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementBusinessunitWorkplanbidGroup",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}/groups/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& bid_id.to_string()), crate
-                ::operation::encode_path_segment(& bid_group_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id), crate
+                ::operation::encode_path_segment(bid_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -450,7 +449,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementManagementunit",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -472,8 +471,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementManagementunitTimeofflimit",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/timeofflimits/{}", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& time_off_limit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(time_off_limit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -495,8 +494,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementManagementunitTimeoffplan",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/timeoffplans/{}", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& time_off_plan_id.to_string())
+                ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(time_off_plan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -517,8 +516,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementManagementunitWorkplan",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/workplans/{}", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& work_plan_id.to_string())
+                ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(work_plan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -539,9 +538,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "deleteWorkforcemanagementManagementunitWorkplanrotation",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/workplanrotations/{}",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& work_plan_rotation_id
-                .to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(work_plan_rotation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -583,7 +581,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementAdherenceAdjustment",
             format!(
                 "/api/v2/workforcemanagement/adherence/adjustments/{}", crate
-                ::operation::encode_path_segment(& adjustment_id.to_string())
+                ::operation::encode_path_segment(adjustment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -603,7 +601,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementAdherenceExplanation",
             format!(
                 "/api/v2/workforcemanagement/adherence/explanations/{}", crate
-                ::operation::encode_path_segment(& explanation_id.to_string())
+                ::operation::encode_path_segment(explanation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -623,7 +621,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementAdherenceExplanationsJob",
             format!(
                 "/api/v2/workforcemanagement/adherence/explanations/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -643,7 +641,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementAdherenceHistoricalBulkJob",
             format!(
                 "/api/v2/workforcemanagement/adherence/historical/bulk/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -665,7 +663,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementAdherenceHistoricalJob",
             format!(
                 "/api/v2/workforcemanagement/adherence/historical/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -682,8 +680,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementAgentAdherenceAdjustment",
             format!(
                 "/api/v2/workforcemanagement/agents/{}/adherence/adjustments/{}", crate
-                ::operation::encode_path_segment(& agent_id.to_string()), crate
-                ::operation::encode_path_segment(& adjustment_id.to_string())
+                ::operation::encode_path_segment(agent_id), crate
+                ::operation::encode_path_segment(adjustment_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -704,8 +702,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementAgentAdherenceExplanation",
             format!(
                 "/api/v2/workforcemanagement/agents/{}/adherence/explanations/{}", crate
-                ::operation::encode_path_segment(& agent_id.to_string()), crate
-                ::operation::encode_path_segment(& explanation_id.to_string())
+                ::operation::encode_path_segment(agent_id), crate
+                ::operation::encode_path_segment(explanation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -725,7 +723,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementAgentManagementunit",
             format!(
                 "/api/v2/workforcemanagement/agents/{}/managementunit", crate
-                ::operation::encode_path_segment(& agent_id.to_string())
+                ::operation::encode_path_segment(agent_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -743,7 +741,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementAgentsMeAdherenceHistoricalJob",
             format!(
                 "/api/v2/workforcemanagement/agents/me/adherence/historical/jobs/{}",
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -781,7 +779,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementAlternativeshiftsOffersJob",
             format!(
                 "/api/v2/workforcemanagement/alternativeshifts/offers/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -803,7 +801,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementAlternativeshiftsOffersSearchJob",
             format!(
                 "/api/v2/workforcemanagement/alternativeshifts/offers/search/jobs/{}",
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -839,7 +837,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementAlternativeshiftsTrade",
             format!(
                 "/api/v2/workforcemanagement/alternativeshifts/trades/{}", crate
-                ::operation::encode_path_segment(& trade_id.to_string())
+                ::operation::encode_path_segment(trade_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -877,7 +875,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementAlternativeshiftsTradesJob",
             format!(
                 "/api/v2/workforcemanagement/alternativeshifts/trades/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -899,7 +897,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementAlternativeshiftsTradesStateJob",
             format!(
                 "/api/v2/workforcemanagement/alternativeshifts/trades/state/jobs/{}",
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -921,7 +919,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunit",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -942,8 +940,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitActivitycode",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activitycodes/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& activity_code_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(activity_code_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -963,7 +961,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitActivitycodes",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activitycodes", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -984,8 +982,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitActivityplan",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& activity_plan_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(activity_plan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1003,9 +1001,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitActivityplanDeletionsJob",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/deletions/jobs/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& activity_plan_id.to_string()),
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(activity_plan_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1022,8 +1020,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitActivityplanJobs",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/jobs",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& activity_plan_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(activity_plan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1046,11 +1044,11 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitActivityplanOccurrenceSessionUsersDeletionsJob",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/occurrences/{}/sessions/{}/users/deletions/jobs/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& activity_plan_id.to_string()),
-                crate ::operation::encode_path_segment(& occurrence_id.to_string()),
-                crate ::operation::encode_path_segment(& session_id.to_string()), crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(activity_plan_id), crate
+                ::operation::encode_path_segment(occurrence_id), crate
+                ::operation::encode_path_segment(session_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1072,10 +1070,10 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitActivityplanOccurrenceSessionsDeletionsJob",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/occurrences/{}/sessions/deletions/jobs/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& activity_plan_id.to_string()),
-                crate ::operation::encode_path_segment(& occurrence_id.to_string()),
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(activity_plan_id), crate
+                ::operation::encode_path_segment(occurrence_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1096,9 +1094,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitActivityplanOccurrencesDeletionsJob",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/occurrences/deletions/jobs/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& activity_plan_id.to_string()),
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(activity_plan_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1120,9 +1118,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitActivityplanRunsJob",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/runs/jobs/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& activity_plan_id.to_string()),
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(activity_plan_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1142,7 +1140,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitActivityplans",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activityplans", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1162,7 +1160,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitActivityplansJobs",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activityplans/jobs", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1179,7 +1177,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitAdherenceAdjustmentsBulk",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/bulk",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         {
@@ -1210,8 +1208,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitAdherenceAdjustmentsQueryJob",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/query/jobs/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1230,7 +1228,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitAdherenceAdjustmentsQueryJobs",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/query/jobs",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1250,8 +1248,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncode",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/reasoncodes/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& reason_code_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(reason_code_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1270,7 +1268,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncodes",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/reasoncodes",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1290,7 +1288,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncodesBulk",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/reasoncodes/bulk",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         {
@@ -1318,7 +1316,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitAdherenceAdjustmentsSettings",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/settings",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1341,7 +1339,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitAlternativeshiftsSettings",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/alternativeshifts/settings",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1362,8 +1360,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitAlternativeshiftsTrade",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/alternativeshifts/trades/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& trade_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(trade_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1389,8 +1387,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitAlternativeshiftsTradesSearchJob",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/alternativeshifts/trades/search/jobs/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1409,8 +1407,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitCapacityplan",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/capacityplans/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& capacity_plan_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(capacity_plan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1427,8 +1425,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitCapacityplanForecast",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/capacityplans/{}/forecast",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& capacity_plan_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(capacity_plan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1450,8 +1448,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitCapacityplanStaffinggroupallocations",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/capacityplans/{}/staffinggroupallocations",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& capacity_plan_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(capacity_plan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1473,8 +1471,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitCapacityplanStaffingrequirements",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/capacityplans/{}/staffingrequirements",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& capacity_plan_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(capacity_plan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1497,9 +1495,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitCapacityplanningLongtermrequirementsAutomaticbestmethodWeekForecast",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/capacityplanning/longtermrequirements/automaticbestmethod/weeks/{}/forecasts/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_date_id.to_string()), crate
-                ::operation::encode_path_segment(& forecast_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_date_id), crate
+                ::operation::encode_path_segment(forecast_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1517,7 +1515,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitCapacityplans",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/capacityplans", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1534,8 +1532,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitDecisionmetricsJob",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/decisionmetrics/jobs/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1556,7 +1554,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitIntradayPlanninggroups",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/intraday/planninggroups",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         {
@@ -1583,7 +1581,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitMainforecastContinuousforecastSession",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/mainforecast/continuousforecast/session",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1603,8 +1601,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionExportForecastJob",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/mainforecast/continuousforecast/session/export/forecast/jobs/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1624,8 +1622,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionExportHistoricalJob",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/mainforecast/continuousforecast/session/export/historical/jobs/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1645,8 +1643,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionExportSnapshotJob",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/mainforecast/continuousforecast/session/export/snapshot/jobs/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1670,8 +1668,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionSessionId",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/mainforecast/continuousforecast/session/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& session_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(session_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1696,9 +1694,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionSessionIdSnapshotSnapshotId",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/mainforecast/continuousforecast/session/{}/snapshot/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& session_id.to_string()), crate
-                ::operation::encode_path_segment(& snapshot_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(session_id), crate
+                ::operation::encode_path_segment(snapshot_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1716,7 +1714,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitManagementunits",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/managementunits", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1734,7 +1732,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitMinimumstaffingSettings",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/minimumstaffing/settings",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1751,8 +1749,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitOpportunity",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/opportunities/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& opportunity_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(opportunity_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1773,8 +1771,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitPlanninggroup",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/planninggroups/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& planning_group_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(planning_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1794,7 +1792,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitPlanninggroups",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/planninggroups", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1811,8 +1809,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitSchedulebid",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& bid_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1830,9 +1828,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitSchedulebidGroup",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}/groups/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& bid_id.to_string()), crate
-                ::operation::encode_path_segment(& bid_group_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id), crate
+                ::operation::encode_path_segment(bid_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1853,9 +1851,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitSchedulebidGroupPreferences",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}/groups/{}/preferences",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& bid_id.to_string()), crate
-                ::operation::encode_path_segment(& bid_group_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id), crate
+                ::operation::encode_path_segment(bid_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1872,8 +1870,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitSchedulebidGroupsSummary",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}/groups/summary",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& bid_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1889,7 +1887,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitSchedulebids",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/schedulebids", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1907,7 +1905,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitSchedulerSettings",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/scheduler/settings", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1928,8 +1926,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitSchedulingRun",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/scheduling/runs/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& run_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(run_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -1952,8 +1950,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitSchedulingRunResult",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/scheduling/runs/{}/result",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& run_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(run_id)
             ),
         );
         {
@@ -1991,7 +1989,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitSchedulingRuns",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/scheduling/runs", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2012,7 +2010,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitSchedulingpreferencesSettings",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/schedulingpreferences/settings",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2033,9 +2031,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitServicegoaltemplate",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/servicegoaltemplates/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& service_goal_template_id
-                .to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(service_goal_template_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2055,7 +2052,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitServicegoaltemplates",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/servicegoaltemplates",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2079,8 +2076,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitShifttradingTradesEvaluateJob",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/shifttrading/trades/evaluate/jobs/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2104,8 +2101,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitShifttradingTradesQueryJob",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/shifttrading/trades/query/jobs/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2129,8 +2126,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitShifttradingTradesStateBulkJob",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/shifttrading/trades/state/bulk/jobs/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2154,8 +2151,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitShifttradingUnmatchedSearchJob",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/shifttrading/unmatched/search/jobs/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2179,8 +2176,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitShifttradingWeeksSummaryJob",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/shifttrading/weeks/summary/jobs/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2201,8 +2198,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitStaffinggroup",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/staffinggroups/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& staffing_group_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(staffing_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2222,7 +2219,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitStaffinggroups",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/staffinggroups", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2245,8 +2242,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitTimeofflimit",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/timeofflimits/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& time_off_limit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(time_off_limit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2267,9 +2264,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitTimeofflimitGranularityconversionJob",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/timeofflimits/{}/granularityconversion/jobs/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& time_off_limit_id.to_string()),
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(time_off_limit_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2289,8 +2286,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitTimeofflimitGranularityconversionJobs",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/timeofflimits/{}/granularityconversion/jobs",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& time_off_limit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(time_off_limit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2310,7 +2307,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitTimeofflimits",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/timeofflimits", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2331,8 +2328,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitTimeoffplan",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/timeoffplans/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& time_off_plan_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(time_off_plan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2352,7 +2349,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitTimeoffplans",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/timeoffplans", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2370,7 +2367,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitUsers",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/users", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2392,9 +2389,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitWeekSchedule",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_id.to_string()), crate
-                ::operation::encode_path_segment(& schedule_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_id), crate
+                ::operation::encode_path_segment(schedule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2419,9 +2416,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitWeekScheduleGenerationresults",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/generationresults",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_id.to_string()), crate
-                ::operation::encode_path_segment(& schedule_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_id), crate
+                ::operation::encode_path_segment(schedule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2446,9 +2443,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitWeekScheduleHeadcountforecast",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/headcountforecast",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_id.to_string()), crate
-                ::operation::encode_path_segment(& schedule_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_id), crate
+                ::operation::encode_path_segment(schedule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2471,10 +2468,10 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitWeekScheduleHistoryAgent",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/history/agents/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_id.to_string()), crate
-                ::operation::encode_path_segment(& schedule_id.to_string()), crate
-                ::operation::encode_path_segment(& agent_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_id), crate
+                ::operation::encode_path_segment(schedule_id), crate
+                ::operation::encode_path_segment(agent_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2499,9 +2496,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitWeekSchedulePerformancepredictions",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/performancepredictions",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_id.to_string()), crate
-                ::operation::encode_path_segment(& schedule_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_id), crate
+                ::operation::encode_path_segment(schedule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2527,10 +2524,10 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitWeekSchedulePerformancepredictionsRecalculation",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/performancepredictions/recalculations/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_id.to_string()), crate
-                ::operation::encode_path_segment(& schedule_id.to_string()), crate
-                ::operation::encode_path_segment(& recalculation_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_id), crate
+                ::operation::encode_path_segment(schedule_id), crate
+                ::operation::encode_path_segment(recalculation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2553,8 +2550,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitWeekSchedules",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& week_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2576,9 +2573,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitWeekShorttermforecast",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_date_id.to_string()), crate
-                ::operation::encode_path_segment(& forecast_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_date_id), crate
+                ::operation::encode_path_segment(forecast_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2605,9 +2602,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitWeekShorttermforecastData",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/{}/data",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_date_id.to_string()), crate
-                ::operation::encode_path_segment(& forecast_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_date_id), crate
+                ::operation::encode_path_segment(forecast_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2632,9 +2629,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitWeekShorttermforecastGenerationresults",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/{}/generationresults",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_date_id.to_string()), crate
-                ::operation::encode_path_segment(& forecast_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_date_id), crate
+                ::operation::encode_path_segment(forecast_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2661,9 +2658,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitWeekShorttermforecastLongtermforecastdata",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/{}/longtermforecastdata",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_date_id.to_string()), crate
-                ::operation::encode_path_segment(& forecast_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_date_id), crate
+                ::operation::encode_path_segment(forecast_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2688,9 +2685,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitWeekShorttermforecastPlanninggroups",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/{}/planninggroups",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_date_id.to_string()), crate
-                ::operation::encode_path_segment(& forecast_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_date_id), crate
+                ::operation::encode_path_segment(forecast_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2715,9 +2712,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitWeekShorttermforecastStaffingrequirement",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/{}/staffingrequirement",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_date_id.to_string()), crate
-                ::operation::encode_path_segment(& forecast_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_date_id), crate
+                ::operation::encode_path_segment(forecast_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2740,8 +2737,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitWeekShorttermforecasts",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_date_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_date_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2762,8 +2759,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitWorkplanbid",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& bid_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2785,9 +2782,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitWorkplanbidGroup",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}/groups/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& bid_id.to_string()), crate
-                ::operation::encode_path_segment(& bid_group_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id), crate
+                ::operation::encode_path_segment(bid_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2812,9 +2809,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitWorkplanbidGroupPreferences",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}/groups/{}/preferences",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& bid_id.to_string()), crate
-                ::operation::encode_path_segment(& bid_group_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id), crate
+                ::operation::encode_path_segment(bid_group_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2835,8 +2832,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitWorkplanbidGroupsSummary",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}/groups/summary",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& bid_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2856,7 +2853,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementBusinessunitWorkplanbids",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/workplanbids", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2941,7 +2938,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementHistoricaldataBulkRemoveJob",
             format!(
                 "/api/v2/workforcemanagement/historicaldata/bulk/remove/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -2993,7 +2990,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementHistoricaldataImportstatusJobId",
             format!(
                 "/api/v2/workforcemanagement/historicaldata/importstatus/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3027,7 +3024,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementIntegrationsHrisTimeofftypesJob",
             format!(
                 "/api/v2/workforcemanagement/integrations/hris/timeofftypes/jobs/{}",
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3049,7 +3046,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunit",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3070,7 +3067,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitActivitycodes",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/activitycodes", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3090,7 +3087,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitAdherence",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/adherence", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3111,8 +3108,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitAgent",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/agents/{}", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& agent_id.to_string())
+                ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(agent_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3136,8 +3133,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitAgentShifttrades",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/agents/{}/shifttrades",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& agent_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(agent_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3153,7 +3150,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitDecisionmetrics",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/decisionmetrics", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3176,7 +3173,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitShifttradesMatched",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/shifttrades/matched",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3196,7 +3193,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitShifttradesUsers",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/shifttrades/users", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3220,8 +3217,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitTimeofflimit",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/timeofflimits/{}", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& time_off_limit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(time_off_limit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3244,7 +3241,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitTimeofflimits",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/timeofflimits", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3266,8 +3263,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitTimeoffplan",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/timeoffplans/{}", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& time_off_plan_id.to_string())
+                ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(time_off_plan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3288,7 +3285,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitTimeoffplans",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/timeoffplans", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3310,9 +3307,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitUserTimeoffrequest",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/users/{}/timeoffrequests/{}",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& time_off_request_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(time_off_request_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3337,9 +3334,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitUserTimeoffrequestTimeofflimits",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/users/{}/timeoffrequests/{}/timeofflimits",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& time_off_request_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(time_off_request_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3360,8 +3357,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitUserTimeoffrequests",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/users/{}/timeoffrequests",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& user_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3381,7 +3378,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitUsers",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/users", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3404,9 +3401,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitWeekSchedule",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/weeks/{}/schedules/{}",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_id.to_string()), crate
-                ::operation::encode_path_segment(& schedule_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(week_id), crate
+                ::operation::encode_path_segment(schedule_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3428,8 +3425,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitWeekSchedules",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/weeks/{}/schedules",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(week_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3453,8 +3450,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitWeekShifttrades",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/weeks/{}/shifttrades",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_date_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(week_date_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3475,8 +3472,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitWorkplan",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/workplans/{}", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& work_plan_id.to_string())
+                ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(work_plan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3497,9 +3494,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitWorkplanrotation",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/workplanrotations/{}",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& work_plan_rotation_id
-                .to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(work_plan_rotation_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3519,7 +3515,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitWorkplanrotations",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/workplanrotations", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3541,7 +3537,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementManagementunitWorkplans",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/workplans", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3603,7 +3599,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementSchedulebidPreference",
             format!(
                 "/api/v2/workforcemanagement/schedulebids/{}/preference", crate
-                ::operation::encode_path_segment(& bid_id.to_string())
+                ::operation::encode_path_segment(bid_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3619,7 +3615,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementSchedulebidSchedulesets",
             format!(
                 "/api/v2/workforcemanagement/schedulebids/{}/schedulesets", crate
-                ::operation::encode_path_segment(& bid_id.to_string())
+                ::operation::encode_path_segment(bid_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3651,7 +3647,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementSchedulingjob",
             format!(
                 "/api/v2/workforcemanagement/schedulingjobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3705,8 +3701,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementShifttradingTradeJob",
             format!(
                 "/api/v2/workforcemanagement/shifttrading/trades/{}/jobs/{}", crate
-                ::operation::encode_path_segment(& trade_id.to_string()), crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(trade_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3727,8 +3723,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementShifttradingTradeMatchJob",
             format!(
                 "/api/v2/workforcemanagement/shifttrading/trades/{}/match/jobs/{}", crate
-                ::operation::encode_path_segment(& trade_id.to_string()), crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(trade_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3749,8 +3745,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementShifttradingTradeStateJob",
             format!(
                 "/api/v2/workforcemanagement/shifttrading/trades/{}/state/jobs/{}", crate
-                ::operation::encode_path_segment(& trade_id.to_string()), crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(trade_id), crate
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3770,7 +3766,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementShifttradingTradesJob",
             format!(
                 "/api/v2/workforcemanagement/shifttrading/trades/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3790,7 +3786,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementShifttradingTradesMineQueryJob",
             format!(
                 "/api/v2/workforcemanagement/shifttrading/trades/mine/query/jobs/{}",
-                crate ::operation::encode_path_segment(& job_id.to_string())
+                crate ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3808,7 +3804,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementShrinkageJob",
             format!(
                 "/api/v2/workforcemanagement/shrinkage/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3828,7 +3824,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementTeamAdherence",
             format!(
                 "/api/v2/workforcemanagement/teams/{}/adherence", crate
-                ::operation::encode_path_segment(& team_id.to_string())
+                ::operation::encode_path_segment(team_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3846,7 +3842,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementTimeoffbalanceJob",
             format!(
                 "/api/v2/workforcemanagement/timeoffbalance/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3866,7 +3862,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementTimeoffrequest",
             format!(
                 "/api/v2/workforcemanagement/timeoffrequests/{}", crate
-                ::operation::encode_path_segment(& time_off_request_id.to_string())
+                ::operation::encode_path_segment(time_off_request_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3886,7 +3882,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementTimeoffrequestWaitlistpositions",
             format!(
                 "/api/v2/workforcemanagement/timeoffrequests/{}/waitlistpositions", crate
-                ::operation::encode_path_segment(& time_off_request_id.to_string())
+                ::operation::encode_path_segment(time_off_request_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3934,7 +3930,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementUnavailabletimesValidationJob",
             format!(
                 "/api/v2/workforcemanagement/unavailabletimes/validation/jobs/{}", crate
-                ::operation::encode_path_segment(& job_id.to_string())
+                ::operation::encode_path_segment(job_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3954,7 +3950,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementUserWorkplanbidranks",
             format!(
                 "/api/v2/workforcemanagement/users/{}/workplanbidranks", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3974,7 +3970,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementWorkplanbidPreferences",
             format!(
                 "/api/v2/workforcemanagement/workplanbids/{}/preferences", crate
-                ::operation::encode_path_segment(& bid_id.to_string())
+                ::operation::encode_path_segment(bid_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -3994,7 +3990,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "getWorkforcemanagementWorkplanbidWorkplans",
             format!(
                 "/api/v2/workforcemanagement/workplanbids/{}/workplans", crate
-                ::operation::encode_path_segment(& bid_id.to_string())
+                ::operation::encode_path_segment(bid_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -4027,7 +4023,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementAdherenceAdjustment",
             format!(
                 "/api/v2/workforcemanagement/adherence/adjustments/{}", crate
-                ::operation::encode_path_segment(& adjustment_id.to_string())
+                ::operation::encode_path_segment(adjustment_id)
             ),
         );
         request.model_body(body);
@@ -4046,8 +4042,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementAgentAdherenceAdjustment",
             format!(
                 "/api/v2/workforcemanagement/agents/{}/adherence/adjustments/{}", crate
-                ::operation::encode_path_segment(& agent_id.to_string()), crate
-                ::operation::encode_path_segment(& adjustment_id.to_string())
+                ::operation::encode_path_segment(agent_id), crate
+                ::operation::encode_path_segment(adjustment_id)
             ),
         );
         request.model_body(body);
@@ -4070,8 +4066,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementAgentAdherenceExplanation",
             format!(
                 "/api/v2/workforcemanagement/agents/{}/adherence/explanations/{}", crate
-                ::operation::encode_path_segment(& agent_id.to_string()), crate
-                ::operation::encode_path_segment(& explanation_id.to_string())
+                ::operation::encode_path_segment(agent_id), crate
+                ::operation::encode_path_segment(explanation_id)
             ),
         );
         request.model_body(body);
@@ -4091,7 +4087,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementAgentUnavailabletimes",
             format!(
                 "/api/v2/workforcemanagement/agents/{}/unavailabletimes", crate
-                ::operation::encode_path_segment(& agent_id.to_string())
+                ::operation::encode_path_segment(agent_id)
             ),
         );
         request.model_body(body);
@@ -4113,7 +4109,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementAlternativeshiftsTrade",
             format!(
                 "/api/v2/workforcemanagement/alternativeshifts/trades/{}", crate
-                ::operation::encode_path_segment(& trade_id.to_string())
+                ::operation::encode_path_segment(trade_id)
             ),
         );
         request.model_body(body);
@@ -4155,7 +4151,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunit",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -4178,8 +4174,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitActivitycode",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activitycodes/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& activity_code_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(activity_code_id)
             ),
         );
         request.model_body(body);
@@ -4197,7 +4193,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitActivitycodesBulk",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activitycodes/bulk", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -4222,8 +4218,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitActivityplan",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& activity_plan_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(activity_plan_id)
             ),
         );
         request.model_body(body);
@@ -4244,7 +4240,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitAdherenceAdjustmentsBulk",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/bulk",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -4266,8 +4262,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncode",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/reasoncodes/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& reason_code_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(reason_code_id)
             ),
         );
         request.model_body(body);
@@ -4288,7 +4284,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncodesBulk",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/reasoncodes/bulk",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -4309,7 +4305,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitAdherenceAdjustmentsSettings",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/settings",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -4334,7 +4330,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitAlternativeshiftsSettings",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/alternativeshifts/settings",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -4355,8 +4351,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitCapacityplan",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/capacityplans/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& capacity_plan_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(capacity_plan_id)
             ),
         );
         request.model_body(body);
@@ -4379,7 +4375,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitMinimumstaffingSettings",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/minimumstaffing/settings",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -4400,8 +4396,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitOpportunity",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/opportunities/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& opportunity_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(opportunity_id)
             ),
         );
         request.model_body(body);
@@ -4426,8 +4422,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitPlanninggroup",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/planninggroups/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& planning_group_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(planning_group_id)
             ),
         );
         request.model_body(body);
@@ -4446,8 +4442,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitSchedulebid",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& bid_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id)
             ),
         );
         request.model_body(body);
@@ -4467,9 +4463,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitSchedulebidGroup",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}/groups/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& bid_id.to_string()), crate
-                ::operation::encode_path_segment(& bid_group_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id), crate
+                ::operation::encode_path_segment(bid_group_id)
             ),
         );
         request.model_body(body);
@@ -4492,9 +4488,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitSchedulebidGroupPreferences",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}/groups/{}/preferences",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& bid_id.to_string()), crate
-                ::operation::encode_path_segment(& bid_group_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id), crate
+                ::operation::encode_path_segment(bid_group_id)
             ),
         );
         request.model_body(body);
@@ -4514,7 +4510,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitSchedulerSettings",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/scheduler/settings", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -4537,8 +4533,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitSchedulingRun",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/scheduling/runs/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& run_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(run_id)
             ),
         );
         request.model_body(body);
@@ -4561,7 +4557,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitSchedulingpreferencesSettings",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/schedulingpreferences/settings",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -4584,9 +4580,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitServicegoaltemplate",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/servicegoaltemplates/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& service_goal_template_id
-                .to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(service_goal_template_id)
             ),
         );
         request.model_body(body);
@@ -4609,8 +4604,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitStaffinggroup",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/staffinggroups/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& staffing_group_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(staffing_group_id)
             ),
         );
         request.model_body(body);
@@ -4633,8 +4628,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitTimeoffplan",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/timeoffplans/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& time_off_plan_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(time_off_plan_id)
             ),
         );
         request.model_body(body);
@@ -4657,8 +4652,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitWorkplanbid",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& bid_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id)
             ),
         );
         request.model_body(body);
@@ -4682,9 +4677,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitWorkplanbidGroup",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}/groups/{}",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& bid_id.to_string()), crate
-                ::operation::encode_path_segment(& bid_group_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id), crate
+                ::operation::encode_path_segment(bid_group_id)
             ),
         );
         request.model_body(body);
@@ -4711,9 +4706,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementBusinessunitWorkplanbidGroupPreferences",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}/groups/{}/preferences",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& bid_id.to_string()), crate
-                ::operation::encode_path_segment(& bid_group_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id), crate
+                ::operation::encode_path_segment(bid_group_id)
             ),
         );
         request.model_body(body);
@@ -4735,7 +4730,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementManagementunit",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id)
             ),
         );
         request.model_body(body);
@@ -4757,7 +4752,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementManagementunitAgents",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/agents", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id)
             ),
         );
         request.model_body(body);
@@ -4779,7 +4774,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementManagementunitAgentsWorkplansBulk",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/agents/workplans/bulk",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id)
             ),
         );
         request.model_body(body);
@@ -4805,8 +4800,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementManagementunitTimeofflimit",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/timeofflimits/{}", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& time_off_limit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(time_off_limit_id)
             ),
         );
         request.model_body(body);
@@ -4830,8 +4825,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementManagementunitTimeoffplan",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/timeoffplans/{}", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& time_off_plan_id.to_string())
+                ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(time_off_plan_id)
             ),
         );
         request.model_body(body);
@@ -4858,10 +4853,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementManagementunitTimeoffrequestUserIntegrationstatus",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/timeoffrequests/{}/users/{}/integrationstatus",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& time_off_request_id
-                .to_string()), crate ::operation::encode_path_segment(& user_id
-                .to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(time_off_request_id), crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -4884,7 +4878,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementManagementunitUnavailabletimesSettings",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/unavailabletimes/settings",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id)
             ),
         );
         request.model_body(body);
@@ -4908,9 +4902,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementManagementunitUserTimeoffrequest",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/users/{}/timeoffrequests/{}",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& time_off_request_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(time_off_request_id)
             ),
         );
         request.model_body(body);
@@ -4937,9 +4931,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementManagementunitWeekShifttrade",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/weeks/{}/shifttrades/{}",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_date_id.to_string()), crate
-                ::operation::encode_path_segment(& trade_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(week_date_id), crate
+                ::operation::encode_path_segment(trade_id)
             ),
         );
         request.model_body(body);
@@ -4962,8 +4956,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementManagementunitWorkplan",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/workplans/{}", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& work_plan_id.to_string())
+                ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(work_plan_id)
             ),
         );
         request.model_body(body);
@@ -4986,9 +4980,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementManagementunitWorkplanrotation",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/workplanrotations/{}",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& work_plan_rotation_id
-                .to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(work_plan_rotation_id)
             ),
         );
         request.model_body(body);
@@ -5026,7 +5019,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementTimeoffrequest",
             format!(
                 "/api/v2/workforcemanagement/timeoffrequests/{}", crate
-                ::operation::encode_path_segment(& time_off_request_id.to_string())
+                ::operation::encode_path_segment(time_off_request_id)
             ),
         );
         request.model_body(body);
@@ -5064,7 +5057,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementUserWorkplanbidranks",
             format!(
                 "/api/v2/workforcemanagement/users/{}/workplanbidranks", crate
-                ::operation::encode_path_segment(& user_id.to_string())
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -5104,7 +5097,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "patchWorkforcemanagementWorkplanbidPreferences",
             format!(
                 "/api/v2/workforcemanagement/workplanbids/{}/preferences", crate
-                ::operation::encode_path_segment(& bid_id.to_string())
+                ::operation::encode_path_segment(bid_id)
             ),
         );
         request.model_body(body);
@@ -5204,7 +5197,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementAgentAdherenceAdjustmentsQuery",
             format!(
                 "/api/v2/workforcemanagement/agents/{}/adherence/adjustments/query",
-                crate ::operation::encode_path_segment(& agent_id.to_string())
+                crate ::operation::encode_path_segment(agent_id)
             ),
         );
         request.model_body(body);
@@ -5226,7 +5219,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementAgentAdherenceExplanations",
             format!(
                 "/api/v2/workforcemanagement/agents/{}/adherence/explanations", crate
-                ::operation::encode_path_segment(& agent_id.to_string())
+                ::operation::encode_path_segment(agent_id)
             ),
         );
         request.model_body(body);
@@ -5248,7 +5241,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementAgentAdherenceExplanationsQuery",
             format!(
                 "/api/v2/workforcemanagement/agents/{}/adherence/explanations/query",
-                crate ::operation::encode_path_segment(& agent_id.to_string())
+                crate ::operation::encode_path_segment(agent_id)
             ),
         );
         request.model_body(body);
@@ -5268,7 +5261,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementAgentSchedulingpreferencesQuery",
             format!(
                 "/api/v2/workforcemanagement/agents/{}/schedulingpreferences/query",
-                crate ::operation::encode_path_segment(& agent_id.to_string())
+                crate ::operation::encode_path_segment(agent_id)
             ),
         );
         request.model_body(body);
@@ -5288,7 +5281,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementAgentUnavailabletimesQuery",
             format!(
                 "/api/v2/workforcemanagement/agents/{}/unavailabletimes/query", crate
-                ::operation::encode_path_segment(& agent_id.to_string())
+                ::operation::encode_path_segment(agent_id)
             ),
         );
         request.model_body(body);
@@ -5534,7 +5527,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitActivitycodes",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activitycodes", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -5557,8 +5550,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitActivityplanDeletionsJobs",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/deletions/jobs",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& activity_plan_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(activity_plan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -5581,10 +5574,10 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitActivityplanOccurrenceSessionUsersDeletionsJobs",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/occurrences/{}/sessions/{}/users/deletions/jobs",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& activity_plan_id.to_string()),
-                crate ::operation::encode_path_segment(& occurrence_id.to_string()),
-                crate ::operation::encode_path_segment(& session_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(activity_plan_id), crate
+                ::operation::encode_path_segment(occurrence_id), crate
+                ::operation::encode_path_segment(session_id)
             ),
         );
         request.model_body(body);
@@ -5607,9 +5600,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitActivityplanOccurrenceSessionsDeletionsJobs",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/occurrences/{}/sessions/deletions/jobs",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& activity_plan_id.to_string()),
-                crate ::operation::encode_path_segment(& occurrence_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(activity_plan_id), crate
+                ::operation::encode_path_segment(occurrence_id)
             ),
         );
         request.model_body(body);
@@ -5633,8 +5626,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitActivityplanOccurrencesDeletionsJobs",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/occurrences/deletions/jobs",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& activity_plan_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(activity_plan_id)
             ),
         );
         request.model_body(body);
@@ -5658,8 +5651,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitActivityplanRunsJobs",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/runs/jobs",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& activity_plan_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(activity_plan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -5680,7 +5673,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitActivityplans",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/activityplans", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -5701,7 +5694,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitAdherenceAdjustmentsQuery",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/query",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -5722,7 +5715,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitAdherenceAdjustmentsQueryJobs",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/query/jobs",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -5743,7 +5736,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncodes",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/reasoncodes",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -5764,7 +5757,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncodesBulk",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/reasoncodes/bulk",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -5789,7 +5782,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitAdherenceExplanationsQuery",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/adherence/explanations/query",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -5811,7 +5804,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitAgentschedulesSearch",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/agentschedules/search",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -5836,7 +5829,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitAlternativeshiftsTradesSearch",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/alternativeshifts/trades/search",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -5857,8 +5850,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitCapacityplanCopy",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/capacityplans/{}/copy",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& capacity_plan_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(capacity_plan_id)
             ),
         );
         request.model_body(body);
@@ -5881,8 +5874,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitCapacityplanRequirementGenerate",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/capacityplans/{}/requirement/generate",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& capacity_plan_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(capacity_plan_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -5905,8 +5898,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitCapacityplanStaffinggroupallocations",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/capacityplans/{}/staffinggroupallocations",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& capacity_plan_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(capacity_plan_id)
             ),
         );
         request.model_body(body);
@@ -5930,8 +5923,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitCapacityplanStaffinggroupallocationshistoryQuery",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/capacityplans/{}/staffinggroupallocationshistory/query",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& capacity_plan_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(capacity_plan_id)
             ),
         );
         request.model_body(body);
@@ -5955,9 +5948,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitCapacityplanningLongtermrequirementsAutomaticbestmethodWeekForecastForceregenerate",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/capacityplanning/longtermrequirements/automaticbestmethod/weeks/{}/forecasts/{}/forceregenerate",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_date_id.to_string()), crate
-                ::operation::encode_path_segment(& forecast_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_date_id), crate
+                ::operation::encode_path_segment(forecast_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -5976,7 +5969,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitCapacityplans",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/capacityplans", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -5996,7 +5989,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitCapacityplansBulkRemove",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/capacityplans/bulk/remove",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6014,7 +6007,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitDecisionmetricsUpdate",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/decisionmetrics/update",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6035,7 +6028,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitDecisionmetricsUpdateUploadurl",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/decisionmetrics/update/uploadurl",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6057,7 +6050,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitIntraday",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/intraday", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6078,7 +6071,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionExportForecastJobs",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/mainforecast/continuousforecast/session/export/forecast/jobs",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6099,7 +6092,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionExportHistoricalJobs",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/mainforecast/continuousforecast/session/export/historical/jobs",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6120,7 +6113,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionExportSnapshotJobs",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/mainforecast/continuousforecast/session/export/snapshot/jobs",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6138,7 +6131,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitOpportunitiesBulkAdd",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/opportunities/bulk/add",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6161,7 +6154,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitOpportunitiesBulkPublish",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/opportunities/bulk/publish",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6181,7 +6174,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitOpportunitiesBulkRemove",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/opportunities/bulk/remove",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6204,7 +6197,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitOpportunitiesBulkStatusesUpdate",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/opportunities/bulk/statuses/update",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6227,7 +6220,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitOpportunitiesEnrollmentsBulkStatusesUpdate",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/opportunities/enrollments/bulk/statuses/update",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6250,7 +6243,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitOpportunitiesEnrollmentsQuery",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/opportunities/enrollments/query",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6271,7 +6264,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitOpportunitiesExternalactivitiesQuery",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/opportunities/externalactivities/query",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6289,7 +6282,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitOpportunitiesQuery",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/opportunities/query", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6313,7 +6306,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitPlanninggroups",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/planninggroups", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6332,8 +6325,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitSchedulebidCopy",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}/copy",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& bid_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id)
             ),
         );
         request.model_body(body);
@@ -6352,8 +6345,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitSchedulebidGroups",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}/groups",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& bid_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id)
             ),
         );
         request.model_body(body);
@@ -6371,7 +6364,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitSchedulebids",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/schedulebids", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6392,7 +6385,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitSchedulebidsEffectiveschedulesets",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/schedulebids/effectiveschedulesets",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6414,7 +6407,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitServicegoaltemplates",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/servicegoaltemplates",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6437,7 +6430,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitShifttradingTradesEvaluateJobs",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/shifttrading/trades/evaluate/jobs",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6460,7 +6453,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitShifttradingTradesQueryJobs",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/shifttrading/trades/query/jobs",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6483,7 +6476,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitShifttradingTradesStateBulkJobs",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/shifttrading/trades/state/bulk/jobs",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6506,7 +6499,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitShifttradingUnmatchedSearchJobs",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/shifttrading/unmatched/search/jobs",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6529,7 +6522,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitShifttradingWeeksSummaryJobs",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/shifttrading/weeks/summary/jobs",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6551,7 +6544,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitStaffinggroups",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/staffinggroups", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6574,7 +6567,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitStaffinggroupsPlanninggroupsQuery",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/staffinggroups/planninggroups/query",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6596,7 +6589,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitStaffinggroupsQuery",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/staffinggroups/query",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6618,8 +6611,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitTimeofflimitGranularityconversion",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/timeofflimits/{}/granularityconversion",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& time_off_limit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(time_off_limit_id)
             ),
         );
         request.model_body(body);
@@ -6643,8 +6636,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitTimeofflimitValuesImport",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/timeofflimits/{}/values/import",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& time_off_limit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(time_off_limit_id)
             ),
         );
         request.model_body(body);
@@ -6668,8 +6661,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitTimeofflimitValuesImportUploadurl",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/timeofflimits/{}/values/import/uploadurl",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& time_off_limit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(time_off_limit_id)
             ),
         );
         request.model_body(body);
@@ -6688,8 +6681,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitTimeofflimitValuesQuery",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/timeofflimits/{}/values/query",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& time_off_limit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(time_off_limit_id)
             ),
         );
         request.model_body(body);
@@ -6711,7 +6704,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitTimeofflimits",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/timeofflimits", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6737,7 +6730,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitTimeofflimitsValuesQuery",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/timeofflimits/values/query",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6759,7 +6752,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitTimeoffplans",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/timeoffplans", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6782,7 +6775,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitUnavailabletimesSchedulesQuery",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/unavailabletimes/schedules/query",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6805,7 +6798,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitUnavailabletimesSettingsQuery",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/unavailabletimes/settings/query",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -6832,9 +6825,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitWeekScheduleAgentschedulesQuery",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/agentschedules/query",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_id.to_string()), crate
-                ::operation::encode_path_segment(& schedule_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_id), crate
+                ::operation::encode_path_segment(schedule_id)
             ),
         );
         request.model_body(body);
@@ -6858,9 +6851,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitWeekScheduleCopy",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/copy",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_id.to_string()), crate
-                ::operation::encode_path_segment(& schedule_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_id), crate
+                ::operation::encode_path_segment(schedule_id)
             ),
         );
         request.model_body(body);
@@ -6887,9 +6880,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitWeekSchedulePerformancepredictionsRecalculations",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/performancepredictions/recalculations",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_id.to_string()), crate
-                ::operation::encode_path_segment(& schedule_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_id), crate
+                ::operation::encode_path_segment(schedule_id)
             ),
         );
         request.model_body(body);
@@ -6916,9 +6909,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitWeekSchedulePerformancepredictionsRecalculationsUploadurl",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/performancepredictions/recalculations/uploadurl",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_id.to_string()), crate
-                ::operation::encode_path_segment(& schedule_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_id), crate
+                ::operation::encode_path_segment(schedule_id)
             ),
         );
         request.model_body(body);
@@ -6942,9 +6935,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitWeekScheduleReschedule",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/reschedule",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_id.to_string()), crate
-                ::operation::encode_path_segment(& schedule_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_id), crate
+                ::operation::encode_path_segment(schedule_id)
             ),
         );
         request.model_body(body);
@@ -6970,9 +6963,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitWeekScheduleUpdate",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/update",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_id.to_string()), crate
-                ::operation::encode_path_segment(& schedule_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_id), crate
+                ::operation::encode_path_segment(schedule_id)
             ),
         );
         request.model_body(body);
@@ -7001,9 +6994,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitWeekScheduleUpdateUploadurl",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/update/uploadurl",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_id.to_string()), crate
-                ::operation::encode_path_segment(& schedule_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_id), crate
+                ::operation::encode_path_segment(schedule_id)
             ),
         );
         request.model_body(body);
@@ -7026,8 +7019,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitWeekSchedules",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& week_id.to_string())
+                ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_id)
             ),
         );
         request.model_body(body);
@@ -7050,8 +7043,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitWeekSchedulesGenerate",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/generate",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_id)
             ),
         );
         request.model_body(body);
@@ -7076,8 +7069,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitWeekSchedulesImport",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/import",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_id)
             ),
         );
         request.model_body(body);
@@ -7105,8 +7098,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitWeekSchedulesImportUploadurl",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/import/uploadurl",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_id)
             ),
         );
         request.model_body(body);
@@ -7133,9 +7126,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitWeekShorttermforecastCopy",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/{}/copy",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_date_id.to_string()), crate
-                ::operation::encode_path_segment(& forecast_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_date_id), crate
+                ::operation::encode_path_segment(forecast_id)
             ),
         );
         request.model_body(body);
@@ -7161,8 +7154,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitWeekShorttermforecastsGenerate",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/generate",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_date_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_date_id)
             ),
         );
         request.model_body(body);
@@ -7190,8 +7183,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitWeekShorttermforecastsImport",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/import",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_date_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_date_id)
             ),
         );
         request.model_body(body);
@@ -7219,8 +7212,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitWeekShorttermforecastsImportUploadurl",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/import/uploadurl",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_date_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(week_date_id)
             ),
         );
         request.model_body(body);
@@ -7243,8 +7236,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitWorkplanbidCopy",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}/copy",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& bid_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id)
             ),
         );
         request.model_body(body);
@@ -7267,8 +7260,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitWorkplanbidGroups",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}/groups",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& bid_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(bid_id)
             ),
         );
         request.model_body(body);
@@ -7290,7 +7283,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementBusinessunitWorkplanbids",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/workplanbids", crate
-                ::operation::encode_path_segment(& business_unit_id.to_string())
+                ::operation::encode_path_segment(business_unit_id)
             ),
         );
         request.model_body(body);
@@ -7383,7 +7376,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementIntegrationsHriTimeofftypesJobs",
             format!(
                 "/api/v2/workforcemanagement/integrations/hris/{}/timeofftypes/jobs",
-                crate ::operation::encode_path_segment(& hris_integration_id.to_string())
+                crate ::operation::encode_path_segment(hris_integration_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -7404,7 +7397,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitAgentsWorkplansQuery",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/agents/workplans/query",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id)
             ),
         );
         request.model_body(body);
@@ -7426,7 +7419,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitAgentschedulesSearch",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/agentschedules/search",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id)
             ),
         );
         request.model_body(body);
@@ -7453,7 +7446,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitHistoricaladherencequery",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/historicaladherencequery",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id)
             ),
         );
         request.model_body(body);
@@ -7477,7 +7470,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitMove",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/move", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id)
             ),
         );
         request.model_body(body);
@@ -7500,7 +7493,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitSchedulesSearch",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/schedules/search", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id)
             ),
         );
         request.model_body(body);
@@ -7524,7 +7517,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitShrinkageJobs",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/shrinkage/jobs", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id)
             ),
         );
         request.model_body(body);
@@ -7549,7 +7542,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitTimeofflimits",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/timeofflimits", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id)
             ),
         );
         request.model_body(body);
@@ -7575,7 +7568,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitTimeofflimitsValuesQuery",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/timeofflimits/values/query",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id)
             ),
         );
         request.model_body(body);
@@ -7598,7 +7591,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitTimeoffplans",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/timeoffplans", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id)
             ),
         );
         request.model_body(body);
@@ -7620,7 +7613,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitTimeoffrequests",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/timeoffrequests", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id)
             ),
         );
         request.model_body(body);
@@ -7645,7 +7638,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitTimeoffrequestsIntegrationstatusQuery",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/timeoffrequests/integrationstatus/query",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id)
             ),
         );
         request.model_body(body);
@@ -7669,7 +7662,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitTimeoffrequestsQuery",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/timeoffrequests/query",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id)
             ),
         );
         request.model_body(body);
@@ -7694,7 +7687,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitTimeoffrequestsWaitlistpositionsQuery",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/timeoffrequests/waitlistpositions/query",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id)
             ),
         );
         request.model_body(body);
@@ -7720,8 +7713,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitUserTimeoffbalanceJobs",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/users/{}/timeoffbalance/jobs",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& user_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -7747,9 +7740,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitUserTimeoffrequestTimeoffbalanceJobs",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/users/{}/timeoffrequests/{}/timeoffbalance/jobs",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& user_id.to_string()), crate
-                ::operation::encode_path_segment(& time_off_request_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(user_id), crate
+                ::operation::encode_path_segment(time_off_request_id)
             ),
         );
         crate::Request::new(self.client, request)
@@ -7774,8 +7767,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitUserTimeoffrequestsEstimate",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/users/{}/timeoffrequests/estimate",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& user_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(user_id)
             ),
         );
         request.model_body(body);
@@ -7802,9 +7795,9 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitWeekShifttradeMatch",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/weeks/{}/shifttrades/{}/match",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_date_id.to_string()), crate
-                ::operation::encode_path_segment(& trade_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(week_date_id), crate
+                ::operation::encode_path_segment(trade_id)
             ),
         );
         request.model_body(body);
@@ -7830,8 +7823,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitWeekShifttrades",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/weeks/{}/shifttrades",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_date_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(week_date_id)
             ),
         );
         request.model_body(body);
@@ -7857,8 +7850,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitWeekShifttradesSearch",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/weeks/{}/shifttrades/search",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_date_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(week_date_id)
             ),
         );
         request.model_body(body);
@@ -7887,8 +7880,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitWeekShifttradesStateBulk",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/weeks/{}/shifttrades/state/bulk",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& week_date_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(week_date_id)
             ),
         );
         request.model_body(body);
@@ -7911,8 +7904,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitWorkplanCopy",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/workplans/{}/copy", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string()), crate
-                ::operation::encode_path_segment(& work_plan_id.to_string())
+                ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(work_plan_id)
             ),
         );
         request.model_body(body);
@@ -7935,8 +7928,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitWorkplanValidate",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/workplans/{}/validate",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& work_plan_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(work_plan_id)
             ),
         );
         request.model_body(body);
@@ -7959,9 +7952,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitWorkplanrotationCopy",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/workplanrotations/{}/copy",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& work_plan_rotation_id
-                .to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(work_plan_rotation_id)
             ),
         );
         request.model_body(body);
@@ -7983,7 +7975,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitWorkplanrotations",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/workplanrotations", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id)
             ),
         );
         request.model_body(body);
@@ -8005,7 +7997,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementManagementunitWorkplans",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/workplans", crate
-                ::operation::encode_path_segment(& management_unit_id.to_string())
+                ::operation::encode_path_segment(management_unit_id)
             ),
         );
         request.model_body(body);
@@ -8096,7 +8088,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementShifttradingTradeJobs",
             format!(
                 "/api/v2/workforcemanagement/shifttrading/trades/{}/jobs", crate
-                ::operation::encode_path_segment(& trade_id.to_string())
+                ::operation::encode_path_segment(trade_id)
             ),
         );
         request.model_body(body);
@@ -8116,7 +8108,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementShifttradingTradeMatchJobs",
             format!(
                 "/api/v2/workforcemanagement/shifttrading/trades/{}/match/jobs", crate
-                ::operation::encode_path_segment(& trade_id.to_string())
+                ::operation::encode_path_segment(trade_id)
             ),
         );
         request.model_body(body);
@@ -8136,7 +8128,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementShifttradingTradeStateJobs",
             format!(
                 "/api/v2/workforcemanagement/shifttrading/trades/{}/state/jobs", crate
-                ::operation::encode_path_segment(& trade_id.to_string())
+                ::operation::encode_path_segment(trade_id)
             ),
         );
         request.model_body(body);
@@ -8194,7 +8186,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementTeamAdherenceHistorical",
             format!(
                 "/api/v2/workforcemanagement/teams/{}/adherence/historical", crate
-                ::operation::encode_path_segment(& team_id.to_string())
+                ::operation::encode_path_segment(team_id)
             ),
         );
         request.model_body(body);
@@ -8218,7 +8210,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "postWorkforcemanagementTeamShrinkageJobs",
             format!(
                 "/api/v2/workforcemanagement/teams/{}/shrinkage/jobs", crate
-                ::operation::encode_path_segment(& team_id.to_string())
+                ::operation::encode_path_segment(team_id)
             ),
         );
         request.model_body(body);
@@ -8381,7 +8373,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "putWorkforcemanagementAgentIntegrationsHris",
             format!(
                 "/api/v2/workforcemanagement/agents/{}/integrations/hris", crate
-                ::operation::encode_path_segment(& agent_id.to_string())
+                ::operation::encode_path_segment(agent_id)
             ),
         );
         request.model_body(body);
@@ -8406,8 +8398,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "putWorkforcemanagementBusinessunitTimeofflimitValues",
             format!(
                 "/api/v2/workforcemanagement/businessunits/{}/timeofflimits/{}/values",
-                crate ::operation::encode_path_segment(& business_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& time_off_limit_id.to_string())
+                crate ::operation::encode_path_segment(business_unit_id), crate
+                ::operation::encode_path_segment(time_off_limit_id)
             ),
         );
         request.model_body(body);
@@ -8433,8 +8425,8 @@ impl<'a> WorkforceManagementApi<'a> {
             "putWorkforcemanagementManagementunitTimeofflimitValues",
             format!(
                 "/api/v2/workforcemanagement/managementunits/{}/timeofflimits/{}/values",
-                crate ::operation::encode_path_segment(& management_unit_id.to_string()),
-                crate ::operation::encode_path_segment(& time_off_limit_id.to_string())
+                crate ::operation::encode_path_segment(management_unit_id), crate
+                ::operation::encode_path_segment(time_off_limit_id)
             ),
         );
         request.model_body(body);
@@ -8452,7 +8444,7 @@ impl<'a> WorkforceManagementApi<'a> {
             "putWorkforcemanagementSchedulebidPreference",
             format!(
                 "/api/v2/workforcemanagement/schedulebids/{}/preference", crate
-                ::operation::encode_path_segment(& bid_id.to_string())
+                ::operation::encode_path_segment(bid_id)
             ),
         );
         request.model_body(body);
