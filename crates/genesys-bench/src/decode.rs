@@ -3,8 +3,9 @@
 //!
 //! The listings are built from the spec's types: a JSON document shaped like
 //! a Genesys answer is decoded into the generated model and re-encoded from
-//! it, so every byte benchmarked is what the model itself writes (no field
-//! the model does not know).
+//! it, so every byte benchmarked is what the model itself writes. A third
+//! listing adds fields the model does not know to every participant, to
+//! show what keeping them for the round trip costs.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -15,7 +16,7 @@ use serde_json::{Value, json};
 
 /// One decode dataset.
 pub struct Dataset {
-    /// A short name (`users`, `conversations`).
+    /// A short name (`users`, `conversations`, `conversations+unknown`).
     pub name: &'static str,
     /// The model it decodes into.
     pub model: &'static str,
@@ -65,6 +66,14 @@ pub fn datasets(min_bytes: usize) -> anyhow::Result<Vec<Dataset>> {
             "CallConversationEntityListing",
             min_bytes,
             conversation,
+            time_decode::<CallConversationEntityListing>,
+            reencode::<CallConversationEntityListing>,
+        )?,
+        build(
+            "conversations+unknown",
+            "CallConversationEntityListing",
+            min_bytes,
+            conversation_with_unknown_fields,
             time_decode::<CallConversationEntityListing>,
             reencode::<CallConversationEntityListing>,
         )?,
@@ -196,6 +205,26 @@ pub fn conversation(i: usize) -> Value {
     })
 }
 
+/// [`conversation`] with five fields per participant that no spec version
+/// has; the model keeps them in `unknown_fields` and writes them back.
+pub fn conversation_with_unknown_fields(i: usize) -> Value {
+    let mut call = conversation(i);
+    if let Some(participants) = call["participants"].as_array_mut() {
+        for participant in participants.iter_mut().filter_map(Value::as_object_mut) {
+            for key in [
+                "newFieldA",
+                "newFieldB",
+                "newFieldC",
+                "newFieldD",
+                "newFieldE",
+            ] {
+                participant.insert(key.into(), json!({"value": key, "n": [1, 2, 3]}));
+            }
+        }
+    }
+    call
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +257,17 @@ mod tests {
         assert!(c.unknown_fields.is_empty(), "{:?}", c.unknown_fields);
         let p = &c.participants.as_ref().unwrap()[0];
         assert!(p.unknown_fields.is_empty(), "{:?}", p.unknown_fields);
+    }
+
+    #[test]
+    fn unknown_fields_are_kept_through_the_reencoded_listing() {
+        let c: CallConversation =
+            serde_json::from_value(conversation_with_unknown_fields(1)).unwrap();
+        let p = &c.participants.as_ref().unwrap()[0];
+        assert_eq!(p.unknown_fields.len(), 5);
+        let d = datasets(10_000).unwrap().pop().unwrap();
+        assert_eq!(d.name, "conversations+unknown");
+        assert!(String::from_utf8_lossy(&d.bytes).contains("newFieldE"));
     }
 
     #[test]
