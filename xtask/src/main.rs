@@ -31,6 +31,13 @@ enum Command {
         /// The spec to read (default: $GENESYS_SPEC, else ../shared/spec/genesys-platform-api-v2.json).
         #[arg(long)]
         spec: Option<PathBuf>,
+        /// The notification service's document (default: $GENESYS_NOTIFICATIONS_SPEC, else
+        /// genesys-notifications.json beside the spec, when it exists).
+        #[arg(long)]
+        notifications: Option<PathBuf>,
+        /// Generate without the notifications document (no event models or topics).
+        #[arg(long, conflicts_with = "notifications")]
+        no_notifications: bool,
         /// Do not write: exit non-zero, listing the files that differ, if the committed output is stale.
         #[arg(long)]
         check: bool,
@@ -59,7 +66,13 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let Command::Codegen { spec, check, out } = cli.command;
+    let Command::Codegen {
+        spec,
+        notifications,
+        no_notifications,
+        check,
+        out,
+    } = cli.command;
     let root = workspace_root();
     let spec_path = codegen::resolve_spec_path(spec.as_deref(), &root)?;
     let preview = out.is_some();
@@ -68,6 +81,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
     let text = std::fs::read_to_string(&spec_path)
         .with_context(|| format!("reading the spec {}", spec_path.display()))?;
+    let notifications_path = if no_notifications {
+        None
+    } else {
+        codegen::resolve_notifications_path(notifications.as_deref(), &spec_path)
+    };
+    let notifications_text = notifications_path
+        .as_ref()
+        .map(|path| {
+            std::fs::read_to_string(path)
+                .with_context(|| format!("reading the notifications document {}", path.display()))
+        })
+        .transpose()?;
     let cargo_path = model_crate.join("Cargo.toml");
     let cargo_toml = match std::fs::read_to_string(&cargo_path) {
         Ok(text) => text,
@@ -86,7 +111,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         model: (model_crate, cargo_toml),
         facade,
     };
-    let output = codegen::generate(&text, &targets)
+    let output = codegen::generate(&text, notifications_text.as_deref(), &targets)
         .with_context(|| format!("generating from {}", spec_path.display()))?;
     let generated_dirs = targets.generated_dirs();
 
@@ -107,12 +132,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let bytes: usize = output.files.values().map(String::len).sum();
     let lines: usize = output.files.values().map(|c| c.lines().count()).sum();
     eprintln!(
-        "generated {} models, {} enums, {} operations, {} features from {} in {:.1?}: {} files, {} lines, {:.1} MiB",
+        "generated {} models ({} of them aliases), {} enums, {} operations, {} features, {} topics ({} topic features) from {}{} in {:.1?}: {} files, {} lines, {:.1} MiB",
         output.ir.models.len(),
+        output.ir.aliases,
         output.ir.enums.len(),
         output.ir.operations.len(),
         output.ir.features.len(),
+        output.ir.topics.len(),
+        output.ir.topic_features.len(),
         spec_path.display(),
+        notifications_path
+            .as_ref()
+            .map(|p| format!(" and {}", p.display()))
+            .unwrap_or_default(),
         started.elapsed(),
         output.files.len(),
         lines,

@@ -12,6 +12,10 @@
 //! * [`catalogue`]: per operation, method, path, parameters, permissions,
 //!   OAuth scopes, documented error codes and whether a user context is
 //!   required.
+//! * [`notifications`]: the notification service's event bodies (generated
+//!   from its own document, each gated by its topic family's feature), the
+//!   topic catalogue, typed topic builders, and decoding of WebSocket and
+//!   EventBridge messages.
 //! * [`DateTime`], [`Date`], [`LocalDateTime`]: date fields that decode every
 //!   form Genesys sends.
 //!
@@ -36,6 +40,7 @@
 pub mod catalogue;
 mod datetime;
 pub mod model;
+pub mod notifications;
 
 #[doc(hidden)]
 #[path = "private.rs"]

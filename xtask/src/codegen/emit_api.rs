@@ -463,7 +463,12 @@ pub fn facade_features_block(ir: &Ir) -> String {
     out.push_str("[features]\n");
     out.push_str("# The tags of the job this SDK exists for: placing and following calls.\n");
     out.push_str("default = [\"conversations\", \"users\", \"tokens\"]\n");
-    let all: Vec<String> = ir.features.keys().map(|f| format!("\"{f}\"")).collect();
+    let all: Vec<String> = ir
+        .features
+        .keys()
+        .chain(ir.topic_features.keys())
+        .map(|f| format!("\"{f}\""))
+        .collect();
     out.push_str(&format!(
         "# Every tag, plus every model.\nfull = [\"genesys-model/full\", {}]\n",
         all.join(", ")
@@ -471,6 +476,14 @@ pub fn facade_features_block(ir: &Ir) -> String {
     for (feature, tag) in &ir.features {
         out.push_str(&format!(
             "# The \"{tag}\" operations and their models.\n{feature} = [\"genesys-model/{feature}\"]\n"
+        ));
+    }
+    if !ir.topic_features.is_empty() {
+        out.push_str("# Every notification topic family's events.\nall-topics = [\"genesys-model/all-topics\"]\n");
+    }
+    for (feature, family) in &ir.topic_features {
+        out.push_str(&format!(
+            "# The events of the `v2.{family}.*` notification topics.\n{feature} = [\"genesys-model/{feature}\"]\n"
         ));
     }
     out

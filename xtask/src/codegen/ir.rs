@@ -65,6 +65,15 @@ pub struct FieldDef {
     pub read_only: bool,
 }
 
+/// Which document a definition comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Origin {
+    /// The REST API's spec.
+    Rest,
+    /// The notification service's document (event bodies).
+    Notifications,
+}
+
 #[derive(Debug, Clone)]
 pub struct ModelDef {
     pub name: String,
@@ -72,6 +81,10 @@ pub struct ModelDef {
     pub doc: Option<String>,
     pub fields: Vec<FieldDef>,
     pub gate: Gate,
+    pub origin: Origin,
+    /// Structurally identical to this (canonical) model: emitted as a type
+    /// alias rather than compiled twice.
+    pub alias_of: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -84,6 +97,8 @@ pub struct EnumDef {
     /// (variant, wire value), in spec order.
     pub variants: Vec<(String, String)>,
     pub gate: Gate,
+    /// The canonical enum, when the owner is an alias.
+    pub alias_of: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -176,17 +191,33 @@ pub struct OperationDef {
     pub requires_user_context: bool,
 }
 
+/// The title, version and SHA-256 of an input document.
+#[derive(Debug, Clone)]
+pub struct SourceInfo {
+    pub title: String,
+    pub version: String,
+    pub sha256: String,
+}
+
 /// Everything the emitters need.
 #[derive(Debug)]
 pub struct Ir {
     pub title: String,
     pub version: String,
     pub sha256: String,
+    /// The notifications document, when one was read.
+    pub notifications: Option<SourceInfo>,
     pub models: Vec<ModelDef>,
     pub enums: Vec<EnumDef>,
     /// feature name → tag
     pub features: BTreeMap<String, String>,
     pub operations: Vec<OperationDef>,
+    /// The notification topics, sorted by pattern.
+    pub topics: Vec<super::topics::TopicDef>,
+    /// topic feature → topic family (`topics-users` → `users`).
+    pub topic_features: BTreeMap<String, String>,
+    /// How many definitions are type aliases of a structurally identical one.
+    pub aliases: usize,
 }
 
 /// The error code Genesys returns to client-credentials tokens on
@@ -194,69 +225,61 @@ pub struct Ir {
 const NOT_A_USER: &str = "not.a.user";
 
 impl Ir {
+    /// The IR of a REST spec alone.
+    #[cfg(test)]
     pub fn build(spec: &Spec, sha256: String) -> anyhow::Result<Self> {
+        Self::build_with(spec, sha256, None)
+    }
+
+    /// The IR of a REST spec and, optionally, the notification service's
+    /// document (its event bodies, topics and topic features).
+    pub fn build_with(
+        spec: &Spec,
+        sha256: String,
+        notifications: Option<(&Spec, String)>,
+    ) -> anyhow::Result<Self> {
         let operations = spec.operations()?;
 
-        // Type names: definitions first, in name order, so enums never take
-        // a definition's name.
+        // Type names: REST definitions first, in name order, so enums never
+        // take a definition's name and the REST names never depend on the
+        // notifications document.
         let mut types = Namespace::default();
-        let mut def_names: BTreeMap<&str, String> = BTreeMap::new();
-        let mut sorted_defs: Vec<&String> = spec.definitions.keys().collect();
-        sorted_defs.sort();
-        for spec_name in &sorted_defs {
-            let name = types.claim(&names::type_name(spec_name), "");
-            def_names.insert(spec_name.as_str(), name);
-        }
+        let rest_names = claim_type_names(&mut types, spec, None);
+        let event_names = notifications
+            .as_ref()
+            .map(|(events, _)| claim_type_names(&mut types, events, Some((spec, &rest_names))));
 
         let gates = compute_gates(spec, &operations)?;
-        let boxed = recursive_edges(spec);
-
         let mut models = Vec::new();
         let mut enums = Vec::new();
-        for spec_name in &sorted_defs {
-            let schema = &spec.definitions[spec_name.as_str()];
-            let name = def_names[spec_name.as_str()].clone();
-            let gate = gates.get(spec_name.as_str()).cloned().unwrap_or(Gate::Full);
-            let mut fields_ns = Namespace::default();
-            fields_ns.reserve(names::UNKNOWN_FIELDS);
-            let mut fields = Vec::new();
-            for (json, prop) in &schema.properties {
-                let rust = fields_ns.claim(&names::field_name(json), "_");
-                let mut ctx = TyContext {
-                    def_names: &def_names,
-                    types: &mut types,
-                    enums: &mut enums,
-                    owner: &name,
-                    json_property: json,
-                    gate: &gate,
-                };
-                let mut ty = ctx
-                    .resolve(prop)
-                    .with_context(|| format!("definition {spec_name}, property {json}"))?;
-                let edge = (
-                    spec_name.to_string(),
-                    prop.ref_name().unwrap_or_default().to_owned(),
-                );
-                if matches!(ty, Ty::Model(_)) && boxed.contains(&edge) {
-                    ty = Ty::Boxed(Box::new(ty));
-                }
-                fields.push(FieldDef {
-                    json: json.clone(),
-                    rust,
-                    ty,
-                    doc: prop.description.clone(),
-                    required: schema.required.contains(json),
-                    read_only: prop.read_only,
-                });
-            }
-            models.push(ModelDef {
-                name,
-                spec_name: spec_name.to_string(),
-                doc: schema.description.clone(),
-                fields,
-                gate,
-            });
+        build_models(
+            spec,
+            &rest_names,
+            Origin::Rest,
+            &gates,
+            &mut types,
+            &mut models,
+            &mut enums,
+        )?;
+        let mut topics = Vec::new();
+        let mut topic_features = BTreeMap::new();
+        let mut aliases = 0;
+        if let (Some((events, _)), Some(event_names)) = (&notifications, &event_names) {
+            build_models(
+                events,
+                event_names,
+                Origin::Notifications,
+                &BTreeMap::new(),
+                &mut types,
+                &mut models,
+                &mut enums,
+            )?;
+            aliases = super::dedup::alias_structural_duplicates(&mut models, &mut enums);
+            topics = super::topics::build_topics(events, event_names, &models)?;
+            topic_features = super::topics::topic_features(&topics);
+            super::topics::gate_event_models(&topics, &mut models, &mut enums);
         }
+        models.sort_by(|a, b| a.spec_name.cmp(&b.spec_name).then(a.origin.cmp(&b.origin)));
 
         let mut features = BTreeMap::new();
         for operation in &operations {
@@ -268,7 +291,11 @@ impl Ir {
         let mut ops = Vec::new();
         for o in &operations {
             ops.push(build_operation(
-                &o.method, &o.path, &o.op, &o.params, &def_names,
+                &o.method,
+                &o.path,
+                &o.op,
+                &o.params,
+                &rest_names,
             )?);
         }
         ops.sort_by(|a, b| a.id.cmp(&b.id));
@@ -287,12 +314,117 @@ impl Ir {
             title: spec.info.title.clone(),
             version: spec.info.version.clone(),
             sha256,
+            notifications: notifications.map(|(events, sha)| SourceInfo {
+                title: events.info.title.clone(),
+                version: events.info.version.clone(),
+                sha256: sha,
+            }),
             models,
             enums,
             features,
             operations: ops,
+            topics,
+            topic_features,
+            aliases,
         })
     }
+}
+
+/// Rust type names for a document's definitions, in name order. A
+/// notification definition that the REST spec also has, with the same
+/// schema, is the REST type (it is not generated twice).
+fn claim_type_names<'a>(
+    types: &mut Namespace,
+    spec: &'a Spec,
+    rest: Option<(&Spec, &BTreeMap<&str, String>)>,
+) -> BTreeMap<&'a str, String> {
+    let mut sorted: Vec<&String> = spec.definitions.keys().collect();
+    sorted.sort();
+    sorted
+        .into_iter()
+        .map(|spec_name| {
+            let shared = rest.and_then(|(rest_spec, rest_names)| {
+                let same = rest_spec
+                    .definitions
+                    .get(spec_name.as_str())
+                    .is_some_and(|r| {
+                        format!("{r:?}") == format!("{:?}", spec.definitions[spec_name])
+                    });
+                same.then(|| rest_names[spec_name.as_str()].clone())
+            });
+            let name = shared.unwrap_or_else(|| types.claim(&names::type_name(spec_name), ""));
+            (spec_name.as_str(), name)
+        })
+        .collect()
+}
+
+/// The models (and the enums they own) of one document's definitions,
+/// skipping definitions that are another document's type.
+fn build_models(
+    spec: &Spec,
+    def_names: &BTreeMap<&str, String>,
+    origin: Origin,
+    gates: &BTreeMap<String, Gate>,
+    types: &mut Namespace,
+    models: &mut Vec<ModelDef>,
+    enums: &mut Vec<EnumDef>,
+) -> anyhow::Result<()> {
+    let boxed = recursive_edges(spec);
+    let generated: BTreeSet<&str> = models.iter().map(|m| m.name.as_str()).collect();
+    let mut sorted_defs: Vec<&String> = spec.definitions.keys().collect();
+    sorted_defs.sort();
+    let mut out = Vec::new();
+    for spec_name in sorted_defs {
+        let name = def_names[spec_name.as_str()].clone();
+        if generated.contains(name.as_str()) {
+            continue; // shared with the REST spec: already a model
+        }
+        let schema = &spec.definitions[spec_name.as_str()];
+        let gate = gates.get(spec_name.as_str()).cloned().unwrap_or(Gate::Full);
+        let mut fields_ns = Namespace::default();
+        fields_ns.reserve(names::UNKNOWN_FIELDS);
+        let mut fields = Vec::new();
+        for (json, prop) in &schema.properties {
+            let rust = fields_ns.claim(&names::field_name(json), "_");
+            let mut ctx = TyContext {
+                def_names,
+                types,
+                enums,
+                owner: &name,
+                json_property: json,
+                gate: &gate,
+            };
+            let mut ty = ctx
+                .resolve(prop)
+                .with_context(|| format!("definition {spec_name}, property {json}"))?;
+            let edge = (
+                spec_name.to_string(),
+                prop.ref_name().unwrap_or_default().to_owned(),
+            );
+            if matches!(ty, Ty::Model(_)) && boxed.contains(&edge) {
+                ty = Ty::Boxed(Box::new(ty));
+            }
+            fields.push(FieldDef {
+                json: json.clone(),
+                rust,
+                ty,
+                doc: prop.description.clone(),
+                required: schema.required.contains(json),
+                read_only: prop.read_only,
+            });
+        }
+        out.push(ModelDef {
+            name,
+            spec_name: spec_name.to_string(),
+            doc: schema.description.clone(),
+            fields,
+            gate,
+            origin,
+            alias_of: None,
+        });
+    }
+    models.extend(out);
+    Ok(())
 }
 
 struct TyContext<'a> {
@@ -367,6 +499,7 @@ impl TyContext<'_> {
             doc: schema.description.clone(),
             variants,
             gate: self.gate.clone(),
+            alias_of: None,
         });
         name
     }

@@ -5,11 +5,14 @@
 //! with quote + prettyplease (no installed rustfmt needed), so the output is
 //! deterministic for a given spec.
 
+pub mod dedup;
 pub mod emit;
 pub mod emit_api;
+pub mod emit_topics;
 pub mod ir;
 pub mod names;
 pub mod spec;
+pub mod topics;
 
 #[cfg(test)]
 mod tests;
@@ -24,6 +27,10 @@ use sha2::{Digest, Sha256};
 pub const DEFAULT_SPEC: &str = "../shared/spec/genesys-platform-api-v2.json";
 /// The environment variable that names another spec.
 pub const SPEC_ENV: &str = "GENESYS_SPEC";
+/// The notifications document's file name, looked for beside the spec.
+pub const NOTIFICATIONS_FILE: &str = "genesys-notifications.json";
+/// The environment variable that names another notifications document.
+pub const NOTIFICATIONS_ENV: &str = "GENESYS_NOTIFICATIONS_SPEC";
 const FEATURES_BEGIN: &str = "# BEGIN GENERATED FEATURES (cargo xtask codegen)\n";
 const FEATURES_END: &str = "# END GENERATED FEATURES\n";
 
@@ -50,6 +57,27 @@ pub fn resolve_spec_path(explicit: Option<&Path>, workspace: &Path) -> anyhow::R
     Ok(default)
 }
 
+/// Where the notifications document comes from: `--notifications`, else
+/// `$GENESYS_NOTIFICATIONS_SPEC`, else `genesys-notifications.json` beside
+/// the spec when it exists there.
+pub fn resolve_notifications_path(explicit: Option<&Path>, spec: &Path) -> Option<PathBuf> {
+    if let Some(path) = explicit {
+        return Some(path.to_owned());
+    }
+    if let Some(path) = std::env::var_os(NOTIFICATIONS_ENV).filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    let beside = spec.with_file_name(NOTIFICATIONS_FILE);
+    beside.exists().then_some(beside)
+}
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Where the generated code goes.
 pub struct Targets {
     /// The model crate's directory and its current Cargo.toml.
@@ -59,22 +87,35 @@ pub struct Targets {
     pub facade: Option<(PathBuf, String)>,
 }
 
-/// Generates everything from a spec's text, in memory.
-pub fn generate(text: &str, targets: &Targets) -> anyhow::Result<Output> {
+/// Generates everything from a spec's text (and the notifications
+/// document's, when given), in memory.
+pub fn generate(
+    text: &str,
+    notifications: Option<&str>,
+    targets: &Targets,
+) -> anyhow::Result<Output> {
     let (model_crate, cargo_toml) = (&targets.model.0, targets.model.1.as_str());
-    let sha256 = Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
     let spec = spec::Spec::parse(text)?;
-    let ir = ir::Ir::build(&spec, sha256)?;
+    let events = notifications
+        .map(|n| {
+            spec::Spec::parse(n)
+                .map(|parsed| (parsed, sha256_hex(n)))
+                .map_err(|e| e.context("reading the notifications document"))
+        })
+        .transpose()?;
+    let ir = ir::Ir::build_with(
+        &spec,
+        sha256_hex(text),
+        events.as_ref().map(|(e, sha)| (e, sha.clone())),
+    )?;
 
     let generated_dir = model_crate.join("src/generated");
     let mut files = BTreeMap::new();
-    for file in emit::emit_models(&ir)?
-        .into_iter()
-        .chain([emit::emit_catalogue(&ir)?, emit::emit_root(&ir)?])
-    {
+    for file in emit::emit_models(&ir)?.into_iter().chain([
+        emit::emit_catalogue(&ir)?,
+        emit::emit_root(&ir)?,
+        emit_topics::emit_topics(&ir)?,
+    ]) {
         files.insert(generated_dir.join(&file.path), file.contents);
     }
     files.insert(

@@ -16,6 +16,24 @@ pub struct Spec {
     pub paths: IndexMap<String, PathItem>,
     #[serde(default)]
     pub definitions: IndexMap<String, Schema>,
+    /// The notification service's topics (only in the notifications document).
+    #[serde(rename = "x-genesys-notification-topics", default)]
+    pub notification_topics: Vec<NotificationTopic>,
+}
+
+/// One entry of `x-genesys-notification-topics`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NotificationTopic {
+    /// The topic pattern, e.g. `v2.users.{id}.conversations.calls`.
+    pub topic: String,
+    /// The event body's definition (a `$ref`).
+    pub schema: Schema,
+    /// The placeholder names in order; a name can repeat.
+    #[serde(default)]
+    pub parameters: Vec<String>,
+    /// `false` for topics the service delivers without a subscription.
+    #[serde(rename = "requiresSubscription")]
+    pub requires_subscription: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,12 +3,13 @@
 
 use std::path::Path;
 
-use super::ir::{Gate, Ir, SecurityDef, Ty};
+use super::ir::{Gate, Ir, Origin, SecurityDef, Ty};
 use super::{Targets, spec::Spec, standalone_manifest};
 
 fn generate(text: &str, model: &Path, manifest: &str) -> anyhow::Result<super::Output> {
     super::generate(
         text,
+        None,
         &Targets {
             model: (model.to_owned(), manifest.to_owned()),
             facade: Some((model.join("facade"), standalone_manifest())),
@@ -341,9 +342,21 @@ fn the_current_spec_generates_and_matches_the_committed_code() {
         model: (model_crate.clone(), read(&model_crate)),
         facade: Some((facade.clone(), read(&facade))),
     };
-    let out = super::generate(&shared_spec("genesys-platform-api-v2.json"), &targets).unwrap();
+    let out = super::generate(
+        &shared_spec("genesys-platform-api-v2.json"),
+        Some(&shared_spec("genesys-notifications.json")),
+        &targets,
+    )
+    .unwrap();
     assert_eq!(out.ir.operations.len(), 3355);
-    assert_eq!(out.ir.models.len(), 5214);
+    assert_eq!(out.ir.topics.len(), 242);
+    let rest_models = out
+        .ir
+        .models
+        .iter()
+        .filter(|m| m.origin == Origin::Rest)
+        .count();
+    assert_eq!(rest_models, 5214);
     let stale = super::stale_files(&out, &targets.generated_dirs()).unwrap();
     assert!(
         stale.is_empty(),
