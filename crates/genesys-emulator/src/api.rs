@@ -20,18 +20,19 @@ use time::OffsetDateTime;
 use crate::errors::{ApiError, field_detail};
 use crate::http::{EmuBody, empty, json, set_header};
 use crate::ids;
+use crate::notifications::{SubscribeMode, events, rest};
 use crate::routes::Endpoint;
 use crate::server::Req;
 use crate::state::{Conversation, Destination, Principal, Shared, TokenRec, UserRec};
 
-type ApiResult = Result<Response<EmuBody>, ApiError>;
+pub(crate) type ApiResult = Result<Response<EmuBody>, ApiError>;
 
 /// An authenticated API request.
-struct Call<'a> {
-    shared: &'a Shared,
-    req: &'a Req,
-    token: &'a str,
-    rec: TokenRec,
+pub(crate) struct Call<'a> {
+    pub(crate) shared: &'a Shared,
+    pub(crate) req: &'a Req,
+    pub(crate) token: &'a str,
+    pub(crate) rec: TokenRec,
 }
 
 /// Handles a request under `/api/`.
@@ -147,16 +148,29 @@ fn route(call: &Call<'_>, endpoint: Option<Endpoint>) -> ApiResult {
         Some(Endpoint::PostConversationsCalls) => post_conversations_calls(call),
         Some(Endpoint::PostConversationsCallsUserUserId) => post_conversations_calls_user(call),
         Some(Endpoint::GetConversationsCall) => get_conversations_call(call),
-        Some(Endpoint::OAuthToken | Endpoint::OAuthAuthorize) | None => Err(ApiError::not_found()),
+        Some(Endpoint::PostNotificationsChannels) => rest::post_channels(call),
+        Some(Endpoint::GetNotificationsChannels) => rest::get_channels(call),
+        Some(Endpoint::HeadNotificationsChannel) => rest::head_channel(call),
+        Some(Endpoint::GetNotificationsChannelSubscriptions) => rest::get_subscriptions(call),
+        Some(Endpoint::PostNotificationsChannelSubscriptions) => {
+            rest::change_subscriptions(call, SubscribeMode::Add)
+        }
+        Some(Endpoint::PutNotificationsChannelSubscriptions) => {
+            rest::change_subscriptions(call, SubscribeMode::Replace)
+        }
+        Some(Endpoint::DeleteNotificationsChannelSubscriptions) => rest::delete_subscriptions(call),
+        Some(Endpoint::OAuthToken | Endpoint::OAuthAuthorize | Endpoint::ChannelSocket) | None => {
+            Err(ApiError::not_found())
+        }
     }
 }
 
-fn ok<T: Serialize>(value: &T) -> ApiResult {
+pub(crate) fn ok<T: Serialize>(value: &T) -> ApiResult {
     Ok(json(StatusCode::OK, value))
 }
 
 /// Whether `granted` (which may use `*` segments) covers `required`.
-fn grants(granted: &str, required: &str) -> bool {
+pub(crate) fn grants(granted: &str, required: &str) -> bool {
     if granted == required || granted == "*" {
         return true;
     }
@@ -167,7 +181,7 @@ fn grants(granted: &str, required: &str) -> bool {
 
 /// Applies what the operation catalogue says about `operation_id`: the user
 /// context it needs (400 `not.a.user`) and its permissions (403).
-fn authorize(call: &Call<'_>, operation_id: &str) -> Result<(), ApiError> {
+pub(crate) fn authorize(call: &Call<'_>, operation_id: &str) -> Result<(), ApiError> {
     let Some(op) = catalogue::operation(operation_id) else {
         return Ok(());
     };
@@ -198,7 +212,7 @@ fn authorize(call: &Call<'_>, operation_id: &str) -> Result<(), ApiError> {
 }
 
 /// Checks the content type and decodes a JSON body into a model.
-fn json_body<T: serde::de::DeserializeOwned>(req: &Req) -> Result<T, ApiError> {
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(req: &Req) -> Result<T, ApiError> {
     let content_type = req
         .headers
         .get(CONTENT_TYPE)
@@ -245,7 +259,7 @@ fn json_body<T: serde::de::DeserializeOwned>(req: &Req) -> Result<T, ApiError> {
     Ok(value)
 }
 
-fn dt(t: OffsetDateTime) -> DateTime {
+pub(crate) fn dt(t: OffsetDateTime) -> DateTime {
     DateTime::from(t)
 }
 
@@ -555,8 +569,15 @@ fn create_call(call: &Call<'_>, user: &UserRec, body: &CreateCallRequest) -> Api
         user_participant_id: ids::random_uuid(),
     };
     let id = conversation.id.clone();
-    call.shared.store().conversations.push(conversation);
+    call.shared.store().conversations.push(conversation.clone());
     call.shared.counters.record_call_created();
+    // The first event (every participant dialing) goes out before the
+    // answer, so a client subscribed beforehand cannot miss it.
+    call.shared
+        .notifications
+        .call_created(call_timeline(call.shared, conversation.created_at), || {
+            events::call_deliveries(call.shared, &conversation)
+        });
     ok(&CreateCallResponse {
         id: Some(id.clone()),
         self_uri: Some(format!("/api/v2/conversations/calls/{id}")),
@@ -592,26 +613,45 @@ fn post_conversations_calls_user(call: &Call<'_>) -> ApiResult {
     create_call(call, user, &body)
 }
 
-/// The state every participant is in `elapsed` after the call was placed.
-fn phase(
-    shared: &Shared,
-    created: OffsetDateTime,
-) -> (CallMediaParticipantState, Option<OffsetDateTime>) {
+/// When a call placed at `created` enters each phase of [`PHASES`]:
+/// `[dialing, contacting, connected]`.
+pub(crate) fn call_timeline(shared: &Shared, created: OffsetDateTime) -> [OffsetDateTime; 3] {
     let timings = shared.config.call_timings;
-    let now = shared.clock.now();
     let contacting_at = add(created, timings.dialing);
     let connected_at = add(contacting_at, timings.contacting);
-    if now < contacting_at {
-        (CallMediaParticipantState::Dialing, None)
-    } else if now < connected_at {
-        (CallMediaParticipantState::Contacting, None)
-    } else {
-        (CallMediaParticipantState::Connected, Some(connected_at))
-    }
+    [created, contacting_at, connected_at]
+}
+
+/// The participant states a call goes through, in order.
+pub(crate) const PHASES: [CallMediaParticipantState; 3] = [
+    CallMediaParticipantState::Dialing,
+    CallMediaParticipantState::Contacting,
+    CallMediaParticipantState::Connected,
+];
+
+/// The phase (index into [`PHASES`]) every participant is in now.
+fn phase(shared: &Shared, created: OffsetDateTime) -> usize {
+    let now = shared.clock.now();
+    call_timeline(shared, created)
+        .iter()
+        .rposition(|at| *at <= now)
+        .unwrap_or(0)
 }
 
 fn conversation_model(shared: &Shared, conv: &Conversation) -> CallConversation {
-    let (state, connected) = phase(shared, conv.created_at);
+    conversation_model_at(shared, conv, phase(shared, conv.created_at))
+}
+
+/// The conversation as it is in phase `phase` (an index into [`PHASES`]).
+pub(crate) fn conversation_model_at(
+    shared: &Shared,
+    conv: &Conversation,
+    phase: usize,
+) -> CallConversation {
+    let timeline = call_timeline(shared, conv.created_at);
+    let phase = phase.min(PHASES.len() - 1);
+    let state = PHASES[phase].clone();
+    let connected = (phase == PHASES.len() - 1).then_some(timeline[phase]);
     let base = CallMediaParticipant {
         start_time: Some(dt(conv.created_at)),
         connected_time: connected.map(dt),

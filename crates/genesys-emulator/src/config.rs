@@ -393,6 +393,42 @@ impl Default for CallTimings {
     }
 }
 
+/// How the emulated notification service behaves: heartbeats, channel
+/// lifetime and limits.
+///
+/// In a file these are the `[notifications]` table (`heartbeat_interval_secs`,
+/// `channel_lifetime_secs`, `max_channels`, `max_topics`); a missing key keeps
+/// its default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationSettings {
+    /// Time between two `channel.metadata` heartbeats on a connected
+    /// channel's WebSocket (emulator clock; default 30 s).
+    #[serde(rename = "heartbeat_interval_secs", with = "duration_secs")]
+    pub heartbeat_interval: Duration,
+    /// How long a channel lives after it is created (emulator clock;
+    /// default 24 h). At the end its socket is closed and `HEAD` answers 404.
+    #[serde(rename = "channel_lifetime_secs", with = "duration_secs")]
+    pub channel_lifetime: Duration,
+    /// Channels one user (or client) may hold per OAuth client (default 20);
+    /// creating one more evicts the least recently used.
+    pub max_channels: usize,
+    /// Topics one channel may subscribe to (default 1,000); a subscription
+    /// past that is refused with 400.
+    pub max_topics: usize,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        NotificationSettings {
+            heartbeat_interval: Duration::from_secs(30),
+            channel_lifetime: Duration::from_secs(24 * 60 * 60),
+            max_channels: 20,
+            max_topics: 1000,
+        }
+    }
+}
+
 /// Everything the emulator is seeded with and how it behaves.
 ///
 /// [`EmulatorConfig::default()`] seeds the world described in [`crate::seed`].
@@ -427,12 +463,17 @@ pub struct EmulatorConfig {
     pub authorize_user: Option<String>,
     /// Largest request body read, in bytes; larger bodies get 413.
     pub max_body_bytes: usize,
+    /// The notification service (channels, heartbeats, limits).
+    pub notifications: NotificationSettings,
 }
 
 impl Default for EmulatorConfig {
     fn default() -> Self {
         let roles = vec![
-            RoleSeed::new(seed::CALLER_ROLE, ["conversation:call:add"]),
+            RoleSeed::new(
+                seed::CALLER_ROLE,
+                ["conversation:call:add", "conversation:call:view"],
+            ),
             RoleSeed::new(seed::AGENT_ROLE, ["conversation:conference:add"]),
             RoleSeed::new(seed::VIEWER_ROLE, ["directory:user:view"]),
         ];
@@ -486,6 +527,7 @@ impl Default for EmulatorConfig {
             call_timings: CallTimings::default(),
             authorize_user: None,
             max_body_bytes: 1024 * 1024,
+            notifications: NotificationSettings::default(),
         }
     }
 }
@@ -568,6 +610,24 @@ impl EmulatorConfig {
         self
     }
 
+    /// Sets the interval between notification heartbeats (default 30 s).
+    pub fn with_heartbeat_interval(mut self, interval: Duration) -> Self {
+        self.notifications.heartbeat_interval = interval;
+        self
+    }
+
+    /// Sets how long a notification channel lives (default 24 h).
+    pub fn with_channel_lifetime(mut self, lifetime: Duration) -> Self {
+        self.notifications.channel_lifetime = lifetime;
+        self
+    }
+
+    /// Replaces every notification setting.
+    pub fn with_notification_settings(mut self, settings: NotificationSettings) -> Self {
+        self.notifications = settings;
+        self
+    }
+
     /// Parses a TOML document (missing keys keep their defaults).
     pub fn from_toml_str(text: &str) -> Result<Self, EmulatorError> {
         let config: EmulatorConfig =
@@ -600,7 +660,8 @@ impl EmulatorConfig {
     }
 
     /// Checks that ids are unique, roles referenced exist, every client has
-    /// a grant, durations are non-zero and `authorize_user` names a user.
+    /// a grant, durations and notification limits are non-zero and
+    /// `authorize_user` names a user.
     pub fn validate(&self) -> Result<(), EmulatorError> {
         let err = |m: String| Err(EmulatorError::Config(m));
         let mut role_keys = BTreeSet::new();
@@ -661,6 +722,15 @@ impl EmulatorConfig {
             && (limit.requests == 0 || limit.window.is_zero())
         {
             return err("rate_limit needs requests > 0 and a positive window".into());
+        }
+        let n = &self.notifications;
+        if n.heartbeat_interval.is_zero() || n.channel_lifetime.is_zero() {
+            return err(
+                "notifications need a positive heartbeat_interval and channel_lifetime".into(),
+            );
+        }
+        if n.max_channels == 0 || n.max_topics == 0 {
+            return err("notifications need max_channels > 0 and max_topics > 0".into());
         }
         Ok(())
     }

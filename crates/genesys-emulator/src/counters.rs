@@ -24,6 +24,12 @@ struct Inner {
     tokens_issued: BTreeMap<Grant, u64>,
     token_requests_total: u64,
     rate_limited: u64,
+    channels_created: u64,
+    websocket_connections: u64,
+    subscriptions: u64,
+    topics_rejected: u64,
+    events_sent: BTreeMap<String, u64>,
+    heartbeats_sent: u64,
 }
 
 impl Counters {
@@ -88,6 +94,49 @@ impl Counters {
         self.lock().rate_limited
     }
 
+    /// Notification channels created (`POST /api/v2/notifications/channels`).
+    pub fn channels_created(&self) -> u64 {
+        self.lock().channels_created
+    }
+
+    /// WebSocket connections opened to a channel's `connectUri` (successful
+    /// upgrades only).
+    pub fn websocket_connections(&self) -> u64 {
+        self.lock().websocket_connections
+    }
+
+    /// Topics accepted by a subscription request, through the REST
+    /// subscriptions API or a `subscribe` message on the socket (a topic
+    /// subscribed again counts again).
+    pub fn subscriptions(&self) -> u64 {
+        self.lock().subscriptions
+    }
+
+    /// Topics a subscription request rejected (unknown topic, missing
+    /// permission or a scripted rejection).
+    pub fn topics_rejected(&self) -> u64 {
+        self.lock().topics_rejected
+    }
+
+    /// Events written to a channel's socket on `topic` (the full topic
+    /// name, e.g. `v2.users.{id}.conversations.calls` with the id filled
+    /// in, or `v2.system.socket_closing`). An event delivered to two
+    /// channels counts twice; events for a channel without a connection
+    /// are not sent and not counted. Heartbeats and pongs are not events.
+    pub fn events_sent(&self, topic: &str) -> u64 {
+        self.lock().events_sent.get(topic).copied().unwrap_or(0)
+    }
+
+    /// Events written to sockets on every topic.
+    pub fn events_sent_total(&self) -> u64 {
+        self.lock().events_sent.values().sum()
+    }
+
+    /// `channel.metadata` heartbeats written to sockets.
+    pub fn heartbeats_sent(&self) -> u64 {
+        self.lock().heartbeats_sent
+    }
+
     /// Sets every counter back to zero.
     pub fn reset(&self) {
         *self.lock() = Inner::default();
@@ -121,5 +170,27 @@ impl Counters {
 
     pub(crate) fn record_rate_limited(&self) {
         self.lock().rate_limited += 1;
+    }
+
+    pub(crate) fn record_channel_created(&self) {
+        self.lock().channels_created += 1;
+    }
+
+    pub(crate) fn record_websocket_connection(&self) {
+        self.lock().websocket_connections += 1;
+    }
+
+    pub(crate) fn record_subscriptions(&self, accepted: usize, rejected: usize) {
+        let mut inner = self.lock();
+        inner.subscriptions += accepted as u64;
+        inner.topics_rejected += rejected as u64;
+    }
+
+    pub(crate) fn record_event_sent(&self, topic: &str) {
+        *self.lock().events_sent.entry(topic.to_owned()).or_default() += 1;
+    }
+
+    pub(crate) fn record_heartbeat(&self) {
+        self.lock().heartbeats_sent += 1;
     }
 }

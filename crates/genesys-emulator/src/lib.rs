@@ -6,15 +6,17 @@
 //! the official SDKs use, `/oauth/authorize`), token and user lookups, and
 //! the call-creation endpoints with Genesys's own error codes
 //! (`not.a.user`, `missing.any.permissions`,
-//! `conversation.error.no.user.station`, ...). Login and API share one base
-//! URL. Request and response bodies are the generated [`genesys_model`]
-//! types; permission and user-context rules come from its operation
-//! catalogue.
+//! `conversation.error.no.user.station`, ...), and the notification service
+//! (channels, subscriptions, and a WebSocket per channel that carries call
+//! events and heartbeats). Login and API share one base URL. Request and
+//! response bodies are the generated [`genesys_model`] types; permission and
+//! user-context rules come from its operation catalogue.
 //!
 //! Tests control it: a seeded, configurable world ([`EmulatorConfig`]),
 //! helpers that mint tokens, codes and SAML assertions, a steppable
-//! [`Clock`], scriptable [`Fault`]s per route and [`Counters`] of what
-//! arrived.
+//! [`Clock`] (advancing it sends the heartbeats, call events and channel
+//! expiries that fell due), scriptable [`Fault`]s per route, notification
+//! faults ([`Notifications`]) and [`Counters`] of what arrived.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -51,6 +53,7 @@ mod errors;
 mod faults;
 mod http;
 mod ids;
+mod notifications;
 mod oauth;
 mod routes;
 pub mod seed;
@@ -67,11 +70,12 @@ use tokio::task::JoinHandle;
 
 pub use clock::Clock;
 pub use config::{
-    CallTimings, ClientSeed, ClockMode, EmulatorConfig, Grant, Organization, RateLimit, RoleSeed,
-    UserSeed,
+    CallTimings, ClientSeed, ClockMode, EmulatorConfig, Grant, NotificationSettings, Organization,
+    RateLimit, RoleSeed, UserSeed,
 };
 pub use counters::Counters;
 pub use faults::{Fault, RouteMatch};
+pub use notifications::{ChannelInfo, Notifications};
 
 use state::{Principal, Shared};
 
@@ -104,6 +108,7 @@ pub struct Emulator {
     addr: SocketAddr,
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
+    scheduler: Option<JoinHandle<()>>,
 }
 
 impl fmt::Debug for Emulator {
@@ -132,8 +137,15 @@ impl Emulator {
         config.validate()?;
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared::new(config));
         let (shutdown, rx) = watch::channel(false);
+        let shared = Arc::new(Shared::new(config, format!("ws://{addr}"), rx.clone()));
+        let weak = Arc::downgrade(&shared);
+        shared.clock.on_advance(move || {
+            if let Some(shared) = weak.upgrade() {
+                shared.notifications.run_due();
+            }
+        });
+        let scheduler = tokio::spawn(notifications::scheduler(shared.clone(), rx.clone()));
         let task = tokio::spawn(server::serve(listener, shared.clone(), rx));
         tracing::debug!("genesys emulator listening on http://{addr}");
         Ok(Emulator {
@@ -141,6 +153,7 @@ impl Emulator {
             addr,
             shutdown,
             task: Some(task),
+            scheduler: Some(scheduler),
         })
     }
 
@@ -176,9 +189,17 @@ impl Emulator {
     }
 
     /// The clock; [`Clock::advance`] moves it forward (token expiry, rate
-    /// limit windows and call progression all follow it).
+    /// limit windows, call progression, notification heartbeats and channel
+    /// expiry all follow it).
     pub fn clock(&self) -> &Clock {
         &self.shared.clock
+    }
+
+    /// The notification service: its channels, and faults to script on
+    /// them (drop a socket, `socket_closing`, stop heartbeats, expire or
+    /// evict a channel, reject topics, publish events).
+    pub fn notifications(&self) -> &Notifications {
+        &self.shared.notifications
     }
 
     fn client(&self, client_id: &str) -> Result<(), EmulatorError> {
@@ -316,6 +337,9 @@ impl Emulator {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        if let Some(task) = self.scheduler.take() {
+            let _ = task.await;
+        }
     }
 }
 
@@ -323,6 +347,9 @@ impl Drop for Emulator {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {
+            task.abort();
+        }
+        if let Some(task) = self.scheduler.take() {
             task.abort();
         }
     }

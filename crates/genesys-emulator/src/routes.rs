@@ -17,6 +17,15 @@ pub(crate) enum Endpoint {
     PostConversationsCalls,
     PostConversationsCallsUserUserId,
     GetConversationsCall,
+    PostNotificationsChannels,
+    GetNotificationsChannels,
+    HeadNotificationsChannel,
+    GetNotificationsChannelSubscriptions,
+    PostNotificationsChannelSubscriptions,
+    PutNotificationsChannelSubscriptions,
+    DeleteNotificationsChannelSubscriptions,
+    /// The WebSocket at a channel's `connectUri`.
+    ChannelSocket,
 }
 
 struct RouteDef {
@@ -67,6 +76,46 @@ const ROUTES: &[RouteDef] = &[
         Method::GET,
         "/api/v2/conversations/calls/{conversationId}",
         Endpoint::GetConversationsCall,
+    ),
+    def(
+        Method::POST,
+        "/api/v2/notifications/channels",
+        Endpoint::PostNotificationsChannels,
+    ),
+    def(
+        Method::GET,
+        "/api/v2/notifications/channels",
+        Endpoint::GetNotificationsChannels,
+    ),
+    def(
+        Method::HEAD,
+        "/api/v2/notifications/channels/{channelId}",
+        Endpoint::HeadNotificationsChannel,
+    ),
+    def(
+        Method::GET,
+        "/api/v2/notifications/channels/{channelId}/subscriptions",
+        Endpoint::GetNotificationsChannelSubscriptions,
+    ),
+    def(
+        Method::POST,
+        "/api/v2/notifications/channels/{channelId}/subscriptions",
+        Endpoint::PostNotificationsChannelSubscriptions,
+    ),
+    def(
+        Method::PUT,
+        "/api/v2/notifications/channels/{channelId}/subscriptions",
+        Endpoint::PutNotificationsChannelSubscriptions,
+    ),
+    def(
+        Method::DELETE,
+        "/api/v2/notifications/channels/{channelId}/subscriptions",
+        Endpoint::DeleteNotificationsChannelSubscriptions,
+    ),
+    def(
+        Method::GET,
+        "/channels/{channelId}",
+        Endpoint::ChannelSocket,
     ),
 ];
 
@@ -184,6 +233,27 @@ mod tests {
         let m = match_route(&Method::GET, "/api/v2/conversations/calls/c%2D1");
         assert_eq!(m.endpoint, Some(Endpoint::GetConversationsCall));
         assert_eq!(m.params, ["c-1"]);
+    }
+
+    #[test]
+    fn notification_routes() {
+        let m = match_route(
+            &Method::HEAD,
+            "/api/v2/notifications/channels/streaming-0-ab",
+        );
+        assert_eq!(m.endpoint, Some(Endpoint::HeadNotificationsChannel));
+        assert_eq!(m.params, ["streaming-0-ab"]);
+        let m = match_route(
+            &Method::PUT,
+            "/api/v2/notifications/channels/c1/subscriptions",
+        );
+        assert_eq!(
+            m.endpoint,
+            Some(Endpoint::PutNotificationsChannelSubscriptions)
+        );
+        let m = match_route(&Method::GET, "/channels/c1");
+        assert_eq!(m.endpoint, Some(Endpoint::ChannelSocket));
+        assert_eq!(m.template, Some("/channels/{channelId}"));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! | What | Id constant | Notes |
 //! |---|---|---|
 //! | Organization | [`DEFAULT_ORG_ID`] | named [`DEFAULT_ORG_NAME`] (the SAML `orgName`) |
-//! | Client-credentials client | [`DEFAULT_CLIENT_ID`] / [`DEFAULT_CLIENT_SECRET`] | role [`CALLER_ROLE`]: `conversation:call:add` |
+//! | Client-credentials client | [`DEFAULT_CLIENT_ID`] / [`DEFAULT_CLIENT_SECRET`] | role [`CALLER_ROLE`]: `conversation:call:add`, `conversation:call:view` |
 //! | Client-credentials client without call permissions | [`NO_PERMISSION_CLIENT_ID`] / [`NO_PERMISSION_CLIENT_SECRET`] | role [`VIEWER_ROLE`] |
 //! | User-login client | [`USER_CLIENT_ID`] / [`USER_CLIENT_SECRET`] | authorization code (with or without PKCE), refresh token, SAML2 bearer, implicit; redirect URI [`DEFAULT_REDIRECT_URI`] |
 //! | User with a station | [`DEFAULT_USER_ID`] | role [`AGENT_ROLE`]: `conversation:conference:add` |
@@ -19,7 +19,9 @@ pub const DEFAULT_ORG_ID: &str = "00000000-0000-4000-8000-000000000001";
 /// Name of the seeded organization; the SAML2 bearer grant's `orgName` must match it.
 pub const DEFAULT_ORG_NAME: &str = "emulator-org";
 
-/// Name of the role that grants `conversation:call:add` (placing calls on behalf of a user).
+/// Name of the role that grants `conversation:call:add` (placing calls on
+/// behalf of a user) and `conversation:call:view` (following any user's
+/// calls on the `v2.users.{id}.conversations.calls` notification topic).
 pub const CALLER_ROLE: &str = "emulator-caller";
 /// Name of the role that grants `conversation:conference:add` (placing calls as the user).
 pub const AGENT_ROLE: &str = "emulator-agent";

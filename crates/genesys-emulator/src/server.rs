@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use crate::errors::ApiError;
 use crate::faults::FaultAction;
 use crate::http::{CORRELATION_HEADER, EmuBody, JSON, raw, set_header, truncated};
+use crate::notifications::{redact_path, socket};
 use crate::routes::{self, Endpoint};
 use crate::state::Shared;
 use crate::{api, ids, oauth};
@@ -73,17 +74,19 @@ pub(crate) async fn handle(
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let max = shared.config.max_body_bytes;
+    // Channel ids are bearer capabilities: logs show them shortened.
+    let logged = redact_path(&path);
     let mut response = match action {
         Some(FaultAction::DropBeforeRead) => {
-            tracing::debug!(%method, %path, "fault: dropping connection before reading");
+            tracing::debug!(%method, path = %logged, "fault: dropping connection before reading");
             drop(body);
             return Err(DropConnection);
         }
         Some(FaultAction::DropAfterRead) => {
             let _ = read_body(body, max).await;
-            tracing::debug!(%method, %path, "fault: dropping connection after reading");
+            tracing::debug!(%method, path = %logged, "fault: dropping connection after reading");
             return Err(DropConnection);
         }
         Some(action) => {
@@ -95,6 +98,10 @@ pub(crate) async fn handle(
             Err(ReadError::Broken) => return Err(DropConnection),
             Err(ReadError::TooLarge) => {
                 ApiError::payload_too_large(max).into_response(&correlation)
+            }
+            Ok(_) if matched.endpoint == Some(Endpoint::ChannelSocket) => {
+                let channel = matched.params.first().map(String::as_str).unwrap_or("");
+                socket::accept(&shared, &mut parts, channel, &correlation)
             }
             Ok(bytes) => {
                 let req = Req {
@@ -111,7 +118,7 @@ pub(crate) async fn handle(
         },
     };
     set_header(&mut response, CORRELATION_HEADER, &correlation);
-    tracing::debug!(%method, %path, status = response.status().as_u16(), "request");
+    tracing::debug!(%method, path = %logged, status = response.status().as_u16(), "request");
     Ok(response)
 }
 
@@ -182,7 +189,8 @@ pub(crate) async fn serve(
                 .timer(TokioTimer::new())
                 .header_read_timeout(Duration::from_secs(30))
                 .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), service);
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
             tokio::select! {
                 result = conn => {
                     if let Err(e) = result {

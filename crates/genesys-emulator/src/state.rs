@@ -5,12 +5,14 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use time::OffsetDateTime;
+use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::config::{ClientSeed, EmulatorConfig, Grant, UserSeed};
 use crate::counters::Counters;
 use crate::faults::FaultRegistry;
 use crate::ids;
+use crate::notifications::Notifications;
 
 /// A role with its resolved id.
 #[derive(Debug, Clone)]
@@ -203,6 +205,9 @@ pub(crate) struct Shared {
     pub(crate) clock: Clock,
     pub(crate) counters: Counters,
     pub(crate) faults: FaultRegistry,
+    pub(crate) notifications: Notifications,
+    /// Changes when the emulator shuts down (ends socket tasks).
+    pub(crate) shutdown: watch::Receiver<bool>,
 }
 
 fn add(t: OffsetDateTime, d: Duration) -> OffsetDateTime {
@@ -210,16 +215,32 @@ fn add(t: OffsetDateTime, d: Duration) -> OffsetDateTime {
 }
 
 impl Shared {
-    pub(crate) fn new(config: EmulatorConfig) -> Shared {
+    /// The shared state of an emulator whose WebSocket base URL (for
+    /// channels' `connectUri`) is `ws_base`, e.g. `ws://127.0.0.1:41234`.
+    pub(crate) fn new(
+        config: EmulatorConfig,
+        ws_base: String,
+        shutdown: watch::Receiver<bool>,
+    ) -> Shared {
         let world = World::new(&config);
         let clock = Clock::from_mode(config.clock);
+        let counters = Counters::default();
+        let notifications = Notifications::new(
+            clock.clone(),
+            counters.clone(),
+            config.notifications,
+            config.organization.id.clone(),
+            ws_base,
+        );
         Shared {
             config,
             world,
             store: Mutex::new(Store::default()),
             clock,
-            counters: Counters::default(),
+            counters,
             faults: FaultRegistry::default(),
+            notifications,
+            shutdown,
         }
     }
 
