@@ -27,6 +27,7 @@ mod report;
 #[cfg(feature = "sdk")]
 mod sdk;
 mod stats;
+mod topics;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -66,6 +67,16 @@ enum Command {
     /// --separate-threads=yes` at two `--calls` counts gives instructions
     /// per call of the client (main) and emulator threads.
     Profile(ProfileOpts),
+    /// Topic matching per notification: the trie against a linear scan,
+    /// and a whole call event decoded (no emulator, no network).
+    Topics {
+        /// Rounds; the median is reported.
+        #[arg(long, default_value_t = 15)]
+        rounds: usize,
+        /// Passes over the 242 topic names per round.
+        #[arg(long, default_value_t = 2000)]
+        iterations: usize,
+    },
 }
 
 /// What `profile` runs.
@@ -191,6 +202,10 @@ fn main() -> anyhow::Result<()> {
             false,
         ),
         Command::Profile(p) => return profile(&p),
+        Command::Topics { rounds, iterations } => {
+            ensure!(rounds > 0, "--rounds must be at least 1");
+            return topics::run(rounds, iterations);
+        }
         Command::Decode(o) => (
             o,
             Selection {
