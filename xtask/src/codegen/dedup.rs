@@ -19,6 +19,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::ir::{EnumDef, ModelDef, Origin, Ty};
 
+/// Set (to anything) to generate without aliases, to measure what they save.
+pub const NO_ALIASES_ENV: &str = "GENESYS_CODEGEN_NO_ALIASES";
+
 /// Marks every notification model that is structurally identical to another
 /// model (REST models preferred, then the first name) as its alias, along
 /// with the enums it owns. Returns the number of aliased models.

@@ -457,6 +457,10 @@ pub fn emit_api(ir: &Ir) -> anyhow::Result<Vec<GeneratedFile>> {
     Ok(files)
 }
 
+/// The facade's hand-written notification channel client: the REST tag it
+/// calls, the call topics it follows, and its WebSocket and TLS crates.
+const NOTIFICATIONS_CLIENT_FEATURE: &str = "# The notification channel client (WebSocket): live events instead of polling.\nnotifications-client = [\"notifications\", \"topics-users\", \"dep:tokio-tungstenite\", \"dep:rustls\", \"dep:webpki-roots\", \"dep:rand\", \"futures-util/sink\"]\n";
+
 /// The facade's `[features]` block: each tag forwards to the model's.
 pub fn facade_features_block(ir: &Ir) -> String {
     let mut out = String::new();
@@ -480,6 +484,7 @@ pub fn facade_features_block(ir: &Ir) -> String {
     }
     if !ir.topic_features.is_empty() {
         out.push_str("# Every notification topic family's events.\nall-topics = [\"genesys-model/all-topics\"]\n");
+        out.push_str(NOTIFICATIONS_CLIENT_FEATURE);
     }
     for (feature, family) in &ir.topic_features {
         out.push_str(&format!(

@@ -274,7 +274,11 @@ impl Ir {
                 &mut models,
                 &mut enums,
             )?;
-            aliases = super::dedup::alias_structural_duplicates(&mut models, &mut enums);
+            // A measurement knob (crates/genesys-bench/event-compile-cost.sh):
+            // generate every event model as its own struct.
+            if std::env::var_os(super::dedup::NO_ALIASES_ENV).is_none() {
+                aliases = super::dedup::alias_structural_duplicates(&mut models, &mut enums);
+            }
             topics = super::topics::build_topics(events, event_names, &models)?;
             topic_features = super::topics::topic_features(&topics);
             super::topics::gate_event_models(&topics, &mut models, &mut enums);
