@@ -4,9 +4,9 @@
 # built) with the call-events feature alone (`topics-users`) and with
 # `--all-features`, for the committed code (aliases) and for the same code
 # generated with every event model as its own struct
-# (GENESYS_CODEGEN_NO_ALIASES=1 cargo xtask codegen), and, as the baseline
-# before event models existed, `--all-features` without the notifications
-# document (cargo xtask codegen --no-notifications).
+# (GENESYS_CODEGEN_NO_ALIASES=1 cargo xtask codegen). With `--baseline REV`
+# it also measures `--all-features` at REV (e.g. the commit before event
+# models existed) in a temporary git worktree.
 #
 #   bash crates/genesys-bench/event-compile-cost.sh [--runs N]
 #
@@ -17,7 +17,14 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 RUNS=1
-[[ "${1:-}" == "--runs" ]] && RUNS="$2"
+BASELINE=""
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --runs) RUNS="$2"; shift 2 ;;
+        --baseline) BASELINE="$2"; shift 2 ;;
+        *) echo "unknown argument: $1" >&2; exit 2 ;;
+    esac
+done
 TARGET="${CARGO_TARGET_DIR_FOR_COST:-$ROOT/target/compile-cost}"
 trap 'cargo xtask codegen >/dev/null 2>&1 || echo "restore failed: run cargo xtask codegen" >&2' EXIT
 
@@ -40,5 +47,10 @@ measure "aliases" --all-features
 GENESYS_CODEGEN_NO_ALIASES=1 cargo xtask codegen >/dev/null 2>&1
 measure "one struct each" --features topics-users
 measure "one struct each" --all-features
-cargo xtask codegen --no-notifications >/dev/null 2>&1
-measure "none (REST models only)" --all-features
+if [[ -n "$BASELINE" ]]; then
+    BASE_TREE="$(mktemp -d)/base"
+    git worktree add --detach "$BASE_TREE" "$BASELINE" >/dev/null 2>&1
+    (cd "$BASE_TREE" && cargo check -q -p genesys-model --target-dir "$TARGET" >/dev/null 2>&1 || true
+     cd "$BASE_TREE" && measure "none (at $BASELINE)" --all-features)
+    git worktree remove --force "$BASE_TREE"
+fi

@@ -394,3 +394,28 @@ fn the_api_surface_has_one_method_per_operation_with_typed_parameters() {
 fn squash(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
+
+#[test]
+#[ignore = "a report, not a check: cargo test -p xtask rest_twins -- --ignored --nocapture"]
+fn rest_twins() {
+    let spec = Spec::parse(&shared_spec("genesys-platform-api-v2.json")).unwrap();
+    let ir = Ir::build(&spec, String::new()).unwrap();
+    let classes = super::dedup::structural_classes(&ir.models, &ir.enums);
+    let mut sizes = std::collections::HashMap::new();
+    for c in &classes {
+        *sizes.entry(*c).or_insert(0usize) += 1;
+    }
+    let twins: usize = sizes.values().filter(|n| **n > 1).map(|n| n - 1).sum();
+    let fields: usize = ir
+        .models
+        .iter()
+        .zip(&classes)
+        .filter(|(_, c)| sizes[*c] > 1)
+        .map(|(m, _)| m.fields.len())
+        .sum();
+    println!(
+        "REST models: {}; structural classes: {}; models that could be aliases: {twins}; fields in twin classes: {fields}",
+        ir.models.len(),
+        sizes.len()
+    );
+}
