@@ -37,12 +37,16 @@
 //! needs (`conversations`, `users`, `routing`, ... — see `Cargo.toml`);
 //! `full` enables all. The default is `conversations`, `users` and `tokens`:
 //! what placing and following calls and inspecting a token need.
+//! `notifications-client` adds [`notifications`]: a WebSocket notification
+//! channel client (and the `notifications` tag and `topics-users` events).
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "conversations")]
 pub mod calls;
 mod client;
 mod error;
+#[cfg(feature = "notifications-client")]
+pub mod notifications;
 mod operation;
 mod preflight;
 
