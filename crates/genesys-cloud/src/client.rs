@@ -45,6 +45,9 @@ struct Inner {
     transport: Transport,
     tokens: SharedTokenSource,
     preflight: bool,
+    /// Follows calls by events; created on first use.
+    #[cfg(all(feature = "conversations", feature = "notifications-client"))]
+    call_follower: std::sync::OnceLock<Arc<crate::calls::events::CallFollower>>,
 }
 
 impl fmt::Debug for Client {
@@ -170,12 +173,20 @@ impl ClientBuilder {
                 transport: self.transport.build()?,
                 tokens,
                 preflight: self.preflight,
+                #[cfg(all(feature = "conversations", feature = "notifications-client"))]
+                call_follower: std::sync::OnceLock::new(),
             }),
         })
     }
 }
 
 impl Client {
+    /// The shared call follower (see [`crate::calls`]).
+    #[cfg(all(feature = "conversations", feature = "notifications-client"))]
+    pub(crate) fn call_follower(&self) -> Arc<crate::calls::events::CallFollower> {
+        Arc::clone(self.inner.call_follower.get_or_init(Default::default))
+    }
+
     /// Starts building a client.
     pub fn builder() -> ClientBuilder {
         ClientBuilder {

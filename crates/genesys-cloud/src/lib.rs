@@ -35,10 +35,13 @@
 //!
 //! Each API tag is a feature that enables its handler and the models it
 //! needs (`conversations`, `users`, `routing`, ... — see `Cargo.toml`);
-//! `full` enables all. The default is `conversations`, `users` and `tokens`:
-//! what placing and following calls and inspecting a token need.
-//! `notifications-client` adds [`notifications`]: a WebSocket notification
-//! channel client (and the `notifications` tag and `topics-users` events).
+//! `full` enables all. The default is `conversations`, `users`, `tokens` and
+//! `notifications-client`: what placing calls, following them by events and
+//! inspecting a token need. `notifications-client` is [`notifications`], a
+//! WebSocket notification channel client (with the `notifications` tag and
+//! the `topics-users` events); without it, [`calls`] follows calls by
+//! polling and no WebSocket crate is compiled. Topic families are features
+//! too (`topics-routing`, ..., `all-topics`).
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "conversations")]

@@ -465,8 +465,14 @@ const NOTIFICATIONS_CLIENT_FEATURE: &str = "# The notification channel client (W
 pub fn facade_features_block(ir: &Ir) -> String {
     let mut out = String::new();
     out.push_str("[features]\n");
-    out.push_str("# The tags of the job this SDK exists for: placing and following calls.\n");
-    out.push_str("default = [\"conversations\", \"users\", \"tokens\"]\n");
+    out.push_str("# The job this SDK exists for: placing calls and following them by events.\n");
+    if ir.topic_features.is_empty() {
+        out.push_str("default = [\"conversations\", \"users\", \"tokens\"]\n");
+    } else {
+        out.push_str(
+            "default = [\"conversations\", \"users\", \"tokens\", \"notifications-client\"]\n",
+        );
+    }
     let all: Vec<String> = ir
         .features
         .keys()
