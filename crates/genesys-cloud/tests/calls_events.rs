@@ -4,11 +4,13 @@
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
-use genesys_cloud::auth::AccessToken;
-use genesys_cloud::calls::{CallState, Dial, UpdateSource};
-use genesys_cloud::{BaseUrl, Client, Error, RetryPolicy};
+use genesys_cloud::calls::{CallFollow, CallState, CallUpdate, Dial, UpdateSource};
+use genesys_cloud::{Client, Error};
 use genesys_emulator::{Emulator, EmulatorConfig, seed};
 use http::Method;
+
+mod common;
+use common::client_with;
 
 const GET_CALL: &str = "/api/v2/conversations/calls/{conversationId}";
 const WAIT: Duration = Duration::from_secs(10);
@@ -24,16 +26,16 @@ async fn manual() -> Emulator {
 }
 
 fn client(emu: &Emulator, client_id: &str) -> Client {
-    Client::builder()
-        .base_url(BaseUrl::parse(&emu.base_url()).unwrap())
-        .token_source(AccessToken::new(emu.client_credentials_token(client_id)))
-        .retry_policy(
-            RetryPolicy::default()
-                .with_initial_backoff(Duration::from_millis(1))
-                .with_max_backoff(Duration::from_millis(5)),
-        )
-        .build()
-        .unwrap()
+    client_with(emu, emu.client_credentials_token(client_id))
+}
+
+/// The next update, within `WAIT`.
+async fn next_update(updates: &mut CallFollow) -> CallUpdate {
+    tokio::time::timeout(WAIT, updates.next())
+        .await
+        .expect("an update in time")
+        .expect("the stream goes on")
+        .expect("no error")
 }
 
 fn dial() -> Dial {
@@ -195,11 +197,7 @@ async fn a_dropped_socket_is_caught_up_with_one_get() {
     let channel = emu.notifications().channel_ids()[0].clone();
     assert!(emu.notifications().drop_socket(&channel));
     emu.clock().advance(Duration::from_secs(6));
-    let next = tokio::time::timeout(Duration::from_secs(20), updates.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let next = next_update(&mut updates).await;
     assert_eq!(next.state, CallState::Connected);
     assert_eq!(
         next.source,

@@ -12,16 +12,18 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use futures_util::{Stream, StreamExt as _};
-use genesys_cloud::auth::AccessToken;
 use genesys_cloud::calls::Dial;
 use genesys_cloud::model::notifications::{TopicError, topics};
 use genesys_cloud::notifications::{
     Backoff, ChannelEvent, NotificationClient, NotificationError, NotificationStream, Typed,
 };
-use genesys_cloud::{BaseUrl, Client, RetryPolicy};
+use genesys_cloud::Client;
 use genesys_emulator::{Emulator, EmulatorConfig, Fault, RouteMatch, seed};
 use http::Method;
 use serde_json::json;
+
+mod common;
+use common::client_with;
 
 const WAIT: Duration = Duration::from_secs(10);
 const CHANNEL: &str = "/api/v2/notifications/channels/{channelId}";
@@ -31,19 +33,6 @@ async fn manual() -> Emulator {
     Emulator::start(EmulatorConfig::default().with_manual_clock())
         .await
         .expect("emulator starts")
-}
-
-fn client_with(emu: &Emulator, token: String) -> Client {
-    Client::builder()
-        .base_url(BaseUrl::parse(&emu.base_url()).unwrap())
-        .token_source(AccessToken::new(token))
-        .retry_policy(
-            RetryPolicy::default()
-                .with_initial_backoff(Duration::from_millis(1))
-                .with_max_backoff(Duration::from_millis(5)),
-        )
-        .build()
-        .unwrap()
 }
 
 /// A client-credentials client whose role grants `conversation:call:view`.
@@ -151,7 +140,10 @@ async fn subscribe_and_receive_a_calls_events_typed() {
         }
     }
     assert!(states[2].contains("connected"), "{states:?}");
-    assert_eq!(emu.counters().events_sent(topic.name()), 3);
+    // `place` follows its calls by events too, on a channel of its own:
+    // 3 events to this stream's channel, 3 to the call follower's.
+    assert_eq!(emu.counters().channels_created(), 2);
+    assert_eq!(emu.counters().events_sent(topic.name()), 6);
 }
 
 #[tokio::test]

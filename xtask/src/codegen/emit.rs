@@ -619,6 +619,20 @@ pub fn emit_root(ir: &Ir) -> anyhow::Result<GeneratedFile> {
     })
 }
 
+/// `"a", "b"`: names as the items of a TOML array.
+pub fn toml_strings<'a>(names: impl IntoIterator<Item = &'a String>) -> String {
+    names
+        .into_iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Every tag feature and topic feature, as TOML array items.
+pub fn every_feature(ir: &Ir) -> String {
+    toml_strings(ir.features.keys().chain(ir.topic_features.keys()))
+}
+
 /// The `[features]` block of the model crate's Cargo.toml.
 pub fn features_block(ir: &Ir) -> String {
     let mut out = String::new();
@@ -628,27 +642,16 @@ pub fn features_block(ir: &Ir) -> String {
     );
     out.push_str("default = []\n");
     out.push_str("# Every tag and topic family, plus the definitions no operation references.\n");
-    let all: Vec<String> = ir
-        .features
-        .keys()
-        .chain(ir.topic_features.keys())
-        .map(|f| format!("\"{f}\""))
-        .collect();
-    out.push_str(&format!("full = [{}]\n", all.join(", ")));
+    out.push_str(&format!("full = [{}]\n", every_feature(ir)));
     for (feature, tag) in &ir.features {
         out.push_str(&format!(
             "# The models of the \"{tag}\" operations.\n{feature} = []\n"
         ));
     }
     if !ir.topic_features.is_empty() {
-        let all: Vec<String> = ir
-            .topic_features
-            .keys()
-            .map(|f| format!("\"{f}\""))
-            .collect();
         out.push_str(&format!(
             "# Every notification topic family.\nall-topics = [{}]\n",
-            all.join(", ")
+            toml_strings(ir.topic_features.keys())
         ));
     }
     for (feature, family) in &ir.topic_features {

@@ -473,15 +473,9 @@ pub fn facade_features_block(ir: &Ir) -> String {
             "default = [\"conversations\", \"users\", \"tokens\", \"notifications-client\"]\n",
         );
     }
-    let all: Vec<String> = ir
-        .features
-        .keys()
-        .chain(ir.topic_features.keys())
-        .map(|f| format!("\"{f}\""))
-        .collect();
     out.push_str(&format!(
         "# Every tag, plus every model.\nfull = [\"genesys-model/full\", {}]\n",
-        all.join(", ")
+        super::emit::every_feature(ir)
     ));
     for (feature, tag) in &ir.features {
         out.push_str(&format!(

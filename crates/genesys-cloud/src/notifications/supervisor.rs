@@ -157,6 +157,26 @@ impl Supervisor {
         Ok(handle)
     }
 
+    /// The new socket back when its topics were all (re)subscribed; else it
+    /// is closed and the rejection or error returned.
+    fn keep_if_subscribed(
+        &mut self,
+        socket: SocketHandle,
+        subscribed: Result<Vec<RejectedTopic>, NotificationError>,
+    ) -> Result<SocketHandle, NotificationError> {
+        match subscribed {
+            Ok(rejected) if rejected.is_empty() => Ok(socket),
+            Ok(rejected) => {
+                self.unregister(socket);
+                Err(NotificationError::Rejected(TopicsRejected::new(rejected)))
+            }
+            Err(e) => {
+                self.unregister(socket);
+                Err(e)
+            }
+        }
+    }
+
     fn unregister(&mut self, handle: SocketHandle) {
         self.roles.remove(&handle.conn);
         // Dropping the handle closes the socket; its end is then ignored.
@@ -618,17 +638,7 @@ impl Supervisor {
         } else {
             Ok(Vec::new())
         };
-        match resubscribed {
-            Ok(rejected) if rejected.is_empty() => {}
-            Ok(rejected) => {
-                self.unregister(socket);
-                return Err(NotificationError::Rejected(TopicsRejected::new(rejected)));
-            }
-            Err(e) => {
-                self.unregister(socket);
-                return Err(e);
-            }
-        }
+        let socket = self.keep_if_subscribed(socket, resubscribed)?;
         let renew_at = self.renew_at(&channel);
         if let Some(slot) = self.slots.get_mut(&id) {
             slot.socket = Some(socket);
@@ -713,19 +723,13 @@ impl Supervisor {
             .unwrap_or_default();
         let channel = channel::create(&self.client).await?;
         let socket = self.connect(&channel, id).await?;
-        if !topics.is_empty() {
-            match channel::subscribe(&self.client, &channel.id, &topics, Mode::Replace).await {
-                Ok(rejected) if rejected.is_empty() => {}
-                Ok(rejected) => {
-                    self.unregister(socket);
-                    return Err(NotificationError::Rejected(TopicsRejected::new(rejected)));
-                }
-                Err(e) => {
-                    self.unregister(socket);
-                    return Err(e);
-                }
-            }
-        }
+        let socket = if topics.is_empty() {
+            socket
+        } else {
+            let subscribed =
+                channel::subscribe(&self.client, &channel.id, &topics, Mode::Replace).await;
+            self.keep_if_subscribed(socket, subscribed)?
+        };
         Ok((channel, socket))
     }
 }
