@@ -224,3 +224,39 @@ async fn waiting_times_out_with_the_state_it_is_in() {
     assert!(matches!(err, Error::Timeout { .. }), "{err}");
     assert!(err.to_string().contains("Dialing"), "{err}");
 }
+
+#[tokio::test]
+async fn users_asked_for_together_share_subscription_requests_and_a_rejected_one_costs_only_itself()
+{
+    let emu = manual().await;
+    let rejected_topic = format!("v2.users.{}.conversations.calls", seed::NO_STATION_USER_ID);
+    emu.notifications()
+        .reject_topic(rejected_topic, "conversation:call:view");
+    let client = client(&emu, seed::DEFAULT_CLIENT_ID);
+    let calls = client.calls();
+    let stationless = Dial::number("+15550124").on_behalf_of(seed::NO_STATION_USER_ID);
+    let first = dial();
+    let (placed, refused) = tokio::join!(calls.place(&first), calls.place(&stationless));
+    let placed = placed.unwrap();
+    assert!(refused.is_err(), "that user has no station");
+    assert_eq!(emu.counters().channels_created(), 1);
+    let subscription_requests = emu
+        .counters()
+        .requests_any_method("/api/v2/notifications/channels/{channelId}/subscriptions");
+    assert!(
+        subscription_requests <= 2,
+        "{subscription_requests} subscription requests"
+    );
+
+    emu.clock().advance(Duration::from_secs(6));
+    let call = calls
+        .wait_for(&placed.conversation_id, CallState::Connected, WAIT)
+        .await
+        .unwrap();
+    assert_eq!(CallState::of(&call), CallState::Connected);
+    assert_eq!(
+        emu.counters().requests(&Method::GET, GET_CALL),
+        0,
+        "followed by events"
+    );
+}

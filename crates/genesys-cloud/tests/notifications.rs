@@ -12,12 +12,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use futures_util::{Stream, StreamExt as _};
+use genesys_cloud::Client;
 use genesys_cloud::calls::Dial;
 use genesys_cloud::model::notifications::{TopicError, topics};
 use genesys_cloud::notifications::{
     Backoff, ChannelEvent, NotificationClient, NotificationError, NotificationStream, Typed,
 };
-use genesys_cloud::Client;
 use genesys_emulator::{Emulator, EmulatorConfig, Fault, RouteMatch, seed};
 use http::Method;
 use serde_json::json;

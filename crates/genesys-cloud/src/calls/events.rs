@@ -18,7 +18,7 @@ use genesys_model::{CallConversation, ConversationCallEventTopicCallConversation
 use tokio::sync::watch;
 
 use crate::Client;
-use crate::notifications::{NotificationHandle, Typed};
+use crate::notifications::{NotificationError, NotificationHandle, TopicsRejected, Typed};
 
 /// What the follower knows of one conversation.
 #[derive(Debug, Clone, Default)]
@@ -46,6 +46,8 @@ struct State {
     calls: HashMap<String, watch::Sender<Seen>>,
     /// Why the subscription ended, once it has: follow by polling then.
     ended: Option<String>,
+    /// Users waiting for the next subscription request.
+    pending: Vec<String>,
 }
 
 /// The shared call follower of a [`Client`].
@@ -81,42 +83,100 @@ impl CallFollower {
     /// Makes sure `user_id`'s call topic is subscribed; `Err` says why it
     /// is not (no permission for the topic, notifications unavailable...),
     /// and the caller then polls.
+    ///
+    /// Users asked for while a subscription request is under way are
+    /// subscribed together in the next one, so 60 calls placed at once for
+    /// 60 users cost two subscription requests, not 60.
     pub(crate) async fn ensure_user(
         self: &Arc<Self>,
         client: &Client,
         user_id: &str,
     ) -> Result<(), String> {
-        let _one_at_a_time = self.subscribing.lock().await;
         {
-            let state = self.lock();
+            let mut state = self.lock();
             if let Some(why) = &state.ended {
                 return Err(why.clone());
             }
             if let Some(known) = state.users.get(user_id) {
                 return known.clone();
             }
+            if !state.pending.iter().any(|u| u == user_id) {
+                state.pending.push(user_id.to_owned());
+            }
         }
-        let topic = topics::users_conversations_calls(user_id);
+        let _one_at_a_time = self.subscribing.lock().await;
+        let batch = {
+            let mut state = self.lock();
+            // The batch before this one may have covered the user.
+            if let Some(known) = state.users.get(user_id) {
+                return known.clone();
+            }
+            std::mem::take(&mut state.pending)
+        };
+        let results = self.subscribe(client, &batch).await;
+        let mut state = self.lock();
+        for (user, result) in batch.iter().zip(results) {
+            match &result {
+                Ok(()) => tracing::debug!(user_id = %user, "following the user's calls by events"),
+                Err(why) => {
+                    tracing::info!(user_id = %user, %why, "cannot follow the user's calls by events; polling")
+                }
+            }
+            state.users.insert(user.clone(), result);
+        }
+        state
+            .users
+            .get(user_id)
+            .cloned()
+            .unwrap_or_else(|| Err("the user's call topic was not subscribed".into()))
+    }
+
+    /// Subscribes the call topics of `users` in one request; one result per
+    /// user. (The first request, which creates the channel, fails whole when
+    /// a topic is rejected: those users are then followed by polling.)
+    async fn subscribe(
+        self: &Arc<Self>,
+        client: &Client,
+        users: &[String],
+    ) -> Vec<Result<(), String>> {
         let handle = self.lock().handle.clone();
-        let result = match handle {
-            Some(handle) => handle.add([topic]).await.map_err(|e| e.to_string()),
-            None => match client.notifications_channel().subscribe([topic]).await {
+        let calls_topics = |users: &[String]| {
+            users
+                .iter()
+                .map(|u| topics::users_conversations_calls(u.as_str()))
+                .collect::<Vec<_>>()
+        };
+        let outcome = match handle {
+            // Topics the service accepts stay subscribed even when others
+            // of the same request are rejected.
+            Some(handle) => handle.add(calls_topics(users)).await,
+            None => match client
+                .notifications_channel()
+                .subscribe(calls_topics(users))
+                .await
+            {
                 Ok(stream) => {
                     self.lock().handle = Some(stream.handle());
                     tokio::spawn(read(Arc::clone(self), stream));
                     Ok(())
                 }
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(e),
             },
         };
-        match &result {
-            Ok(()) => tracing::debug!(user_id, "following the user's calls by events"),
-            Err(why) => {
-                tracing::info!(user_id, %why, "cannot follow the user's calls by events; polling")
-            }
+        match outcome {
+            Ok(()) => users.iter().map(|_| Ok(())).collect(),
+            Err(NotificationError::Rejected(rejected)) => users
+                .iter()
+                .map(|u| {
+                    if is_rejected(&rejected, u) {
+                        Err(rejected.to_string())
+                    } else {
+                        Ok(())
+                    }
+                })
+                .collect(),
+            Err(e) => users.iter().map(|_| Err(e.to_string())).collect(),
         }
-        self.lock().users.insert(user_id.to_owned(), result.clone());
-        result
     }
 
     /// A receiver of what is known of `conversation_id` (created empty).
@@ -165,6 +225,12 @@ impl CallFollower {
         self.lock().ended = Some(why);
         self.gap();
     }
+}
+
+/// Whether `user_id`'s call topic is among the rejected ones.
+fn is_rejected(rejected: &TopicsRejected, user_id: &str) -> bool {
+    let topic = topics::users_conversations_calls(user_id);
+    rejected.topics.iter().any(|t| t.topic == topic.name())
 }
 
 fn insert_call(state: &mut State, id: &str, sender: watch::Sender<Seen>) {
