@@ -20,6 +20,8 @@
 
 mod cpu;
 mod decode;
+#[cfg(feature = "sdk")]
+mod follow;
 mod pin;
 mod python;
 mod raw;
@@ -67,6 +69,15 @@ enum Command {
     /// --separate-threads=yes` at two `--calls` counts gives instructions
     /// per call of the client (main) and emulator threads.
     Profile(ProfileOpts),
+    /// Following N calls placed at once with one token, on an emulator
+    /// limited to 300 requests a minute: polling (`wait_for_every`, 1 s)
+    /// against events (`wait_for`): requests, 429s, wall time and how late
+    /// the caller sees each call connect. Takes about two minutes (the
+    /// calls take 20 s of real time to connect; polling waits out the rate
+    /// limit); prints, and with `--write` updates its own section of
+    /// docs/benchmarks.md.
+    #[cfg(feature = "sdk")]
+    Follow(follow::FollowOpts),
     /// Topic matching per notification: the trie against a linear scan,
     /// and a whole call event decoded (no emulator, no network).
     Topics {
@@ -202,6 +213,8 @@ fn main() -> anyhow::Result<()> {
             false,
         ),
         Command::Profile(p) => return profile(&p),
+        #[cfg(feature = "sdk")]
+        Command::Follow(f) => return follow::run(&f),
         Command::Topics { rounds, iterations } => {
             ensure!(rounds > 0, "--rounds must be at least 1");
             return topics::run(rounds, iterations);

@@ -223,24 +223,40 @@ pub fn default_output() -> PathBuf {
 /// [`END`]) with `markdown`, keeping everything else; appends the section
 /// when the file has none, and creates the file when there is none.
 pub fn write_section(path: &Path, markdown: &str) -> std::io::Result<()> {
-    let section = format!("{BEGIN}\n{}\n{END}\n", markdown.trim_end());
+    write_marked_section(path, BEGIN, END, markdown)
+}
+
+/// Replaces the part of `path` between the lines `begin` and `end` with
+/// `markdown` (see [`write_section`]).
+pub fn write_marked_section(
+    path: &Path,
+    begin: &str,
+    end: &str,
+    markdown: &str,
+) -> std::io::Result<()> {
+    let section = format!("{begin}\n{}\n{end}\n", markdown.trim_end());
     let existing = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(e),
     };
-    let updated = replace_section(&existing, &section);
+    let updated = replace_between(&existing, begin, end, &section);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
     std::fs::write(path, updated)
 }
 
+#[cfg(test)]
 fn replace_section(existing: &str, section: &str) -> String {
-    if let (Some(start), Some(end)) = (existing.find(BEGIN), existing.find(END))
-        && start < end
+    replace_between(existing, BEGIN, END, section)
+}
+
+fn replace_between(existing: &str, begin: &str, end_marker: &str, section: &str) -> String {
+    if let Some(start) = existing.find(begin)
+        && let Some(end) = existing[start..].find(end_marker).map(|i| start + i)
     {
-        let mut end = end + END.len();
+        let mut end = end + end_marker.len();
         if existing[end..].starts_with('\n') {
             end += 1;
         }
@@ -298,7 +314,7 @@ fn precise_ratio(x: f64) -> String {
     }
 }
 
-fn us(x: f64) -> String {
+pub(crate) fn us(x: f64) -> String {
     if x >= 100.0 {
         format!("{x:.0}")
     } else {
@@ -306,7 +322,7 @@ fn us(x: f64) -> String {
     }
 }
 
-fn ms(x: f64) -> String {
+pub(crate) fn ms(x: f64) -> String {
     if x.abs() >= 100.0 {
         format!("{x:.0} ms")
     } else if x.abs() >= 1.0 {
@@ -646,6 +662,21 @@ mod tests {
         assert!(second.ends_with("## Compile cost\nkept\n"));
         let appended = replace_section("# Title\nprose\n", &format!("{BEGIN}\nC\n{END}\n"));
         assert!(appended.starts_with("# Title\nprose\n\n") && appended.contains("\nC\n"));
+    }
+
+    #[test]
+    fn other_sections_are_kept_apart() {
+        let (begin, end) = (
+            "<!-- BEGIN genesys-bench follow -->",
+            "<!-- END genesys-bench follow -->",
+        );
+        let doc = replace_section("", &format!("{BEGIN}\nA\n{END}\n"));
+        let doc = replace_between(&doc, begin, end, &format!("{begin}\nF\n{end}\n"));
+        let doc = replace_section(&doc, &format!("{BEGIN}\nB\n{END}\n"));
+        let doc = replace_between(&doc, begin, end, &format!("{begin}\nG\n{end}\n"));
+        assert!(doc.contains("\nB\n") && doc.contains("\nG\n"), "{doc}");
+        assert!(!doc.contains("\nA\n") && !doc.contains("\nF\n"), "{doc}");
+        assert_eq!(doc.matches(begin).count(), 1);
     }
 
     #[test]

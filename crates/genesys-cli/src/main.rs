@@ -6,16 +6,20 @@
 //! genesys call +15550123 [--on-behalf-of USER_ID] [--caller-id NUMBER] ...
 //! genesys whoami
 //! genesys doctor postConversationsCalls
+//! genesys listen [TOPIC]... [--demo-call NUMBER] [--count N] [--verbose]
 //! genesys emulator [--port 8080]
 //! ```
 #![forbid(unsafe_code)]
+
+mod listen;
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
+use futures_util::StreamExt as _;
 use genesys_auth::{AuthConfig, BaseUrl, CredentialKind, Environment, Introspector};
-use genesys_cloud::calls::{CallState, Dial};
+use genesys_cloud::calls::{CallState, Dial, UpdateSource};
 use genesys_cloud::{Client, Error};
 use genesys_emulator::{Emulator, EmulatorConfig, seed};
 use genesys_model::catalogue;
@@ -60,7 +64,8 @@ struct Connection {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Place a call and follow it until it connects.
+    /// Place a call and follow it until it connects (by notification events
+    /// when the token may subscribe to the user's calls, else by polling).
     Call(CallArgs),
     /// Show what the current token is: grant, principal, scopes.
     Whoami,
@@ -70,6 +75,38 @@ enum Command {
         /// The operation id, e.g. `postConversationsCalls`.
         operation_id: String,
     },
+    /// Print the events of notification topics as JSON lines until interrupted.
+    ///
+    /// Subscribes a notification channel to the topics and prints one JSON
+    /// object per line on stdout. Each topic is checked against the topic
+    /// catalogue first: a typo is refused, naming the nearest known topic,
+    /// before anything is sent.
+    ///
+    /// Output (stdout, one line each):
+    ///   a notification, exactly as received:
+    ///     {"topicName":"v2.users.<id>.conversations.calls","version":"2",
+    ///      "eventBody":{...},"metadata":{"CorrelationId":"..."}}
+    ///   a gap marker, when events may have been missed (the connection was
+    ///   lost and re-established; Genesys does not replay what it sent
+    ///   meanwhile, so reconcile through the REST API):
+    ///     {"gap":{"from":"<RFC 3339, UTC>","to":"<RFC 3339, UTC>",
+    ///      "topics":["..."],"cause":"..."}}
+    ///   ("from": the last moment the lost connection was known to deliver;
+    ///   "to": when the new connection was subscribed again).
+    ///
+    /// Heartbeats, pongs and the service's system messages are handled by
+    /// the client, not printed (--verbose logs them on stderr). Reconnects
+    /// and channel renewals happen inside. Ctrl-C (or SIGTERM) ends with
+    /// status 0; an error that ends the stream (a topic rejected for a
+    /// missing permission, the channel evicted, the token revoked) is
+    /// printed on stderr, with status 1.
+    ///
+    /// Without credentials it listens on the embedded emulator: TOPIC
+    /// defaults to the demo user's calls topic, and --demo-call NUMBER
+    /// places a call on that user once subscribed, so its events show:
+    ///   genesys listen --demo-call +15550123
+    #[command(verbatim_doc_comment)]
+    Listen(listen::ListenArgs),
     /// Run the local Genesys Cloud emulator until interrupted.
     Emulator {
         /// Port on 127.0.0.1 (0 picks a free one).
@@ -142,12 +179,20 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, String> {
+    if let Command::Listen(args) = &cli.command {
+        if args.verbose {
+            listen::init_verbose_logging();
+        }
+        // Checked before anything is sent (or the emulator started).
+        listen::check_topics(&args.topics)?;
+    }
     let target = match &cli.command {
         Command::Emulator { port, config } => return run_emulator(*port, config.as_deref()).await,
         _ => connect(&cli.connection).await?,
     };
     match cli.command {
         Command::Call(args) => call(&target, args).await,
+        Command::Listen(args) => listen::listen(&target, args).await,
         Command::Whoami => whoami(&target).await,
         Command::Doctor { operation_id } => doctor(&target, &operation_id).await,
         Command::Emulator { .. } => Ok(ExitCode::SUCCESS),
@@ -278,32 +323,44 @@ async fn call(target: &Target, args: CallArgs) -> Result<ExitCode, String> {
     .await
 }
 
-/// Prints each state change until the call connects, ends or times out.
+/// Prints each state change until the call connects, ends or times out:
+/// from the call's notification events when the token may subscribe to
+/// them (no request at all for a call placed here), else by polling.
 async fn follow(
     target: &Target,
     conversation_id: &str,
     timeout: Duration,
 ) -> Result<ExitCode, String> {
-    let calls = target.client.calls();
     let started = Instant::now();
-    let mut last = None;
+    let mut updates = target.client.calls().follow(conversation_id);
+    let deadline = tokio::time::sleep(timeout);
+    tokio::pin!(deadline);
     loop {
-        let call = calls
-            .get(conversation_id)
-            .await
-            .map_err(|e| e.to_string())?;
-        let state = CallState::of(&call);
-        if last != Some(state) {
-            println!("{:>6.1}s  {state:?}", started.elapsed().as_secs_f64());
-            last = Some(state);
-        }
-        match state {
-            CallState::Connected => return Ok(ExitCode::SUCCESS),
-            CallState::Ended => return Err("the call ended before it connected".into()),
-            _ if started.elapsed() >= timeout => {
+        let next = tokio::select! {
+            next = updates.next() => next,
+            () = &mut deadline => {
                 return Err(format!("the call did not connect within {timeout:?}"));
             }
-            _ => tokio::time::sleep(Duration::from_millis(250)).await,
+        };
+        let update = match next {
+            Some(Ok(update)) => update,
+            Some(Err(e)) => return Err(e.to_string()),
+            None => return Err("the call ended before it connected".into()),
+        };
+        let via = match update.source {
+            UpdateSource::Event => "event",
+            UpdateSource::Request => "GET",
+            _ => "?",
+        };
+        println!(
+            "{:>6.1}s  {:?}  ({via})",
+            started.elapsed().as_secs_f64(),
+            update.state
+        );
+        match update.state {
+            CallState::Connected => return Ok(ExitCode::SUCCESS),
+            CallState::Ended => return Err("the call ended before it connected".into()),
+            _ => {}
         }
     }
 }

@@ -61,7 +61,8 @@ async fn with_no_credentials_call_runs_the_whole_flow_on_the_embedded_emulator()
         stdout.contains("placed with postConversationsCallsUserUserId"),
         "{stdout}"
     );
-    assert!(stdout.contains("Connected"), "{stdout}");
+    // Followed by the call's notification events, not by polling.
+    assert!(stdout.contains("Connected  (event)"), "{stdout}");
     assert!(
         !stderr.contains(seed::DEFAULT_CLIENT_SECRET),
         "secrets stay out of output"
