@@ -116,14 +116,24 @@ pub(crate) async fn listen(target: &Target, args: ListenArgs) -> Result<ExitCode
     );
 
     if let Some(number) = &args.demo_call {
-        let dial = Dial::number(number).on_behalf_of(seed::DEFAULT_USER_ID);
+        // With the demo client's credentials, on behalf of the demo user;
+        // logged in as the demo user (`genesys login`), as that user.
+        let token = target
+            .client
+            .access_token()
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut dial = Dial::number(number);
+        if !token.principal().is_user() {
+            dial = dial.on_behalf_of(seed::DEFAULT_USER_ID);
+        }
         let calls = target.client.calls();
         let placed = tokio::select! {
             placed = calls.place(&dial) => placed.map_err(|e| e.to_string())?,
             () = interrupt.recv() => return Ok(ExitCode::SUCCESS),
         };
         eprintln!(
-            "Placed a demo call to {number} on behalf of the demo user {}: conversation {}.",
+            "Placed a demo call to {number} for the demo user {}: conversation {}.",
             seed::DEFAULT_USER_ID,
             placed.conversation_id
         );

@@ -3,8 +3,10 @@
 //! emulator, so the whole flow runs with zero setup.
 //!
 //! ```text
+//! genesys login [--client-id ID] [--region R | --base-url URL] [--port P] [--no-browser]
 //! genesys call +15550123 [--on-behalf-of USER_ID] [--caller-id NUMBER] ...
 //! genesys whoami
+//! genesys logout
 //! genesys doctor postConversationsCalls
 //! genesys listen [TOPIC]... [--demo-call NUMBER] [--count N] [--verbose]
 //! genesys emulator [--port 8080]
@@ -12,6 +14,8 @@
 #![forbid(unsafe_code)]
 
 mod listen;
+mod login;
+mod store;
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -24,11 +28,30 @@ use genesys_cloud::{Client, Error};
 use genesys_emulator::{Emulator, EmulatorConfig, seed};
 use genesys_model::catalogue;
 
+/// Where credentials come from, shown under `genesys --help`.
+const PRECEDENCE: &str = "\
+Credentials, first found wins:
+  1. flags: --access-token, or --client-id with --client-secret
+  2. environment: GENESYSCLOUD_ACCESS_TOKEN, or GENESYSCLOUD_OAUTHCLIENT_ID
+     with GENESYSCLOUD_OAUTHCLIENT_SECRET (GENESYSCLOUD_REGION for the region)
+  3. the stored login of `genesys login` for --profile (default DEFAULT), in
+     $GENESYS_CLI_HOME/logins/<profile>.json, else
+     $XDG_CONFIG_HOME/genesys/logins/, else ~/.config/genesys/logins/
+     (mode 0600; refreshed and rotated as it is used)
+  4. the gc CLI profile (~/.gc/config.toml, --profile, default DEFAULT)
+  5. none: the embedded emulator, with its demo client credentials
+A stored login keeps the API host it logged in to; --region or --base-url
+naming another host is refused rather than sending its token there.
+Explicit settings for this run beat the saved ones; a user login beats the
+gc profile's client credentials because logging in is the more deliberate,
+more recent choice.";
+
 #[derive(Parser)]
 #[command(
     name = "genesys",
     version,
-    about = "Genesys Cloud from the command line"
+    about = "Genesys Cloud from the command line",
+    after_help = PRECEDENCE
 )]
 struct Cli {
     #[command(flatten)]
@@ -38,7 +61,8 @@ struct Cli {
 }
 
 /// Where to connect and with which credentials. Flags win over the
-/// `GENESYSCLOUD_*` variables, which win over the `gc` CLI profile.
+/// `GENESYSCLOUD_*` variables, which win over the stored login of
+/// `genesys login`, which wins over the `gc` CLI profile (see [`PRECEDENCE`]).
 #[derive(Args)]
 struct Connection {
     /// Region (e.g. `eu-west-1`) or domain (e.g. `mypurecloud.ie`) [env: GENESYSCLOUD_REGION].
@@ -48,7 +72,8 @@ struct Connection {
     /// `http://127.0.0.1:8080`).
     #[arg(long, global = true)]
     base_url: Option<String>,
-    /// OAuth client id, client-credentials grant [env: GENESYSCLOUD_OAUTHCLIENT_ID].
+    /// OAuth client id: with --client-secret, the client-credentials grant;
+    /// for `genesys login`, the PKCE client [env: GENESYSCLOUD_OAUTHCLIENT_ID].
     #[arg(long, global = true)]
     client_id: Option<String>,
     /// OAuth client secret [env: GENESYSCLOUD_OAUTHCLIENT_SECRET].
@@ -57,13 +82,42 @@ struct Connection {
     /// An access token to use as is [env: GENESYSCLOUD_ACCESS_TOKEN].
     #[arg(long, global = true)]
     access_token: Option<String>,
-    /// The `~/.gc/config.toml` profile to read (default `DEFAULT`).
+    /// The profile (default `DEFAULT`): of the stored login, and of
+    /// `~/.gc/config.toml`.
     #[arg(long, short, global = true)]
     profile: Option<String>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Log in as a user: the authorization-code grant with PKCE (S256).
+    ///
+    /// Prints the authorize URL (and opens the browser unless --no-browser),
+    /// waits for the redirect to http://127.0.0.1:PORT/callback, checks
+    /// `state`, exchanges the code and stores the token and its refresh
+    /// token for the profile (file mode 0600; see "Credentials" under
+    /// `genesys --help` for where). Nothing secret is printed. Later commands
+    /// use the stored login and refresh it when it nears expiry; each
+    /// refresh replaces the stored refresh token (rotation), atomically.
+    ///
+    /// The OAuth client (--client-id, else GENESYSCLOUD_OAUTHCLIENT_ID or the
+    /// gc profile's) must allow the PKCE grant and be configured with the
+    /// redirect URI http://127.0.0.1:PORT/callback: give that PORT with
+    /// --port (a free port is picked otherwise). The client is used as a
+    /// public client: no secret is sent or stored.
+    ///
+    /// With no credentials configured at all, logs in to the embedded
+    /// emulator's demo user (the emulator approves automatically, so no
+    /// browser is needed). The embedded emulator forgets its tokens when the
+    /// process ends, so that stored login keeps no token: later commands
+    /// start the embedded emulator again and repeat the same PKCE login.
+    /// So `genesys login && genesys call +15550123` places the call as the
+    /// user, with postConversationsCalls.
+    #[command(verbatim_doc_comment)]
+    Login(login::LoginArgs),
+    /// Revoke the stored login's token (DELETE /api/v2/tokens/me) and delete
+    /// the stored login.
+    Logout,
     /// Place a call and follow it until it connects (by notification events
     /// when the token may subscribe to the user's calls, else by polling).
     Call(CallArgs),
@@ -186,6 +240,12 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         // Checked before anything is sent (or the emulator started).
         listen::check_topics(&args.topics)?;
     }
+    if let Command::Login(args) = cli.command {
+        return login::login(&cli.connection, args).await;
+    }
+    if let Command::Logout = cli.command {
+        return login::logout(&cli.connection).await;
+    }
     let target = match &cli.command {
         Command::Emulator { port, config } => return run_emulator(*port, config.as_deref()).await,
         _ => connect(&cli.connection).await?,
@@ -195,13 +255,24 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Listen(args) => listen::listen(&target, args).await,
         Command::Whoami => whoami(&target).await,
         Command::Doctor { operation_id } => doctor(&target, &operation_id).await,
-        Command::Emulator { .. } => Ok(ExitCode::SUCCESS),
+        Command::Emulator { .. } | Command::Login(_) | Command::Logout => Ok(ExitCode::SUCCESS),
     }
 }
 
+/// The profile name: `--profile`, default `DEFAULT`.
+fn profile_name(connection: &Connection) -> &str {
+    connection.profile.as_deref().unwrap_or("DEFAULT")
+}
+
+/// The `gc` profile overridden by the environment, overridden by the flags.
 fn auth_config(connection: &Connection) -> Result<AuthConfig, String> {
-    let mut config = AuthConfig::from_env_and_profile(connection.profile.as_deref())
+    let config = AuthConfig::from_env_and_profile(connection.profile.as_deref())
         .map_err(|e| e.to_string())?;
+    with_flags(config, connection)
+}
+
+/// `config` overridden by the flags.
+fn with_flags(mut config: AuthConfig, connection: &Connection) -> Result<AuthConfig, String> {
     if let Some(region) = &connection.region {
         let environment: Environment = region
             .parse()
@@ -222,6 +293,17 @@ fn auth_config(connection: &Connection) -> Result<AuthConfig, String> {
 }
 
 async fn connect(connection: &Connection) -> Result<Target, String> {
+    // Flags, then the environment, then a stored login, then the gc profile.
+    let flag_credentials = connection.access_token.is_some()
+        || (connection.client_id.is_some() && connection.client_secret.is_some());
+    let env_credentials =
+        AuthConfig::from_env().is_ok_and(|config| config.credential_kind() != CredentialKind::None);
+    if !flag_credentials && !env_credentials {
+        let path = store::login_path(profile_name(connection))?;
+        if let Some(stored) = store::load(&path)? {
+            return login::connect_stored(connection, stored, path).await;
+        }
+    }
     let config = auth_config(connection)?;
     if config.credential_kind() != CredentialKind::None {
         let client = Client::from_config(&config).map_err(|e| e.to_string())?;
@@ -240,7 +322,8 @@ async fn connect(connection: &Connection) -> Result<Target, String> {
     .map_err(|e| format!("starting the embedded emulator: {e}"))?;
     eprintln!(
         "No Genesys Cloud credentials configured (GENESYSCLOUD_OAUTHCLIENT_ID and \
-         GENESYSCLOUD_OAUTHCLIENT_SECRET, GENESYSCLOUD_ACCESS_TOKEN, or ~/.gc/config.toml):\n\
+         GENESYSCLOUD_OAUTHCLIENT_SECRET, GENESYSCLOUD_ACCESS_TOKEN, a `genesys login`, or \
+         ~/.gc/config.toml):\n\
          using the embedded emulator at {} with its demo client credentials ({}).",
         emulator.base_url(),
         seed::DEFAULT_CLIENT_ID
@@ -272,7 +355,9 @@ async fn call(target: &Target, args: CallArgs) -> Result<ExitCode, String> {
         match &target.emulator {
             Some(_) => {
                 eprintln!(
-                    "Placing the call on behalf of the emulator's demo user {} instead.",
+                    "Placing the call on behalf of the emulator's demo user {} instead \
+                     (after `genesys login`, it is placed as that user, with \
+                     postConversationsCalls).",
                     seed::DEFAULT_USER_ID
                 );
                 on_behalf_of = Some(seed::DEFAULT_USER_ID.to_owned());

@@ -11,6 +11,9 @@ async fn genesys(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_genesys"))
         .args(args)
         .env("HOME", &home)
+        // No stored `genesys login` from the real home either.
+        .env("GENESYS_CLI_HOME", home.join("no-login-store"))
+        .env_remove("XDG_CONFIG_HOME")
         .env_remove("GENESYSCLOUD_REGION")
         .env_remove("GENESYSCLOUD_OAUTHCLIENT_ID")
         .env_remove("GENESYSCLOUD_OAUTHCLIENT_SECRET")

@@ -32,6 +32,9 @@ fn genesys(args: &[&str]) -> Command {
     command
         .args(args)
         .env("HOME", &home)
+        // No stored `genesys login` from the real home either.
+        .env("GENESYS_CLI_HOME", home.join("no-login-store"))
+        .env_remove("XDG_CONFIG_HOME")
         .env_remove("GENESYSCLOUD_REGION")
         .env_remove("GENESYSCLOUD_OAUTHCLIENT_ID")
         .env_remove("GENESYSCLOUD_OAUTHCLIENT_SECRET")
