@@ -412,8 +412,8 @@ impl Notifications {
     /// Fault: from now on, subscriptions to topics matching `pattern` are
     /// rejected as if the subscriber lacked `missing_permission` (through
     /// the REST API and over the socket). `pattern` is a topic, or a
-    /// template whose `{…}` segments match any one segment
-    /// (`v2.users.{id}.conversations.calls`). Topics already subscribed
+    /// pattern of the topic catalogue, which then covers every topic it
+    /// matches (`v2.users.{id}.conversations.calls`). Topics already subscribed
     /// stay.
     pub fn reject_topic(&self, pattern: impl Into<String>, missing_permission: impl Into<String>) {
         self.lock().rejections.push(ScriptedRejection {

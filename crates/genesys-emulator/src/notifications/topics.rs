@@ -1,4 +1,10 @@
 //! The notification topics the emulator knows, and who may subscribe to them.
+//!
+//! Topic names are matched to their pattern with the model crate's topic
+//! catalogue (`genesys_model::notifications::match_topic`), the same one
+//! the SDK uses.
+
+use genesys_model::notifications::match_topic;
 
 /// What a subscriber needs to be allowed a topic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,7 +18,7 @@ pub(crate) enum Requirement {
     Permission(&'static str),
 }
 
-/// A topic template (`{id}` stands for one dot-free segment) and its rule.
+/// A topic pattern of the catalogue and its rule.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TopicDef {
     pub(crate) template: &'static str,
@@ -45,27 +51,6 @@ pub(crate) const TOPICS: &[TopicDef] = &[
         requirement: Requirement::Permission(QUEUE_VIEW),
     },
 ];
-
-/// Matches `topic` against `template`, returning the `{…}` values in order.
-pub(crate) fn matches<'t>(template: &str, topic: &'t str) -> Option<Vec<&'t str>> {
-    let t: Vec<&str> = template.split('.').collect();
-    let p: Vec<&str> = topic.split('.').collect();
-    if t.len() != p.len() {
-        return None;
-    }
-    let mut params = Vec::new();
-    for (ts, ps) in t.iter().zip(&p) {
-        if ts.starts_with('{') && ts.ends_with('}') {
-            if ps.is_empty() {
-                return None;
-            }
-            params.push(*ps);
-        } else if ts != ps {
-            return None;
-        }
-    }
-    Some(params)
-}
 
 /// The outcome of checking one topic.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,9 +91,11 @@ pub(crate) fn check(
     has: &dyn Fn(&str) -> bool,
     scripted: &[ScriptedRejection],
 ) -> Verdict {
+    let matched = match_topic(topic);
+    let pattern = matched.map(|m| m.pattern().pattern);
     if let Some(rule) = scripted
         .iter()
-        .find(|r| r.pattern == topic || matches(&r.pattern, topic).is_some())
+        .find(|r| r.pattern == topic || Some(r.pattern.as_str()) == pattern)
     {
         return missing(topic, &rule.permission);
     }
@@ -120,10 +107,13 @@ pub(crate) fn check(
             missing: Vec::new(),
         };
     }
-    let found = TOPICS
-        .iter()
-        .find_map(|def| matches(def.template, topic).map(|params| (def, params)));
-    let Some((def, params)) = found else {
+    let found = matched.and_then(|m| {
+        TOPICS
+            .iter()
+            .find(|def| def.template == m.pattern().pattern)
+            .map(|def| (def, m))
+    });
+    let Some((def, matched)) = found else {
         return Verdict::Rejected {
             reason: format!("Topic {topic} is not a valid topic"),
             missing: Vec::new(),
@@ -134,7 +124,7 @@ pub(crate) fn check(
         Requirement::Permission(p) if has(p) => Verdict::Permitted,
         Requirement::Permission(p) => missing(topic, p),
         Requirement::CurrentUserOr(p) => {
-            let own = user.is_some_and(|u| params.first() == Some(&u));
+            let own = user.is_some_and(|u| matched.values().next() == Some(u));
             if own || has(p) {
                 Verdict::Permitted
             } else {
@@ -149,22 +139,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn templates_match_one_segment_per_placeholder() {
-        assert_eq!(
-            matches("v2.users.{id}.conversations", "v2.users.u1.conversations"),
-            Some(vec!["u1"])
-        );
-        assert_eq!(
-            matches(
-                "v2.users.{id}.conversations",
-                "v2.users.u1.conversations.calls"
-            ),
-            None
-        );
-        assert_eq!(
-            matches("v2.users.{id}.conversations", "v2.users..conversations"),
-            None
-        );
+    fn every_rule_names_a_pattern_of_the_catalogue() {
+        for def in TOPICS {
+            assert!(
+                genesys_model::notifications::TopicPattern::find(def.template).is_some(),
+                "{}",
+                def.template
+            );
+        }
+        let all = |_: &str| true;
+        for topic in [
+            "v2.users..conversations",
+            "v2.users.u1.conversations.calls.x",
+        ] {
+            assert!(!check(topic, None, &all, &[]).is_permitted(), "{topic}");
+        }
     }
 
     #[test]
