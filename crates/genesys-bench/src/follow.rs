@@ -353,21 +353,14 @@ fn markdown(opts: &FollowOpts, command: &str, m: &Machine, outcomes: &[Outcome])
     let _ = writeln!(out, "Produced by:\n\n```sh\n{command}\n```\n");
     let _ = writeln!(
         out,
-        "- Date: {}\n- Machine: {} CPUs ({}), {} RAM, {}; load average at start {}\n- Toolchain: {}\n\
-         - Settings: {n} calls placed at once by one client-credentials token, on behalf of \
+        "{}- Settings: {n} calls placed at once by one client-credentials token, on behalf of \
          emulator users with stations (round robin); each connects {} s after it is placed \
          ({} s dialing, {} s contacting) on the emulator's real clock; the emulator allows a \
          token {} requests per 60 s window (429 `too.many.requests` with `Retry-After` past \
          that); polling interval {} ms; timeout {} s per call; one fresh emulator and client \
          per contender, run one after the other; SDK defaults otherwise (the transport \
          retries a 429 after `Retry-After`)\n",
-        m.date,
-        m.cpus,
-        m.cpu_model,
-        m.memory,
-        m.kernel,
-        m.load,
-        m.rustc,
+        m.markdown_lines(),
         opts.connect_secs,
         opts.connect_secs / 2.0,
         opts.connect_secs / 2.0,

@@ -147,6 +147,14 @@ pub struct Machine {
 }
 
 impl Machine {
+    /// The `- Date`, `- Machine` and `- Toolchain` lines of a report.
+    pub fn markdown_lines(&self) -> String {
+        format!(
+            "- Date: {}\n- Machine: {} CPUs ({}), {} RAM, {}; load average at start {}\n- Toolchain: {}\n",
+            self.date, self.cpus, self.cpu_model, self.memory, self.kernel, self.load, self.rustc
+        )
+    }
+
     /// Reads the machine's description (Linux `/proc`, `rustc -V`).
     pub fn probe() -> Machine {
         let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
@@ -348,14 +356,8 @@ impl Report {
         let _ = writeln!(out, "Produced by:\n\n```sh\n{}\n```\n", self.command);
         let _ = writeln!(
             out,
-            "- Date: {}\n- Machine: {} CPUs ({}), {} RAM, {}; load average at start {}\n- Toolchain: {}\n- Settings: {}; {}\n",
-            m.date,
-            m.cpus,
-            m.cpu_model,
-            m.memory,
-            m.kernel,
-            m.load,
-            m.rustc,
+            "{}- Settings: {}; {}\n",
+            m.markdown_lines(),
             self.settings,
             self.pinning
         );

@@ -376,7 +376,16 @@ impl Shared {
     /// The permissions a token carries: the user's roles for user tokens,
     /// the client's roles for client-credentials tokens.
     pub(crate) fn permissions(&self, token: &TokenRec) -> BTreeSet<String> {
-        match &token.principal {
+        self.permissions_of(&token.principal, &token.client_id)
+    }
+
+    /// The permissions of a principal that logged in through `client_id`.
+    pub(crate) fn permissions_of(
+        &self,
+        principal: &Principal,
+        client_id: &str,
+    ) -> BTreeSet<String> {
+        match principal {
             Principal::User(user) => self
                 .world
                 .users
@@ -386,7 +395,7 @@ impl Shared {
             Principal::Client => self
                 .world
                 .clients
-                .get(&token.client_id)
+                .get(client_id)
                 .map(|c| c.permissions.clone())
                 .unwrap_or_default(),
         }

@@ -919,20 +919,7 @@ pub(crate) fn envelope(topic: &str, body: &Value) -> String {
 
 /// The permissions of a channel's owner.
 pub(crate) fn owner_permissions(shared: &Shared, owner: &Owner) -> BTreeSet<String> {
-    match &owner.principal {
-        Principal::User(user) => shared
-            .world
-            .users
-            .get(user)
-            .map(|u| u.permissions.clone())
-            .unwrap_or_default(),
-        Principal::Client => shared
-            .world
-            .clients
-            .get(&owner.client_id)
-            .map(|c| c.permissions.clone())
-            .unwrap_or_default(),
-    }
+    shared.permissions_of(&owner.principal, &owner.client_id)
 }
 
 /// Does what falls due on the emulator clock, waking when the clock is
