@@ -3,22 +3,15 @@
 use std::process::Output;
 
 use genesys_emulator::{Emulator, EmulatorConfig, seed};
-use tokio::process::Command;
 
-/// Runs `genesys` with no credentials from the environment or a profile.
+mod common;
+use common::{against_args, isolated, text};
+
+/// Runs `genesys` with no credentials from the environment, a profile or a
+/// stored login.
 async fn genesys(args: &[&str]) -> Output {
     let home = tempfile_home();
-    Command::new(env!("CARGO_BIN_EXE_genesys"))
-        .args(args)
-        .env("HOME", &home)
-        // No stored `genesys login` from the real home either.
-        .env("GENESYS_CLI_HOME", home.join("no-login-store"))
-        .env_remove("XDG_CONFIG_HOME")
-        .env_remove("GENESYSCLOUD_REGION")
-        .env_remove("GENESYSCLOUD_OAUTHCLIENT_ID")
-        .env_remove("GENESYSCLOUD_OAUTHCLIENT_SECRET")
-        .env_remove("GENESYSCLOUD_ACCESS_TOKEN")
-        .current_dir(&home)
+    isolated(&home, &home.join("no-login-store"), args)
         .output()
         .await
         .expect("the genesys binary runs")
@@ -31,21 +24,9 @@ fn tempfile_home() -> std::path::PathBuf {
     dir
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 async fn against(emu: &Emulator, client: (&str, &str), args: &[&str]) -> Output {
-    let base = emu.base_url();
-    let mut all = vec![
-        "--base-url",
-        base.as_str(),
-        "--client-id",
-        client.0,
-        "--client-secret",
-        client.1,
-    ];
-    all.extend_from_slice(args);
+    let all = against_args(emu, client, args);
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
     genesys(&all).await
 }
 

@@ -15,6 +15,9 @@ use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
 use tokio::time::timeout;
 
+mod common;
+use common::{against_args, isolated, text};
+
 /// How long any one step may take before the test fails.
 const STEP: Duration = Duration::from_secs(20);
 
@@ -25,38 +28,17 @@ fn empty_home() -> std::path::PathBuf {
     dir
 }
 
-/// `genesys` with no credentials from the environment or a profile.
+/// `genesys` with no credentials from the environment, a profile or a
+/// stored login.
 fn genesys(args: &[&str]) -> Command {
     let home = empty_home();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_genesys"));
-    command
-        .args(args)
-        .env("HOME", &home)
-        // No stored `genesys login` from the real home either.
-        .env("GENESYS_CLI_HOME", home.join("no-login-store"))
-        .env_remove("XDG_CONFIG_HOME")
-        .env_remove("GENESYSCLOUD_REGION")
-        .env_remove("GENESYSCLOUD_OAUTHCLIENT_ID")
-        .env_remove("GENESYSCLOUD_OAUTHCLIENT_SECRET")
-        .env_remove("GENESYSCLOUD_ACCESS_TOKEN")
-        .env_remove("RUST_LOG")
-        .current_dir(&home)
-        .kill_on_drop(true);
-    command
+    isolated(&home, &home.join("no-login-store"), args)
 }
 
 /// `genesys --base-url <emu> --client-id .. --client-secret .. <args>`.
 fn against(emu: &Emulator, client: (&str, &str), args: &[&str]) -> Command {
-    let base = emu.base_url();
-    let mut all = vec![
-        "--base-url",
-        base.as_str(),
-        "--client-id",
-        client.0,
-        "--client-secret",
-        client.1,
-    ];
-    all.extend_from_slice(args);
+    let all = against_args(emu, client, args);
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
     genesys(&all)
 }
 
@@ -65,10 +47,6 @@ async fn output(mut command: Command) -> Output {
         .await
         .expect("genesys finished in time")
         .expect("the genesys binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn calls_topic(user: &str) -> String {

@@ -15,6 +15,9 @@ use tokio::process::Command;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
+mod common;
+use common::{isolated, text};
+
 /// A temporary home and login store, so nothing real is read or written.
 struct Sandbox {
     dir: tempfile::TempDir,
@@ -36,21 +39,7 @@ impl Sandbox {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_genesys"));
-        command
-            .args(args)
-            .env("HOME", self.dir.path())
-            .env("GENESYS_CLI_HOME", self.store())
-            .env_remove("XDG_CONFIG_HOME")
-            .env_remove("DISPLAY")
-            .env_remove("WAYLAND_DISPLAY")
-            .env_remove("GENESYSCLOUD_REGION")
-            .env_remove("GENESYSCLOUD_OAUTHCLIENT_ID")
-            .env_remove("GENESYSCLOUD_OAUTHCLIENT_SECRET")
-            .env_remove("GENESYSCLOUD_ACCESS_TOKEN")
-            .current_dir(self.dir.path())
-            .kill_on_drop(true);
-        command
+        isolated(self.dir.path(), &self.store(), args)
     }
 
     async fn run(&self, args: &[&str]) -> Output {
@@ -59,10 +48,6 @@ impl Sandbox {
             .expect("genesys finishes in time")
             .expect("the genesys binary runs")
     }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// A port that was free a moment ago (the emulator must know the redirect
