@@ -138,7 +138,7 @@ enum Command {
     ///
     /// Output (stdout, one line each):
     ///   a notification, exactly as received:
-    ///     {"topicName":"v2.users.<id>.conversations.calls","version":"2",
+    ///     {"topicName":"v2.users.{id}.conversations.calls","version":"2",
     ///      "eventBody":{...},"metadata":{"CorrelationId":"..."}}
     ///   a gap marker, when events may have been missed (the connection was
     ///   lost and re-established; Genesys does not replay what it sent

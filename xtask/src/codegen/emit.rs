@@ -19,27 +19,65 @@ fn ident(name: &str) -> Ident {
 
 /// Makes spec prose safe as rustdoc: one paragraph per blank line, no
 /// indented code blocks or fences that would become doctests, no brackets
-/// or angle brackets that rustdoc reads as links or HTML.
+/// or angle brackets that rustdoc reads as links or HTML, and bare URLs
+/// wrapped as autolinks (`<https://…>`) so rustdoc neither warns nor
+/// mangles them.
 pub fn sanitize_doc(text: &str) -> String {
     let mut paragraphs = Vec::new();
     for paragraph in text.split("\n\n") {
         let joined = paragraph
             .split_whitespace()
+            .map(sanitize_word)
             .collect::<Vec<_>>()
-            .join(" ")
-            .replace("```", "`")
-            .replace('\\', "\\\\")
-            .replace('[', "\\[")
-            .replace(']', "\\]")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('*', "\\*")
-            .replace('_', "\\_");
+            .join(" ");
         if !joined.is_empty() {
             paragraphs.push(joined);
         }
     }
     paragraphs.join("\n\n")
+}
+
+/// Escapes one whitespace-free word of prose; a URL inside it becomes an
+/// autolink, left unescaped (CommonMark does not unescape inside autolinks).
+fn sanitize_word(word: &str) -> String {
+    let Some(start) = word.find("https://").or_else(|| word.find("http://")) else {
+        return escape_prose(word);
+    };
+    let rest = &word[start..];
+    let mut end = rest
+        .find(|c: char| matches!(c, '<' | '>' | '"' | '`' | '\\') || c.is_control())
+        .unwrap_or(rest.len());
+    // Sentence punctuation and an unbalanced closing parenthesis belong to
+    // the prose, not to the URL.
+    while let Some(last) = rest[..end].chars().last() {
+        let unbalanced_paren =
+            last == ')' && rest[..end].matches('(').count() < rest[..end].matches(')').count();
+        if matches!(last, '.' | ',' | ';' | ':' | '!' | '?' | '\'') || unbalanced_paren {
+            end -= last.len_utf8();
+        } else {
+            break;
+        }
+    }
+    let url = &rest[..end];
+    if url.ends_with("://") {
+        return escape_prose(word);
+    }
+    format!(
+        "{}<{url}>{}",
+        escape_prose(&word[..start]),
+        sanitize_word(&rest[end..])
+    )
+}
+
+fn escape_prose(text: &str) -> String {
+    text.replace("```", "`")
+        .replace('\\', "\\\\")
+        .replace('[', "\\[")
+        .replace(']', "\\]")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('*', "\\*")
+        .replace('_', "\\_")
 }
 
 pub fn doc_attrs(text: &str) -> TokenStream {

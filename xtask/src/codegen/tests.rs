@@ -259,6 +259,26 @@ fn docs_cannot_turn_into_doctests_or_links() {
 }
 
 #[test]
+fn bare_urls_become_autolinks_and_keep_their_characters() {
+    use super::emit::sanitize_doc;
+    assert_eq!(
+        sanitize_doc("See https://developer.genesys.cloud/api/digital/openmessaging/ for more."),
+        "See <https://developer.genesys.cloud/api/digital/openmessaging/> for more."
+    );
+    // Trailing punctuation and an unbalanced parenthesis stay prose.
+    assert_eq!(
+        sanitize_doc("Mime type (https://www.iana.org/media-types.xhtml)."),
+        "Mime type (<https://www.iana.org/media-types.xhtml>)."
+    );
+    // Quotes end the URL; underscores inside it are not escaped, around it they are.
+    assert_eq!(
+        sanitize_doc("Only \"http://json-schema.org/draft_04/schema#\" is\nsupported_now."),
+        "Only \"<http://json-schema.org/draft_04/schema#>\" is supported\\_now."
+    );
+    assert_eq!(sanitize_doc("a http:// b"), "a http:// b");
+}
+
+#[test]
 fn catalogue_records_what_the_spec_says_and_only_that() {
     let ir = fragment_ir();
     let get = ir.operations.iter().find(|o| o.id == "getNode").unwrap();

@@ -2055,7 +2055,7 @@ impl<'a> AnalyticsApi<'a> {
     }
     /// Query for limits rate limit aggregates. Data populated when limits reach 90% of the maximum. Not a source of truth for limits hit but a best effort estimate.
     ///
-    /// The 'max' property can be used to determine estimated rate limit value hit. See https://developer.genesys.cloud/organization/organization/limits#available-limits for limits that are trackable (Operational Events Enabled).
+    /// The 'max' property can be used to determine estimated rate limit value hit. See <https://developer.genesys.cloud/organization/organization/limits#available-limits> for limits that are trackable (Operational Events Enabled).
     ///
     /// `POST /api/v2/analytics/ratelimits/aggregates/query` (operation `postAnalyticsRatelimitsAggregatesQuery`).
     ///

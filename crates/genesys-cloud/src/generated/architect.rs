@@ -2606,7 +2606,7 @@ impl<'a> ArchitectApi<'a> {
     }
     /// Create a new datatable with the specified json-schema definition
     ///
-    /// This will create a new datatable with fields that match the property definitions in the JSON schema. The schema's title field will be overridden by the name field in the DataTable object. See also http://json-schema.org/
+    /// This will create a new datatable with fields that match the property definitions in the JSON schema. The schema's title field will be overridden by the name field in the DataTable object. See also <http://json-schema.org/>
     ///
     /// `POST /api/v2/flows/datatables` (operation `postFlowsDatatables`).
     ///

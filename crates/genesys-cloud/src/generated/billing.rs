@@ -172,7 +172,7 @@ impl<'a> BillingApi<'a> {
     }
     /// Get the billing overview for an organization that is managed by a partner.
     ///
-    /// Tax Disclaimer: Prices returned by this API do not include applicable taxes. It is the responsibility of the customer to pay all taxes that are appropriate in their jurisdiction. See the PureCloud API Documentation in the Developer Center for more information about this API: https://developer.mypurecloud.com/api/rest/v2/
+    /// Tax Disclaimer: Prices returned by this API do not include applicable taxes. It is the responsibility of the customer to pay all taxes that are appropriate in their jurisdiction. See the PureCloud API Documentation in the Developer Center for more information about this API: <https://developer.mypurecloud.com/api/rest/v2/>
     ///
     /// `GET /api/v2/billing/trusteebillingoverview/{trustorOrgId}` (operation `getBillingTrusteebillingoverviewTrustorOrgId`).
     ///

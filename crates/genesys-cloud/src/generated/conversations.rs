@@ -289,7 +289,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Delete an Open messaging integration with the Google Business Profile extension
     ///
-    /// See https://developer.genesys.cloud/api/digital/openmessaging/ for more information.
+    /// See <https://developer.genesys.cloud/api/digital/openmessaging/> for more information.
     ///
     /// `DELETE /api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/{integrationId}` (operation `deleteConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileIntegrationId`).
     ///
@@ -314,7 +314,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Delete an Open messaging integration
     ///
-    /// See https://developer.genesys.cloud/api/digital/openmessaging/ for more information.
+    /// See <https://developer.genesys.cloud/api/digital/openmessaging/> for more information.
     ///
     /// `DELETE /api/v2/conversations/messaging/integrations/open/{integrationId}` (operation `deleteConversationsMessagingIntegrationsOpenIntegrationId`).
     ///
@@ -1189,7 +1189,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Get the wrap-up for this conversation communication.
     ///
-    /// This endpoint is deprecated. Please see the article https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/
+    /// This endpoint is deprecated. Please see the article <https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/>
     ///
     /// `GET /api/v2/conversations/cobrowsesessions/{conversationId}/participants/{participantId}/communications/{communicationId}/wrapup` (operation `getConversationsCobrowsesessionParticipantCommunicationWrapup`).
     ///
@@ -1217,7 +1217,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Get the wrap-up for this conversation participant.
     ///
-    /// This endpoint is deprecated. Please see the article https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/
+    /// This endpoint is deprecated. Please see the article <https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/>
     ///
     /// `GET /api/v2/conversations/cobrowsesessions/{conversationId}/participants/{participantId}/wrapup` (operation `getConversationsCobrowsesessionParticipantWrapup`).
     ///
@@ -1240,7 +1240,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Get list of wrapup codes for this conversation participant
     ///
-    /// This endpoint is deprecated. Please see the article https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/
+    /// This endpoint is deprecated. Please see the article <https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/>
     ///
     /// `GET /api/v2/conversations/cobrowsesessions/{conversationId}/participants/{participantId}/wrapupcodes` (operation `getConversationsCobrowsesessionParticipantWrapupcodes`).
     ///
@@ -1671,7 +1671,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Get media
     ///
-    /// See https://developer.genesys.cloud/commdigital/digital/messagemediaupload/ for example usage.
+    /// See <https://developer.genesys.cloud/commdigital/digital/messagemediaupload/> for example usage.
     ///
     /// `GET /api/v2/conversations/messages/{conversationId}/communications/{communicationId}/messages/media/{mediaId}` (operation `getConversationsMessageCommunicationMessagesMediaMediaId`).
     ///
@@ -2164,7 +2164,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Get a list of Open messaging integrations
     ///
-    /// See https://developer.genesys.cloud/api/digital/openmessaging/ for more information.
+    /// See <https://developer.genesys.cloud/api/digital/openmessaging/> for more information.
     ///
     /// `GET /api/v2/conversations/messaging/integrations/open` (operation `getConversationsMessagingIntegrationsOpen`).
     ///
@@ -2182,7 +2182,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Get an Open messaging integration with the Google Business Profile extension
     ///
-    /// See https://developer.genesys.cloud/api/digital/openmessaging/ for more information.
+    /// See <https://developer.genesys.cloud/api/digital/openmessaging/> for more information.
     ///
     /// `GET /api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/{integrationId}` (operation `getConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileIntegrationId`).
     ///
@@ -2207,7 +2207,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Get Google Business Profile OAuth 2 settings
     ///
-    /// See https://developer.genesys.cloud/api/digital/openmessaging/ for more information.
+    /// See <https://developer.genesys.cloud/api/digital/openmessaging/> for more information.
     ///
     /// `GET /api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/oauth/settings` (operation `getConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileOauthSettings`).
     ///
@@ -2230,7 +2230,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Get a Google Auth Token
     ///
-    /// See https://developer.genesys.cloud/api/digital/openmessaging/ for more information.
+    /// See <https://developer.genesys.cloud/api/digital/openmessaging/> for more information.
     ///
     /// `GET /api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/tokens/{tokenId}` (operation `getConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileToken`).
     ///
@@ -2255,7 +2255,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Get Google Business Profile accounts
     ///
-    /// See https://developer.genesys.cloud/api/digital/openmessaging/ for more information.
+    /// See <https://developer.genesys.cloud/api/digital/openmessaging/> for more information.
     ///
     /// `GET /api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/tokens/{tokenId}/accounts` (operation `getConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileTokenAccounts`).
     ///
@@ -2280,7 +2280,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Get an Open messaging integration
     ///
-    /// See https://developer.genesys.cloud/api/digital/openmessaging/ for more information.
+    /// See <https://developer.genesys.cloud/api/digital/openmessaging/> for more information.
     ///
     /// `GET /api/v2/conversations/messaging/integrations/open/{integrationId}` (operation `getConversationsMessagingIntegrationsOpenIntegrationId`).
     ///
@@ -2543,7 +2543,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Get the wrap-up for this conversation communication.
     ///
-    /// This endpoint is deprecated. Please see the article https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/
+    /// This endpoint is deprecated. Please see the article <https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/>
     ///
     /// `GET /api/v2/conversations/screenshares/{conversationId}/participants/{participantId}/communications/{communicationId}/wrapup` (operation `getConversationsScreenshareParticipantCommunicationWrapup`).
     ///
@@ -3218,7 +3218,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Update a conversation by disconnecting all of the participants
     ///
-    /// This endpoint is deprecated. Please see the article https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/
+    /// This endpoint is deprecated. Please see the article <https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/>
     ///
     /// `PATCH /api/v2/conversations/cobrowsesessions/{conversationId}` (operation `patchConversationsCobrowsesession`).
     ///
@@ -3243,7 +3243,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Update conversation participant
     ///
-    /// This endpoint is deprecated. Please see the article https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/
+    /// This endpoint is deprecated. Please see the article <https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/>
     ///
     /// `PATCH /api/v2/conversations/cobrowsesessions/{conversationId}/participants/{participantId}` (operation `patchConversationsCobrowsesessionParticipant`).
     ///
@@ -3270,7 +3270,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Update the attributes on a conversation participant.
     ///
-    /// This endpoint is deprecated. Please see the article https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/
+    /// This endpoint is deprecated. Please see the article <https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/>
     ///
     /// `PATCH /api/v2/conversations/cobrowsesessions/{conversationId}/participants/{participantId}/attributes` (operation `patchConversationsCobrowsesessionParticipantAttributes`).
     ///
@@ -3295,7 +3295,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Update conversation participant's communication by disconnecting it.
     ///
-    /// This endpoint is deprecated. Please see the article https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/
+    /// This endpoint is deprecated. Please see the article <https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/>
     ///
     /// `PATCH /api/v2/conversations/cobrowsesessions/{conversationId}/participants/{participantId}/communications/{communicationId}` (operation `patchConversationsCobrowsesessionParticipantCommunication`).
     ///
@@ -3642,7 +3642,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Update an Open messaging integration with the Google Business Profile extension
     ///
-    /// See https://developer.genesys.cloud/api/digital/openmessaging/ for more information.
+    /// See <https://developer.genesys.cloud/api/digital/openmessaging/> for more information.
     ///
     /// `PATCH /api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/{integrationId}` (operation `patchConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileIntegrationId`).
     ///
@@ -3669,7 +3669,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Update an Open messaging integration
     ///
-    /// See https://developer.genesys.cloud/api/digital/openmessaging/ for more information.
+    /// See <https://developer.genesys.cloud/api/digital/openmessaging/> for more information.
     ///
     /// `PATCH /api/v2/conversations/messaging/integrations/open/{integrationId}` (operation `patchConversationsMessagingIntegrationsOpenIntegrationId`).
     ///
@@ -4979,7 +4979,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Apply wrap-up for this conversation communication
     ///
-    /// This endpoint is deprecated. Please see the article https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/
+    /// This endpoint is deprecated. Please see the article <https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/>
     ///
     /// `POST /api/v2/conversations/cobrowsesessions/{conversationId}/participants/{participantId}/communications/{communicationId}/wrapup` (operation `postConversationsCobrowsesessionParticipantCommunicationWrapup`).
     ///
@@ -5011,7 +5011,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Replace this participant with the specified user and/or address
     ///
-    /// This endpoint is deprecated. Please see the article https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/
+    /// This endpoint is deprecated. Please see the article <https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/>
     ///
     /// `POST /api/v2/conversations/cobrowsesessions/{conversationId}/participants/{participantId}/replace` (operation `postConversationsCobrowsesessionParticipantReplace`).
     ///
@@ -5132,7 +5132,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Create a URL to upload a message attachment file
     ///
-    /// See https://developer.genesys.cloud/analyticsdatamanagement/uploads/upload-email-attachment-files for example usage.
+    /// See <https://developer.genesys.cloud/analyticsdatamanagement/uploads/upload-email-attachment-files> for example usage.
     ///
     /// `POST /api/v2/conversations/emails/{conversationId}/messages/draft/attachments/uploads` (operation `postConversationsEmailMessagesDraftAttachmentsUploads`).
     pub fn post_conversations_email_messages_draft_attachments_uploads(
@@ -5340,7 +5340,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Create media
     ///
-    /// See https://developer.genesys.cloud/api/rest/v2/conversations/messaging-media-upload for example usage.
+    /// See <https://developer.genesys.cloud/api/rest/v2/conversations/messaging-media-upload> for example usage.
     ///
     /// `POST /api/v2/conversations/messages/{conversationId}/communications/{communicationId}/messages/media` (operation `postConversationsMessageCommunicationMessagesMedia`).
     ///
@@ -5365,7 +5365,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Create a URL to upload a message media file
     ///
-    /// See https://developer.genesys.cloud/commdigital/digital/messagemediaupload/ for example usage.
+    /// See <https://developer.genesys.cloud/commdigital/digital/messagemediaupload/> for example usage.
     ///
     /// `POST /api/v2/conversations/messages/{conversationId}/communications/{communicationId}/messages/media/uploads` (operation `postConversationsMessageCommunicationMessagesMediaUploads`).
     ///
@@ -5443,7 +5443,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Send an inbound Open Event Message
     ///
-    /// Send an inbound event message to an Open Messaging integration. In order to call this endpoint you will need OAuth token generated using OAuth client credentials authorized with at least messaging scope. This will either generate a new Conversation, or be a part of an existing conversation. See https://developer.genesys.cloud/api/digital/openmessaging/ for example usage.
+    /// Send an inbound event message to an Open Messaging integration. In order to call this endpoint you will need OAuth token generated using OAuth client credentials authorized with at least messaging scope. This will either generate a new Conversation, or be a part of an existing conversation. See <https://developer.genesys.cloud/api/digital/openmessaging/> for example usage.
     ///
     /// `POST /api/v2/conversations/messages/{integrationId}/inbound/open/event` (operation `postConversationsMessageInboundOpenEvent`).
     ///
@@ -5467,7 +5467,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Send inbound Open Message
     ///
-    /// Send an inbound message to an Open Messaging integration. In order to call this endpoint you will need OAuth token generated using OAuth client credentials authorized with at least messaging scope. This will either generate a new Conversation, or be a part of an existing conversation. See https://developer.genesys.cloud/api/digital/openmessaging/ for example usage.
+    /// Send an inbound message to an Open Messaging integration. In order to call this endpoint you will need OAuth token generated using OAuth client credentials authorized with at least messaging scope. This will either generate a new Conversation, or be a part of an existing conversation. See <https://developer.genesys.cloud/api/digital/openmessaging/> for example usage.
     ///
     /// `POST /api/v2/conversations/messages/{integrationId}/inbound/open/message` (operation `postConversationsMessageInboundOpenMessage`).
     ///
@@ -5491,7 +5491,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Send an inbound Open Receipt Message
     ///
-    /// Send an inbound open Receipt to an Open Messaging integration. In order to call this endpoint you will need OAuth token generated using OAuth client credentials authorized with at least messaging scope. This will either generate a new Conversation, or be a part of an existing conversation. See https://developer.genesys.cloud/api/digital/openmessaging/ for example usage.
+    /// Send an inbound open Receipt to an Open Messaging integration. In order to call this endpoint you will need OAuth token generated using OAuth client credentials authorized with at least messaging scope. This will either generate a new Conversation, or be a part of an existing conversation. See <https://developer.genesys.cloud/api/digital/openmessaging/> for example usage.
     ///
     /// `POST /api/v2/conversations/messages/{integrationId}/inbound/open/receipt` (operation `postConversationsMessageInboundOpenReceipt`).
     ///
@@ -5515,7 +5515,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Send inbound Open Response
     ///
-    /// Send an inbound response for a structured message to an Open Messaging integration. In order to call this endpoint you will need OAuth token generated using OAuth client credentials authorized with at least messaging scope. This will be a part of an existing conversation. See https://developer.genesys.cloud/api/digital/openmessaging/ for example usage.
+    /// Send an inbound response for a structured message to an Open Messaging integration. In order to call this endpoint you will need OAuth token generated using OAuth client credentials authorized with at least messaging scope. This will be a part of an existing conversation. See <https://developer.genesys.cloud/api/digital/openmessaging/> for example usage.
     ///
     /// `POST /api/v2/conversations/messages/{integrationId}/inbound/open/structured/response` (operation `postConversationsMessageInboundOpenStructuredResponse`).
     ///
@@ -5717,7 +5717,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Send an inbound Open Message
     ///
-    /// \[This API is deprecated. Instead, use 1. POST /api/v2/conversations/messages/{integrationId}/inbound/open/event, if you want to send an inbound Open Event Message 2. POST /api/v2/conversations/messages/{integrationId}/inbound/open/message, if you want to send an inbound Open Message 3. POST /api/v2/conversations/messages/{integrationId}/inbound/open/receipt, to send an inbound Open Receipt Message\] In order to call this endpoint you will need OAuth token generated using OAuth client credentials authorized with at least messaging scope. This will either generate a new Conversation, or be a part of an existing conversation. See https://developer.genesys.cloud/api/digital/openmessaging/ for example usage.
+    /// \[This API is deprecated. Instead, use 1. POST /api/v2/conversations/messages/{integrationId}/inbound/open/event, if you want to send an inbound Open Event Message 2. POST /api/v2/conversations/messages/{integrationId}/inbound/open/message, if you want to send an inbound Open Message 3. POST /api/v2/conversations/messages/{integrationId}/inbound/open/receipt, to send an inbound Open Receipt Message\] In order to call this endpoint you will need OAuth token generated using OAuth client credentials authorized with at least messaging scope. This will either generate a new Conversation, or be a part of an existing conversation. See <https://developer.genesys.cloud/api/digital/openmessaging/> for example usage.
     ///
     /// `POST /api/v2/conversations/messages/inbound/open` (operation `postConversationsMessagesInboundOpen`).
     ///
@@ -5790,7 +5790,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Create an Open messaging integration
     ///
-    /// See https://developer.genesys.cloud/api/digital/openmessaging/ for more information.
+    /// See <https://developer.genesys.cloud/api/digital/openmessaging/> for more information.
     ///
     /// `POST /api/v2/conversations/messaging/integrations/open` (operation `postConversationsMessagingIntegrationsOpen`).
     ///
@@ -5810,7 +5810,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Create an Open messaging integration with the Google Business Profile extension
     ///
-    /// See https://developer.genesys.cloud/api/digital/openmessaging/ for more information.
+    /// See <https://developer.genesys.cloud/api/digital/openmessaging/> for more information.
     ///
     /// `POST /api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile` (operation `postConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofile`).
     ///
@@ -5835,7 +5835,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Create a Google Auth Token by exchanging the one-time auth code retrieved from Google
     ///
-    /// See https://developer.genesys.cloud/api/digital/openmessaging/ for more information.
+    /// See <https://developer.genesys.cloud/api/digital/openmessaging/> for more information.
     ///
     /// `POST /api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/tokens` (operation `postConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileTokens`).
     ///
@@ -5978,7 +5978,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Apply wrap-up for this conversation communication
     ///
-    /// This endpoint is deprecated. Please see the article https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/
+    /// This endpoint is deprecated. Please see the article <https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/>
     ///
     /// `POST /api/v2/conversations/screenshares/{conversationId}/participants/{participantId}/communications/{communicationId}/wrapup` (operation `postConversationsScreenshareParticipantCommunicationWrapup`).
     ///
@@ -6291,7 +6291,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Update a conversation by setting its recording state
     ///
-    /// This endpoint is deprecated. Please see the article https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/
+    /// This endpoint is deprecated. Please see the article <https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/>
     ///
     /// `PUT /api/v2/conversations/cobrowsesessions/{conversationId}/recordingstate` (operation `putConversationsCobrowsesessionRecordingstate`).
     ///
@@ -6630,7 +6630,7 @@ impl<'a> ConversationsApi<'a> {
     }
     /// Update a conversation by setting its recording state
     ///
-    /// This endpoint is deprecated. Please see the article https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/
+    /// This endpoint is deprecated. Please see the article <https://help.genesys.cloud/articles/deprecation-legacy-co-browse-and-screenshare/>
     ///
     /// `PUT /api/v2/conversations/screenshares/{conversationId}/recordingstate` (operation `putConversationsScreenshareRecordingstate`).
     ///

@@ -114,7 +114,7 @@ impl<'a> JourneyApi<'a> {
     }
     /// Deprecated. Delete an outcome.
     ///
-    /// Journey Outcomes is being removed. See https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/
+    /// Journey Outcomes is being removed. See <https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/>
     ///
     /// `DELETE /api/v2/journey/outcomes/{outcomeId}` (operation `deleteJourneyOutcome`).
     ///
@@ -137,7 +137,7 @@ impl<'a> JourneyApi<'a> {
     }
     /// Deprecated. Delete an outcome predictor.
     ///
-    /// Journey Outcomes is being removed. See https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/
+    /// Journey Outcomes is being removed. See <https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/>
     ///
     /// `DELETE /api/v2/journey/outcomes/predictors/{predictorId}` (operation `deleteJourneyOutcomesPredictor`).
     ///
@@ -330,7 +330,7 @@ impl<'a> JourneyApi<'a> {
     }
     /// Deprecated. Get status of job.
     ///
-    /// Journey Outcomes is being removed. See https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/
+    /// Journey Outcomes is being removed. See <https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/>
     ///
     /// `GET /api/v2/journey/actionmaps/estimates/jobs/{jobId}` (operation `getJourneyActionmapsEstimatesJob`).
     ///
@@ -353,7 +353,7 @@ impl<'a> JourneyApi<'a> {
     }
     /// Deprecated. Get estimates from completed job.
     ///
-    /// Journey Outcomes is being removed. See https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/
+    /// Journey Outcomes is being removed. See <https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/>
     ///
     /// `GET /api/v2/journey/actionmaps/estimates/jobs/{jobId}/results` (operation `getJourneyActionmapsEstimatesJobResults`).
     ///
@@ -376,7 +376,7 @@ impl<'a> JourneyApi<'a> {
     }
     /// Deprecated. Retrieve a single action target.
     ///
-    /// ACD Chat v2.0 in Genesys Predictive Engagement is deprecated and being removed. See https://community.genesys.com/discussion/deprecation-acd-chat-v20-support-in-genesys-predictive-engagement
+    /// ACD Chat v2.0 in Genesys Predictive Engagement is deprecated and being removed. See <https://community.genesys.com/discussion/deprecation-acd-chat-v20-support-in-genesys-predictive-engagement>
     ///
     /// `GET /api/v2/journey/actiontargets/{actionTargetId}` (operation `getJourneyActiontarget`).
     ///
@@ -399,7 +399,7 @@ impl<'a> JourneyApi<'a> {
     }
     /// Deprecated. Retrieve all action targets.
     ///
-    /// ACD Chat v2.0 in Genesys Predictive Engagement is deprecated and being removed. See https://community.genesys.com/discussion/deprecation-acd-chat-v20-support-in-genesys-predictive-engagement
+    /// ACD Chat v2.0 in Genesys Predictive Engagement is deprecated and being removed. See <https://community.genesys.com/discussion/deprecation-acd-chat-v20-support-in-genesys-predictive-engagement>
     ///
     /// `GET /api/v2/journey/actiontargets` (operation `getJourneyActiontargets`).
     ///
@@ -622,7 +622,7 @@ impl<'a> JourneyApi<'a> {
     }
     /// Deprecated. Retrieve a single outcome.
     ///
-    /// Journey Outcomes is being removed. See https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/
+    /// Journey Outcomes is being removed. See <https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/>
     ///
     /// `GET /api/v2/journey/outcomes/{outcomeId}` (operation `getJourneyOutcome`).
     ///
@@ -645,7 +645,7 @@ impl<'a> JourneyApi<'a> {
     }
     /// Deprecated. Retrieve all outcomes.
     ///
-    /// Journey Outcomes is being removed. See https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/
+    /// Journey Outcomes is being removed. See <https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/>
     ///
     /// `GET /api/v2/journey/outcomes` (operation `getJourneyOutcomes`).
     ///
@@ -662,7 +662,7 @@ impl<'a> JourneyApi<'a> {
     }
     /// Deprecated. Get job status.
     ///
-    /// Journey Outcomes is being removed. See https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/
+    /// Journey Outcomes is being removed. See <https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/>
     ///
     /// `GET /api/v2/journey/outcomes/attributions/jobs/{jobId}` (operation `getJourneyOutcomesAttributionsJob`).
     ///
@@ -685,7 +685,7 @@ impl<'a> JourneyApi<'a> {
     }
     /// Deprecated. Get outcome attribution entities from completed job.
     ///
-    /// Journey Outcomes is being removed. See https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/
+    /// Journey Outcomes is being removed. See <https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/>
     ///
     /// `GET /api/v2/journey/outcomes/attributions/jobs/{jobId}/results` (operation `getJourneyOutcomesAttributionsJobResults`).
     ///
@@ -708,7 +708,7 @@ impl<'a> JourneyApi<'a> {
     }
     /// Deprecated. Retrieve a single outcome predictor.
     ///
-    /// Journey Outcomes is being removed. See https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/
+    /// Journey Outcomes is being removed. See <https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/>
     ///
     /// `GET /api/v2/journey/outcomes/predictors/{predictorId}` (operation `getJourneyOutcomesPredictor`).
     ///
@@ -731,7 +731,7 @@ impl<'a> JourneyApi<'a> {
     }
     /// Deprecated. Retrieve all outcome predictors.
     ///
-    /// Journey Outcomes is being removed. See https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/
+    /// Journey Outcomes is being removed. See <https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/>
     ///
     /// `GET /api/v2/journey/outcomes/predictors` (operation `getJourneyOutcomesPredictors`).
     ///
@@ -824,7 +824,7 @@ impl<'a> JourneyApi<'a> {
     }
     /// Deprecated. Retrieve latest outcome score associated with a session for all outcomes.
     ///
-    /// Journey Outcomes is being removed. See https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/
+    /// Journey Outcomes is being removed. See <https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/>
     ///
     /// `GET /api/v2/journey/sessions/{sessionId}/outcomescores` (operation `getJourneySessionOutcomescores`).
     ///
@@ -1254,7 +1254,7 @@ impl<'a> JourneyApi<'a> {
     }
     /// Deprecated. Update an outcome.
     ///
-    /// Journey Outcomes is being removed. See https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/
+    /// Journey Outcomes is being removed. See <https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/>
     ///
     /// `PATCH /api/v2/journey/outcomes/{outcomeId}` (operation `patchJourneyOutcome`).
     ///
@@ -1399,7 +1399,7 @@ impl<'a> JourneyApi<'a> {
     }
     /// Deprecated. Query for estimates
     ///
-    /// Journey Outcomes is being removed. See https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/
+    /// Journey Outcomes is being removed. See <https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/>
     ///
     /// `POST /api/v2/journey/actionmaps/estimates/jobs` (operation `postJourneyActionmapsEstimatesJobs`).
     ///
@@ -1568,7 +1568,7 @@ impl<'a> JourneyApi<'a> {
     }
     /// Deprecated. Create an outcome.
     ///
-    /// Journey Outcomes is being removed. See https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/
+    /// Journey Outcomes is being removed. See <https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/>
     ///
     /// `POST /api/v2/journey/outcomes` (operation `postJourneyOutcomes`).
     ///
@@ -1589,7 +1589,7 @@ impl<'a> JourneyApi<'a> {
     }
     /// Deprecated. Create Outcome Attributions
     ///
-    /// Journey Outcomes is being removed. See https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/
+    /// Journey Outcomes is being removed. See <https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/>
     ///
     /// `POST /api/v2/journey/outcomes/attributions/jobs` (operation `postJourneyOutcomesAttributionsJobs`).
     ///
@@ -1610,7 +1610,7 @@ impl<'a> JourneyApi<'a> {
     }
     /// Deprecated. Create an outcome predictor.
     ///
-    /// Journey Outcomes is being removed. See https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/
+    /// Journey Outcomes is being removed. See <https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/>
     ///
     /// `POST /api/v2/journey/outcomes/predictors` (operation `postJourneyOutcomesPredictors`).
     ///

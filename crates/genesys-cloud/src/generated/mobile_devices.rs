@@ -18,7 +18,7 @@ pub struct MobileDevicesApi<'a> {
     client: &'a crate::Client,
 }
 impl<'a> MobileDevicesApi<'a> {
-    /// (Deprecated, see https://apicentral.genesys.cloud/api-explorer#webmessaging for alternative) Delete device
+    /// (Deprecated, see <https://apicentral.genesys.cloud/api-explorer#webmessaging> for alternative) Delete device
     ///
     /// `DELETE /api/v2/mobiledevices/{deviceId}` (operation `deleteMobiledevice`).
     ///
@@ -69,7 +69,7 @@ impl<'a> MobileDevicesApi<'a> {
         );
         crate::Request::new(self.client, request)
     }
-    /// (Deprecated, see https://apicentral.genesys.cloud/api-explorer#webmessaging for alternative) Create User device
+    /// (Deprecated, see <https://apicentral.genesys.cloud/api-explorer#webmessaging> for alternative) Create User device
     ///
     /// `POST /api/v2/mobiledevices` (operation `postMobiledevices`).
     ///
@@ -86,7 +86,7 @@ impl<'a> MobileDevicesApi<'a> {
         request.model_body(body);
         crate::Request::new(self.client, request)
     }
-    /// (Deprecated, see https://apicentral.genesys.cloud/api-explorer#webmessaging for alternative) Update device
+    /// (Deprecated, see <https://apicentral.genesys.cloud/api-explorer#webmessaging> for alternative) Update device
     ///
     /// `PUT /api/v2/mobiledevices/{deviceId}` (operation `putMobiledevice`).
     ///

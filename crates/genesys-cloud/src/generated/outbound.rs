@@ -1274,7 +1274,7 @@ impl<'a> OutboundApi<'a> {
     }
     /// Query a list of contact lists.
     ///
-    /// Any ContactList field can be used as a query parameter to filter results. Multiple values can be specified for a field, and filter type prefixes can be used inline. Example: dateCreated=greaterthan:2025-01-01T00:00:00.000Z&dateCreated=lessthan:2027-01-01T00:00:00.000Z. See https://developer.genesys.cloud/routing/outbound/filter-type for available filter types.
+    /// Any ContactList field can be used as a query parameter to filter results. Multiple values can be specified for a field, and filter type prefixes can be used inline. Example: dateCreated=greaterthan:2025-01-01T00:00:00.000Z&dateCreated=lessthan:2027-01-01T00:00:00.000Z. See <https://developer.genesys.cloud/routing/outbound/filter-type> for available filter types.
     ///
     /// `GET /api/v2/outbound/contactlists` (operation `getOutboundContactlists`).
     ///
@@ -4714,7 +4714,7 @@ impl crate::Request<'_, GetOutboundContactlists> {
         request.query("timeZone", value.into());
         self
     }
-    /// Filter by expiration date. Supports filter type prefixes, e.g. greaterthan:2025-01-01T00:00:00Z. Multiple values narrow the range. See https://developer.genesys.cloud/routing/outbound/filter-type (query parameter `dateExpiration`)
+    /// Filter by expiration date. Supports filter type prefixes, e.g. greaterthan:2025-01-01T00:00:00Z. Multiple values narrow the range. See <https://developer.genesys.cloud/routing/outbound/filter-type> (query parameter `dateExpiration`)
     pub fn date_expiration(
         mut self,
         value: impl IntoIterator<Item = impl Into<String>>,

@@ -4462,7 +4462,7 @@ pub struct ActionMap {
     pub trigger_with_outcome_percentile_conditions: Option<
         Vec<OutcomePercentileCondition>,
     >,
-    /// Deprecated. Quantile conditions for outcomes that must be satisfied to trigger the action map. Journey Outcomes is being removed. See https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/
+    /// Deprecated. Quantile conditions for outcomes that must be satisfied to trigger the action map. Journey Outcomes is being removed. See <https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/>
     pub trigger_with_outcome_quantile_conditions: Option<Vec<OutcomeQuantileCondition>>,
     /// URL conditions that a page must match for web actions to be displayable.
     pub page_url_conditions: Option<Vec<UrlCondition>>,
@@ -11320,7 +11320,7 @@ pub struct AdditionalMessage {
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub text_body: Option<String>,
-    /// The media ids associated with the text message. See https://developer.genesys.cloud/api/rest/v2/conversations/messaging-media-upload for example usage.
+    /// The media ids associated with the text message. See <https://developer.genesys.cloud/api/rest/v2/conversations/messaging-media-upload> for example usage.
     pub media_ids: Option<Vec<String>>,
     /// Pre-defined message templates for structured communications. Supports various template types including WhatsApp business messaging template and form
     pub messaging_template: Option<SendMessagingTemplateRequest>,
@@ -11391,7 +11391,7 @@ impl serde::Serialize for AdditionalMessage {
 pub struct AdditionalSocialMediaMessage {
     /// The body of the text message. Maximum character count is 2000 characters.
     pub text_body: Option<String>,
-    /// The media ids associated with the text message. See https://developer.genesys.cloud/api/rest/v2/conversations/messaging-media-upload for example usage.
+    /// The media ids associated with the text message. See <https://developer.genesys.cloud/api/rest/v2/conversations/messaging-media-upload> for example usage.
     pub media_ids: Option<Vec<String>>,
     /// The ID of the message to which this request is replying.
     ///
@@ -37888,9 +37888,9 @@ impl serde::Serialize for AlternativeShiftTradesViewResponseTemplate {
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AmazonLexRequest {
-    /// AttributeName/AttributeValue pairs of User Defined Request Attributes to be sent to the amazon bot See - https://docs.aws.amazon.com/lex/latest/dg/context-mgmt.html#context-mgmt-request-attribs
+    /// AttributeName/AttributeValue pairs of User Defined Request Attributes to be sent to the amazon bot See - <https://docs.aws.amazon.com/lex/latest/dg/context-mgmt.html#context-mgmt-request-attribs>
     pub request_attributes: Option<std::collections::BTreeMap<String, String>>,
-    /// AttributeName/AttributeValue pairs of Session Attributes to be sent to the amazon bot. See - https://docs.aws.amazon.com/lex/latest/dg/context-mgmt.html#context-mgmt-session-attribs
+    /// AttributeName/AttributeValue pairs of Session Attributes to be sent to the amazon bot. See - <https://docs.aws.amazon.com/lex/latest/dg/context-mgmt.html#context-mgmt-session-attribs>
     pub session_attributes: Option<std::collections::BTreeMap<String, String>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.

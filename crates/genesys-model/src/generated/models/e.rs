@@ -5530,7 +5530,7 @@ pub struct EmailCampaignSchedule {
     pub intervals: Option<Vec<ScheduleInterval>>,
     /// Recurring schedules of the campaign
     pub recurrences: Option<Vec<Reoccurrence>>,
-    /// The time zone for this email campaign schedule. Defaults to UTC if empty or not provided. See here for a list of valid time zones https://www.iana.org/time-zones. Time zones are represented as a string of the zone name as found in the IANA time zone database. For example: UTC, Etc/UTC, or Europe/London
+    /// The time zone for this email campaign schedule. Defaults to UTC if empty or not provided. See here for a list of valid time zones <https://www.iana.org/time-zones>. Time zones are represented as a string of the zone name as found in the IANA time zone database. For example: UTC, Etc/UTC, or Europe/London
     pub time_zone: Option<String>,
     /// The Campaign that this email campaign schedule is for.
     ///
@@ -24554,7 +24554,7 @@ pub struct Event {
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub event_type: Option<String>,
-    /// Deprecated. Event where a customer has achieved a specific outcome or goal. Journey Outcomes is being removed. See https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/
+    /// Deprecated. Event where a customer has achieved a specific outcome or goal. Journey Outcomes is being removed. See <https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/>
     pub outcome_achieved_event: Option<OutcomeAchievedEvent>,
     /// Event that represents a segment being assigned.
     pub segment_assignment_event: Option<SegmentAssignmentEvent>,

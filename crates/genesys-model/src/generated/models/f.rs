@@ -1067,9 +1067,9 @@ pub struct FacebookIntegrationRequest {
     pub supported_content: Option<SupportedContentReference>,
     /// Defines the message settings to be applied for this integration
     pub messaging_setting: Option<MessagingSettingRequestReference>,
-    /// The long-lived Page Access Token of Facebook page. See https://developers.facebook.com/docs/facebook-login/access-tokens. When a pageAccessToken is provided, pageId and userAccessToken are not required.
+    /// The long-lived Page Access Token of Facebook page. See <https://developers.facebook.com/docs/facebook-login/access-tokens>. When a pageAccessToken is provided, pageId and userAccessToken are not required.
     pub page_access_token: Option<String>,
-    /// The short-lived User Access Token of the Facebook user logged into the Facebook app. See https://developers.facebook.com/docs/facebook-login/access-tokens. When userAccessToken is provided, pageId is mandatory. When userAccessToken/pageId combination is provided, pageAccessToken is not required.
+    /// The short-lived User Access Token of the Facebook user logged into the Facebook app. See <https://developers.facebook.com/docs/facebook-login/access-tokens>. When userAccessToken is provided, pageId is mandatory. When userAccessToken/pageId combination is provided, pageAccessToken is not required.
     pub user_access_token: Option<String>,
     /// The page Id of Facebook page. The pageId is required when userAccessToken is provided.
     pub page_id: Option<String>,
@@ -1162,9 +1162,9 @@ pub struct FacebookIntegrationUpdateRequest {
     pub supported_content: Option<SupportedContentReference>,
     /// Defines the message settings to be applied for this integration
     pub messaging_setting: Option<MessagingSettingRequestReference>,
-    /// The long-lived Page Access Token of Facebook page. See https://developers.facebook.com/docs/facebook-login/access-tokens. Either pageAccessToken or userAccessToken should be provided.
+    /// The long-lived Page Access Token of Facebook page. See <https://developers.facebook.com/docs/facebook-login/access-tokens>. Either pageAccessToken or userAccessToken should be provided.
     pub page_access_token: Option<String>,
-    /// The short-lived User Access Token of the Facebook user logged into the Facebook app. See https://developers.facebook.com/docs/facebook-login/access-tokens. Either pageAccessToken or userAccessToken should be provided.
+    /// The short-lived User Access Token of the Facebook user logged into the Facebook app. See <https://developers.facebook.com/docs/facebook-login/access-tokens>. Either pageAccessToken or userAccessToken should be provided.
     pub user_access_token: Option<String>,
     /// The URI for this object
     pub self_uri: Option<String>,

@@ -6416,7 +6416,7 @@ impl serde::Serialize for GoogleAuthTokenReference {
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GoogleAuthTokenRequest {
-    /// One-time authorization code from Google. See docs: https://developers.google.com/identity/protocols/oauth2
+    /// One-time authorization code from Google. See docs: <https://developers.google.com/identity/protocols/oauth2>
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub code: Option<String>,
@@ -7647,9 +7647,9 @@ impl serde::Serialize for GoogleDialogflowConfig {
 #[cfg(feature = "textbots")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GoogleDialogflowCustomSettings {
-    /// If set this environment will be used to initiate the dialogflow bot, otherwise the default configuration will be used. See https://cloud.google.com/dialogflow/docs/agents-versions
+    /// If set this environment will be used to initiate the dialogflow bot, otherwise the default configuration will be used. See <https://cloud.google.com/dialogflow/docs/agents-versions>
     pub environment: Option<String>,
-    /// If set this eventName will be used to initiate the dialogflow bot rather than language processing on the input text. See https://cloud.google.com/dialogflow/es/docs/events-overview
+    /// If set this eventName will be used to initiate the dialogflow bot rather than language processing on the input text. See <https://cloud.google.com/dialogflow/es/docs/events-overview>
     pub event_name: Option<String>,
     /// Parameters passed to the fulfillment webhook of the bot (if any).
     pub webhook_query_parameters: Option<std::collections::BTreeMap<String, String>>,

@@ -9838,9 +9838,9 @@ pub struct InstagramIntegrationRequest {
     pub supported_content: Option<SupportedContentReference>,
     /// Defines the message settings to be applied for this integration
     pub messaging_setting: Option<MessagingSettingRequestReference>,
-    /// The long-lived Page Access Token of Instagram page. See https://developers.facebook.com/docs/facebook-login/access-tokens. When a pageAccessToken is provided, pageId and userAccessToken are not required.
+    /// The long-lived Page Access Token of Instagram page. See <https://developers.facebook.com/docs/facebook-login/access-tokens>. When a pageAccessToken is provided, pageId and userAccessToken are not required.
     pub page_access_token: Option<String>,
-    /// The short-lived User Access Token of Instagram user logged into Facebook app. See https://developers.facebook.com/docs/facebook-login/access-tokens. When userAccessToken is provided, pageId is mandatory. When userAccessToken/pageId combination is provided, pageAccessToken is not required.
+    /// The short-lived User Access Token of Instagram user logged into Facebook app. See <https://developers.facebook.com/docs/facebook-login/access-tokens>. When userAccessToken is provided, pageId is mandatory. When userAccessToken/pageId combination is provided, pageAccessToken is not required.
     pub user_access_token: Option<String>,
     /// The page ID of Instagram page. The pageId is required when userAccessToken is provided.
     pub page_id: Option<String>,
@@ -9933,9 +9933,9 @@ pub struct InstagramIntegrationUpdateRequest {
     pub supported_content: Option<SupportedContentReference>,
     /// Defines the message settings to be applied for this integration
     pub messaging_setting: Option<MessagingSettingRequestReference>,
-    /// The long-lived Page Access Token of Instagram page. See https://developers.facebook.com/docs/facebook-login/access-tokens. Either pageAccessToken or userAccessToken should be provided.
+    /// The long-lived Page Access Token of Instagram page. See <https://developers.facebook.com/docs/facebook-login/access-tokens>. Either pageAccessToken or userAccessToken should be provided.
     pub page_access_token: Option<String>,
-    /// The short-lived User Access Token of the Instagram user logged into the Facebook app. See https://developers.facebook.com/docs/facebook-login/access-tokens. Either pageAccessToken or userAccessToken should be provided.
+    /// The short-lived User Access Token of the Instagram user logged into the Facebook app. See <https://developers.facebook.com/docs/facebook-login/access-tokens>. Either pageAccessToken or userAccessToken should be provided.
     pub user_access_token: Option<String>,
     /// The URI for this object
     pub self_uri: Option<String>,

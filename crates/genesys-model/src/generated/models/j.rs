@@ -4749,7 +4749,7 @@ impl serde::Serialize for JourneyGeolocation {
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyJsonSchemaDocument {
-    /// The JSON Schema specification link. The only value currently supported is "http://json-schema.org/draft-04/schema#".
+    /// The JSON Schema specification link. The only value currently supported is "<http://json-schema.org/draft-04/schema#>".
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub schema: Option<String>,
@@ -4831,7 +4831,7 @@ impl serde::Serialize for JourneyJsonSchemaDocument {
 #[cfg(feature = "journey")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyJsonSchemaRequest {
-    /// The JSON Schema specification link. The only value currently supported is "http://json-schema.org/draft-04/schema#".
+    /// The JSON Schema specification link. The only value currently supported is "<http://json-schema.org/draft-04/schema#>".
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub schema: Option<String>,

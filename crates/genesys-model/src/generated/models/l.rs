@@ -13262,11 +13262,11 @@ crate::__impl_open_enum!(LimitNamespace);
 pub struct LimitChangeRequestDetails {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
-    /// Limit key to be overridden (see https://developer.mypurecloud.com/api/rest/v2/organization/limits.html#available\_limits)
+    /// Limit key to be overridden (see <https://developer.mypurecloud.com/api/rest/v2/organization/limits.html#available_limits>)
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub key: Option<String>,
-    /// Namespace the key belongs to (see https://developer.mypurecloud.com/api/rest/v2/organization/limits.html#available\_limits)
+    /// Namespace the key belongs to (see <https://developer.mypurecloud.com/api/rest/v2/organization/limits.html#available_limits>)
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub namespace: Option<LimitChangeRequestDetailsNamespace>,
@@ -13408,7 +13408,7 @@ impl serde::Serialize for LimitChangeRequestDetails {
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
-/// Namespace the key belongs to (see https://developer.mypurecloud.com/api/rest/v2/organization/limits.html#available\_limits)
+/// Namespace the key belongs to (see <https://developer.mypurecloud.com/api/rest/v2/organization/limits.html#available_limits>)
 ///
 /// The values of the `namespace` property of [`LimitChangeRequestDetails`]. Open: a value Genesys adds later decodes as `Unrecognized` and re-encodes unchanged.
 #[cfg(feature = "organization")]

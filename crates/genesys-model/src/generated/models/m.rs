@@ -2828,9 +2828,9 @@ pub struct MediaEndpointStatistics {
     pub station: Option<NamedEntity>,
     /// User information associated media endpoint
     pub user: Option<NamedEntity>,
-    /// The ICE protocol statistics and details. Reference: https://www.rfc-editor.org/rfc/rfc5245
+    /// The ICE protocol statistics and details. Reference: <https://www.rfc-editor.org/rfc/rfc5245>
     pub ice: Option<MediaIceStatistics>,
-    /// Statistics of sent and received RTP. Reference: https://www.rfc-editor.org/rfc/rfc3550
+    /// Statistics of sent and received RTP. Reference: <https://www.rfc-editor.org/rfc/rfc3550>
     pub rtp: Option<MediaRtpStatistics>,
     /// Media reconnect attempt count
     pub reconnect_attempts: Option<i64>,
@@ -4533,7 +4533,7 @@ impl serde::Serialize for MediaSummaryDetail {
 )]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MediaType {
-    /// The media type string as defined by RFC 2046. You can define specific types such as 'image/jpeg', 'video/mpeg', or specify wild cards for a range of types, 'image/\*', or all types '\*/\*'. See https://www.iana.org/assignments/media-types/media-types.xhtml for a list of registered media types.
+    /// The media type string as defined by RFC 2046. You can define specific types such as 'image/jpeg', 'video/mpeg', or specify wild cards for a range of types, 'image/\*', or all types '\*/\*'. See <https://www.iana.org/assignments/media-types/media-types.xhtml> for a list of registered media types.
     pub type_: Option<String>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -10490,7 +10490,7 @@ pub struct MessagingCampaignSchedule {
     pub intervals: Option<Vec<ScheduleInterval>>,
     /// Recurring schedules of the campaign
     pub recurrences: Option<Vec<Reoccurrence>>,
-    /// The time zone for this messaging campaign schedule. Defaults to UTC if empty or not provided. See here for a list of valid time zones https://www.iana.org/time-zones. Time zones are represented as a string of the zone name as found in the IANA time zone database. For example: UTC, Etc/UTC, or Europe/London
+    /// The time zone for this messaging campaign schedule. Defaults to UTC if empty or not provided. See here for a list of valid time zones <https://www.iana.org/time-zones>. Time zones are represented as a string of the zone name as found in the IANA time zone database. For example: UTC, Etc/UTC, or Europe/London
     pub time_zone: Option<String>,
     /// The Campaign that this messaging campaign schedule is for.
     ///

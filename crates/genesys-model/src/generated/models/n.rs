@@ -5572,7 +5572,7 @@ impl serde::Serialize for NuanceGeography {
 pub struct NuanceMixDlgSettings {
     /// The Nuance channel ID to use when launching the Nuance bot, which must one of the code names of the bot's registered input channels.
     pub channel_id: Option<String>,
-    /// Name/value pairs of input variables to be sent to the Nuance bot. The values must be in the appropriate format for the variable's type (see https://docs.mix.nuance.com/dialog-grpc/v1/#simple-variable-types for help)
+    /// Name/value pairs of input variables to be sent to the Nuance bot. The values must be in the appropriate format for the variable's type (see <https://docs.mix.nuance.com/dialog-grpc/v1/#simple-variable-types> for help)
     pub input_parameters: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.

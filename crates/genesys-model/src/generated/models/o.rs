@@ -373,7 +373,7 @@ pub struct OAuthClient {
     pub access_token_validity_seconds: Option<i64>,
     /// The `description` property.
     pub description: Option<String>,
-    /// List of allowed callbacks for this client. For example: https://myap.example.com/auth/callback
+    /// List of allowed callbacks for this client. For example: <https://myap.example.com/auth/callback>
     pub registered_redirect_uri: Option<Vec<String>>,
     /// System created secret assigned to this client. Secrets are required for code authorization and client credential grants.
     pub secret: Option<String>,
@@ -714,7 +714,7 @@ pub struct OAuthClientRequest {
     pub access_token_validity_seconds: Option<i64>,
     /// The `description` property.
     pub description: Option<String>,
-    /// List of allowed callbacks for this client. For example: https://myap.example.com/auth/callback
+    /// List of allowed callbacks for this client. For example: <https://myap.example.com/auth/callback>
     pub registered_redirect_uri: Option<Vec<String>>,
     /// Deprecated. Use roleDivisions instead.
     pub role_ids: Option<Vec<String>>,
@@ -3215,7 +3215,7 @@ pub struct OpenContentAttachment {
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub url: Option<String>,
-    /// Attachment mime type (https://www.iana.org/assignments/media-types/media-types.xhtml).
+    /// Attachment mime type (<https://www.iana.org/assignments/media-types/media-types.xhtml>).
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub mime: Option<String>,
@@ -22407,7 +22407,7 @@ pub struct OutcomeAchievedEvent {
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub outcome: Option<OutcomeAchievedEventOutcome>,
-    /// HTTP User-Agent string (see https://tools.ietf.org/html/rfc1945#section-10.15).
+    /// HTTP User-Agent string (see <https://tools.ietf.org/html/rfc1945#section-10.15>).
     pub user_agent_string: Option<String>,
     /// Customer's browser.
     pub browser: Option<Browser>,

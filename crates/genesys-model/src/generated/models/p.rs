@@ -2323,7 +2323,7 @@ pub struct PatchActionMap {
     pub trigger_with_outcome_percentile_conditions: Option<
         Vec<OutcomePercentileCondition>,
     >,
-    /// Deprecated. Quantile conditions for outcomes that must be satisfied to trigger the action map. Journey Outcomes is being removed. See https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/
+    /// Deprecated. Quantile conditions for outcomes that must be satisfied to trigger the action map. Journey Outcomes is being removed. See <https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/>
     pub trigger_with_outcome_quantile_conditions: Option<Vec<OutcomeQuantileCondition>>,
     /// URL conditions that a page must match for web actions to be displayable.
     ///

@@ -5637,7 +5637,7 @@ pub struct RecordingJobsQuery {
     pub include_snippet_recordings: Option<bool>,
     /// For DELETE action, setting this to true will clear any pending exports for recordings. This field is only used for DELETE action. Default value = false
     pub clear_export: Option<bool>,
-    /// Conversation Query. Note: After the recording is created, it might take up to 48 hours for the recording to be included in the submitted job query. This result depends on the analytics data lake job completion. See also: https://developer.genesys.cloud/analyticsdatamanagement/analytics/jobs/conversation-details-job#data-availability.
+    /// Conversation Query. Note: After the recording is created, it might take up to 48 hours for the recording to be included in the submitted job query. This result depends on the analytics data lake job completion. See also: <https://developer.genesys.cloud/analyticsdatamanagement/analytics/jobs/conversation-details-job#data-availability>.
     pub conversation_query: Option<AsyncConversationQuery>,
     /// As an alternative to conversationQuery, specify the date and time range of conversations that are older than 5 years to query.Results will include all conversations that had activity during the interval. This is supported only when querying for conversations older than 5 years;conversationQuery must not be provided when this is provided. Intervals are represented as an ISO-8601 string. For example: YYYY-MM-DDThh:mm:ss/YYYY-MM-DDThh:mm:ss.Interval duration must not exceed 6 months. Intervals are represented as an ISO-8601 string. For example: YYYY-MM-DDThh:mm:ss/YYYY-MM-DDThh:mm:ss
     pub aged_conversation_interval: Option<String>,
@@ -10661,7 +10661,7 @@ pub struct Reoccurrence {
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub end: Option<String>,
-    /// The time zone for the recurrence. The time zone of the recurrence is determined by prioritizing the recurrence's time zone if specified, then the schedule's time zone if set, and finally defaulting to UTC if neither defines a time zone. See here for a list of valid time zones https://www.iana.org/time-zones. Time zones are represented as a string of the zone name as found in the IANA time zone database. For example: UTC, Etc/UTC, or Europe/London
+    /// The time zone for the recurrence. The time zone of the recurrence is determined by prioritizing the recurrence's time zone if specified, then the schedule's time zone if set, and finally defaulting to UTC if neither defines a time zone. See here for a list of valid time zones <https://www.iana.org/time-zones>. Time zones are represented as a string of the zone name as found in the IANA time zone database. For example: UTC, Etc/UTC, or Europe/London
     pub time_zone: Option<String>,
     /// The schedule pattern e.g.: Daily/Weekly
     ///

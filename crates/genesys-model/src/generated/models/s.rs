@@ -18179,7 +18179,7 @@ pub struct SequenceSchedule {
     pub intervals: Option<Vec<ScheduleInterval>>,
     /// Recurring schedules of the campaign
     pub recurrences: Option<Vec<Reoccurrence>>,
-    /// The time zone for this SequenceSchedule. Defaults to UTC if empty or not provided. See here for a list of valid time zones https://www.iana.org/time-zones. Time zones are represented as a string of the zone name as found in the IANA time zone database. For example: UTC, Etc/UTC, or Europe/London
+    /// The time zone for this SequenceSchedule. Defaults to UTC if empty or not provided. See here for a list of valid time zones <https://www.iana.org/time-zones>. Time zones are represented as a string of the zone name as found in the IANA time zone database. For example: UTC, Etc/UTC, or Europe/London
     pub time_zone: Option<String>,
     /// The CampaignSequence that this SequenceSchedule is for.
     ///
@@ -19050,7 +19050,7 @@ pub struct Session {
     pub external_url: Option<String>,
     /// Shortened numeric identifier of 4-6 digits.
     pub short_id: Option<String>,
-    /// Deprecated. List of the outcome achievements by the customer in this session. Journey Outcomes is being removed. See https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/
+    /// Deprecated. List of the outcome achievements by the customer in this session. Journey Outcomes is being removed. See <https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/>
     pub outcome_achievements: Option<Vec<OutcomeAchievement>>,
     /// List of the segment assignments to the customer in this session.
     pub segment_assignments: Option<Vec<SessionSegmentAssignment>>,

@@ -21208,7 +21208,7 @@ pub struct TranslateSupportedLanguage {
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub language_name: Option<String>,
-    /// Supported translation language code. See - https://docs.aws.amazon.com/translate/latest/dg/what-is-languages.html#what-is-languages-supported
+    /// Supported translation language code. See - <https://docs.aws.amazon.com/translate/latest/dg/what-is-languages.html#what-is-languages-supported>
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub language_code: Option<String>,

@@ -254,7 +254,7 @@ pub struct WebActionEvent {
     pub error_code: Option<String>,
     /// Message of the error returned when the action fails.
     pub error_message: Option<String>,
-    /// HTTP User-Agent string (see https://tools.ietf.org/html/rfc1945#section-10.15).
+    /// HTTP User-Agent string (see <https://tools.ietf.org/html/rfc1945#section-10.15>).
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub user_agent_string: Option<String>,
@@ -1785,21 +1785,21 @@ impl serde::Serialize for WebDeploymentsOAuthExchangeRequest {
 #[cfg(feature = "web-deployments")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebDeploymentsOAuthRequestParameters {
-    /// The authorization code to be sent to the authentication server during the token request. Refer to https://openid.net/specs/openid-connect-core-1\_0.html#AuthRequest
+    /// The authorization code to be sent to the authentication server during the token request. Refer to <https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest>
     pub code: Option<String>,
-    /// The implicit id\_token to be sent to the authentication server during the token request. Refer to https://openid.net/specs/openid-connect-core-1\_0.html#AuthRequest
+    /// The implicit id\_token to be sent to the authentication server during the token request. Refer to <https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest>
     pub id_token: Option<String>,
-    /// Redirect URI sent in the "Authentication Request"Refer to https://openid.net/specs/openid-connect-core-1\_0.html#AuthRequest
+    /// Redirect URI sent in the "Authentication Request"Refer to <https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest>
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub redirect_uri: Option<String>,
-    /// Required if provided in the "Authentication Request". Otherwise should be empty.String value used to associate a Client session with an ID Token, and to mitigate replay attacks. The value is passed through unmodified from the Authentication Request to the ID Token. Refer to https://openid.net/specs/openid-connect-core-1\_0.html#AuthRequest
+    /// Required if provided in the "Authentication Request". Otherwise should be empty.String value used to associate a Client session with an ID Token, and to mitigate replay attacks. The value is passed through unmodified from the Authentication Request to the ID Token. Refer to <https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest>
     pub nonce: Option<String>,
-    /// Required if provided in the "Authentication Request". Otherwise should be empty.Specifies the allowable elapsed time in seconds since the last time the End-User was actively authenticated.Refer to https://openid.net/specs/openid-connect-core-1\_0.html#AuthRequest
+    /// Required if provided in the "Authentication Request". Otherwise should be empty.Specifies the allowable elapsed time in seconds since the last time the End-User was actively authenticated.Refer to <https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest>
     pub max_age: Option<i64>,
-    /// Required if authorizing using Proof Key for Code Exchange (PKCE). Otherwise should be empty.Random URL-safe string with a minimum length of 43 characters generated at start of authorization flow to mitigate the threat of having the authorization code intercepted. Refer to https://datatracker.ietf.org/doc/html/rfc7636
+    /// Required if authorizing using Proof Key for Code Exchange (PKCE). Otherwise should be empty.Random URL-safe string with a minimum length of 43 characters generated at start of authorization flow to mitigate the threat of having the authorization code intercepted. Refer to <https://datatracker.ietf.org/doc/html/rfc7636>
     pub code_verifier: Option<String>,
-    /// Optional parameter. Set it if authorization server discovery metadata authorization\_response\_iss\_parameter\_supported is enabled. Refer to https://datatracker.ietf.org/doc/html/rfc9207
+    /// Optional parameter. Set it if authorization server discovery metadata authorization\_response\_iss\_parameter\_supported is enabled. Refer to <https://datatracker.ietf.org/doc/html/rfc9207>
     pub iss: Option<String>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -1964,7 +1964,7 @@ pub struct WebEvent {
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub page: Option<JourneyPage>,
-    /// HTTP User-Agent string (see https://tools.ietf.org/html/rfc1945#section-10.15).
+    /// HTTP User-Agent string (see <https://tools.ietf.org/html/rfc1945#section-10.15>).
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub user_agent_string: Option<String>,
@@ -2404,7 +2404,7 @@ pub struct WebEventRequest {
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub page: Option<RequestPage>,
-    /// Override for HTTP User-Agent string from request header (see https://tools.ietf.org/html/rfc1945#section-10.15).
+    /// Override for HTTP User-Agent string from request header (see <https://tools.ietf.org/html/rfc1945#section-10.15>).
     pub user_agent_string: Option<String>,
     /// Customer's browser.
     pub browser: Option<WebEventBrowser>,
@@ -2541,7 +2541,7 @@ pub struct WebEventResponse {
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub page: Option<ResponsePage>,
-    /// HTTP User-Agent string (see https://tools.ietf.org/html/rfc1945#section-10.15).
+    /// HTTP User-Agent string (see <https://tools.ietf.org/html/rfc1945#section-10.15>).
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub user_agent_string: Option<String>,
@@ -2863,7 +2863,7 @@ pub struct WebMessagingAttachment {
     pub media_type: Option<WebMessagingAttachmentMediaType>,
     /// URL of the attachment.
     pub url: Option<String>,
-    /// Attachment mime type (https://www.iana.org/assignments/media-types/media-types.xhtml).
+    /// Attachment mime type (<https://www.iana.org/assignments/media-types/media-types.xhtml>).
     pub mime: Option<String>,
     /// Text associated with attachment such as an image caption.
     pub text: Option<String>,
@@ -20735,7 +20735,7 @@ pub struct WhatsAppCampaignSchedule {
     pub intervals: Option<Vec<ScheduleInterval>>,
     /// Recurring schedules of the campaign
     pub recurrences: Option<Vec<Reoccurrence>>,
-    /// The time zone for this WhatsApp campaign schedule. Defaults to UTC if empty or not provided. See here for a list of valid time zones https://www.iana.org/time-zones. Time zones are represented as a string of the zone name as found in the IANA time zone database. For example: UTC, Etc/UTC, or Europe/London
+    /// The time zone for this WhatsApp campaign schedule. Defaults to UTC if empty or not provided. See here for a list of valid time zones <https://www.iana.org/time-zones>. Time zones are represented as a string of the zone name as found in the IANA time zone database. For example: UTC, Etc/UTC, or Europe/London
     pub time_zone: Option<String>,
     /// The Campaign that this WhatsApp campaign schedule is for.
     pub whats_app_campaign: Option<DivisionedDomainEntityRef>,
