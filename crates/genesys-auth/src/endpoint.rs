@@ -11,7 +11,7 @@ use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use genesys_transport::{
     BaseUrl, Environment, HttpClient, SharedHttpClient, SharedSleeper, Sleeper, TransportError,
-    parse_retry_after,
+    parse_retry_after_at,
 };
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
 use http::{HeaderValue, Method, StatusCode};
@@ -243,7 +243,7 @@ impl TokenEndpoint {
                     .headers()
                     .get(RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
-                    .and_then(parse_retry_after);
+                    .and_then(|v| parse_retry_after_at(v, SystemTime::now()));
                 let wait = retry_after.unwrap_or_else(|| self.backoff(attempt));
                 if attempt >= inner.max_attempts || wait > inner.max_retry_wait {
                     tracing::warn!(

@@ -8,8 +8,8 @@ use std::time::Duration;
 use genesys_auth::{AccessToken, AuthConfig, SharedTokenSource, TokenSource, TokenSourceExt as _};
 use genesys_model::catalogue::{self, Operation};
 use genesys_transport::{
-    ApiRequest, BaseUrl, Environment, Region, RetryPolicy, SharedHttpClient, Transport,
-    TransportError, authorization_fn,
+    ApiRequest, BaseUrl, Environment, RateLimitStatus, Region, RetryPolicy, SharedHttpClient,
+    Transport, TransportError, authorization_fn,
 };
 use http::{HeaderName, HeaderValue, Method};
 use serde::de::DeserializeOwned;
@@ -234,6 +234,30 @@ impl Client {
         self.inner.preflight
     }
 
+    /// The `inin-ratelimit-allowed`, `-count` and `-reset` headers of the
+    /// last API response that carried any (success or error), shared by all
+    /// clones of this client; `None` before the first. A service can pace
+    /// itself with it instead of running into 429s. See
+    /// [`Transport::rate_limit`] and [`RateLimitStatus`] for what the
+    /// headers mean.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    ///
+    /// # async fn demo(client: genesys_cloud::Client) -> Result<(), genesys_cloud::Error> {
+    /// client.tokens().get_tokens_me().await?;
+    /// if let Some(limit) = client.rate_limit() {
+    ///     if limit.remaining().is_some_and(|left| left < 10) {
+    ///         tokio::time::sleep(limit.reset.unwrap_or(Duration::from_secs(1))).await;
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn rate_limit(&self) -> Option<RateLimitStatus> {
+        self.inner.transport.rate_limit()
+    }
+
     /// Checks whether the current token can call `operation_id`, without
     /// sending anything: `Ok(())`, or the error the call would be refused
     /// with (e.g. [`Error::UserContextRequired`] naming what to use instead).
@@ -379,9 +403,10 @@ fn map_error(op: &'static Operation, error: genesys_transport::Error) -> Error {
     match error.kind() {
         ErrorKind::Api(api) => Error::Api(Box::new(ApiFailure {
             operation: op.id,
-            hint: hint_for(Some(op), api),
+            hint: hint_for(Some(op), api, error.stop_reason()),
             error: api.as_ref().clone(),
             attempts: error.attempts(),
+            stop_reason: error.stop_reason(),
             required_permissions: op.permissions,
         })),
         // The token source failed while preparing an attempt.

@@ -1,9 +1,10 @@
 //! The one error type users handle.
 
 use std::fmt;
+use std::time::{Duration, SystemTime};
 
 use genesys_model::catalogue::{Operation, PermissionRequirement, Permissions};
-use genesys_transport::ApiError;
+use genesys_transport::{ApiError, RateLimitStatus, StopReason};
 
 /// Everything that can go wrong calling the API.
 ///
@@ -116,6 +117,63 @@ impl Error {
         }
     }
 
+    /// True when Genesys answered `429 Too Many Requests`, from the API or
+    /// from the token endpoint.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: genesys_cloud::Client) {
+    /// match client.tokens().get_tokens_me().await {
+    ///     Ok(me) => println!("{:?}", me.organization),
+    ///     Err(e) if e.is_rate_limited() => {
+    ///         // e.g. "... rate limited: the server asked to wait 2 h, until 2026-11-28T10:00:00Z ..."
+    ///         eprintln!("{e}");
+    ///         if let Some(at) = e.retry_at() {
+    ///             eprintln!("next try not before {at:?}");
+    ///         }
+    ///     }
+    ///     Err(e) => eprintln!("{e}"),
+    /// }
+    /// # }
+    /// ```
+    pub fn is_rate_limited(&self) -> bool {
+        match self {
+            Error::Auth(genesys_auth::AuthError::RateLimited { .. }) => true,
+            _ => self.api_error().is_some_and(ApiError::is_rate_limited),
+        }
+    }
+
+    /// How long the server asked to wait before trying again (its
+    /// `Retry-After`, as seconds or an HTTP date), from the API or from the
+    /// token endpoint.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Auth(genesys_auth::AuthError::RateLimited { retry_after, .. }) => *retry_after,
+            _ => self.api_error().and_then(ApiError::retry_after),
+        }
+    }
+
+    /// Until when the API asked to wait: when its answer arrived plus
+    /// [`retry_after`](Self::retry_after). `None` for token-endpoint errors.
+    pub fn retry_at(&self) -> Option<SystemTime> {
+        self.api_error().and_then(ApiError::retry_at)
+    }
+
+    /// The `inin-ratelimit-*` headers of the error response, when it had
+    /// any. For those of every response, see
+    /// [`Client::rate_limit`](crate::Client::rate_limit).
+    pub fn rate_limit(&self) -> Option<&RateLimitStatus> {
+        self.api_error().and_then(ApiError::rate_limit)
+    }
+
+    /// Why the transport stopped retrying, when a request was sent.
+    pub fn stop_reason(&self) -> Option<StopReason> {
+        match self {
+            Error::Api(failure) => Some(failure.stop_reason),
+            Error::Transport { source, .. } => Some(source.stop_reason()),
+            _ => None,
+        }
+    }
+
     /// True when the request was refused before anything was sent.
     pub fn is_preflight(&self) -> bool {
         matches!(
@@ -196,14 +254,24 @@ impl fmt::Display for MissingScopes {
 impl std::error::Error for MissingScopes {}
 
 /// Genesys answered with an error, enriched with what the catalogue knows.
+///
+/// For a 429 its `Display` says it was rate limited, how long the server
+/// asked to wait and until when, and, when that wait was longer than the
+/// retry budget, that it was not retried, e.g. `getUsersMe: HTTP 429
+/// too.many.requests.retry.after: ... (correlation id: ...); rate limited: the
+/// server asked to wait 2 h, until 2026-11-28T10:00:00Z; not retried: the
+/// server asked to wait 2 h, more than the 60 s retry budget. ...`
 #[derive(Debug)]
 pub struct ApiFailure {
     /// The operation id.
     pub operation: &'static str,
-    /// The decoded error body, status, correlation id and `Retry-After`.
+    /// The decoded error body, status, correlation id, `Retry-After` and
+    /// rate-limit headers.
     pub error: ApiError,
     /// How many attempts the transport made.
     pub attempts: u32,
+    /// Why the transport stopped retrying.
+    pub stop_reason: StopReason,
     /// The permissions the operation needs, from the catalogue.
     pub required_permissions: Option<Permissions>,
     /// What to do about it, when the SDK knows.
@@ -227,6 +295,12 @@ impl fmt::Display for ApiFailure {
         if self.attempts > 1 {
             write!(f, " after {} attempts", self.attempts)?;
         }
+        if let Some(notice) = self.error.retry_notice() {
+            write!(f, "; {notice}")?;
+        }
+        if matches!(self.stop_reason, StopReason::RetryAfterExceedsBudget { .. }) {
+            write!(f, "; {}", self.stop_reason)?;
+        }
         if let Some(hint) = &self.hint {
             write!(f, ". {hint}")?;
         }
@@ -244,8 +318,23 @@ pub(crate) fn permission_list(p: &Permissions) -> String {
     format!("{how} [{}]", p.permissions.join(", "))
 }
 
-/// What the SDK can say about a Genesys error code.
-pub(crate) fn hint_for(op: Option<&'static Operation>, error: &ApiError) -> Option<String> {
+/// What the SDK can say about a Genesys error (its code, or a 429 whatever
+/// the code), given why retrying stopped.
+pub(crate) fn hint_for(
+    op: Option<&'static Operation>,
+    error: &ApiError,
+    stop: StopReason,
+) -> Option<String> {
+    if error.is_rate_limited() {
+        return Some(match stop {
+            StopReason::RetryAfterExceedsBudget { .. } => "Do not call again before the time \
+                 the server gave; pace calls with `Client::rate_limit()` to stay under the limit"
+                .into(),
+            _ => "Rate limited: slow down (`Client::rate_limit()` shows the window), or allow \
+                  more attempts or a longer retry budget"
+                .into(),
+        });
+    }
     let code = error.code()?;
     let permissions = op
         .and_then(|o| o.permissions)
@@ -276,7 +365,6 @@ pub(crate) fn hint_for(op: Option<&'static Operation>, error: &ApiError) -> Opti
         }
         "bad.credentials" => "The token was rejected even after a refresh: check the OAuth client and region".into(),
         "authentication.required" => "No token was sent: configure a token source".into(),
-        "too.many.requests" => "Rate limited: the retry budget ran out; slow down or raise the budget".into(),
         _ => return None,
     })
 }

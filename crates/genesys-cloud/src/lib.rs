@@ -62,5 +62,7 @@ pub use client::{BuildError, Client, ClientBuilder};
 pub use error::{ApiFailure, Error, MissingScopes, UserContextRequired};
 pub use genesys_auth as auth;
 pub use genesys_model as model;
-pub use genesys_transport::{BaseUrl, Environment, Region, RetryPolicy};
+pub use genesys_transport::{
+    ApiError, BaseUrl, Environment, RateLimitStatus, Region, RetryPolicy, StopReason,
+};
 pub use operation::{ApiOperation, Paged, PagedListing, Request};

@@ -26,6 +26,9 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 ///   provably never left), since that decides whether a `POST` is retried;
 /// - read bodies with a bound, and may mark a cut-short error body with
 ///   [`BodyCompleteness`](crate::BodyCompleteness) in the response extensions;
+/// - may record when the response head arrived with
+///   [`ReceivedAt`](crate::ReceivedAt) in the response extensions (otherwise
+///   the transport reads the clock when `send` returns);
 /// - never log header values.
 ///
 /// Timeouts and retries are applied by the [`Transport`](crate::Transport)
@@ -404,6 +407,9 @@ mod hyper_impl {
                 .request(request)
                 .await
                 .map_err(|e| map_client_error(e, self.connect_timeout))?;
+            // The head is in: this is when the server's `Retry-After` and
+            // rate-limit window are counted from.
+            let received_at = crate::ratelimit::ReceivedAt(std::time::SystemTime::now());
 
             let (mut parts, body) = response.into_parts();
             let is_error = !parts.status.is_success();
@@ -437,6 +443,7 @@ mod hyper_impl {
             let (bytes, completeness) =
                 decode_content(&mut parts.headers, bytes, completeness, is_error, limit)?;
             let mut response = http::Response::from_parts(parts, bytes);
+            response.extensions_mut().insert(received_at);
             if completeness != BodyCompleteness::Complete {
                 response.extensions_mut().insert(completeness);
             }

@@ -4,13 +4,15 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::body::BodyCompleteness;
+use crate::date::{Human, Rfc3339};
+use crate::ratelimit::RateLimitStatus;
 
 /// A boxed, thread-safe error used as the `source` of transport failures.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -567,7 +569,8 @@ impl fmt::Display for BodyProblem {
 /// The server answered with a non-success status.
 ///
 /// Built from the status, the headers (`ININ-Correlation-Id`, matched
-/// case-insensitively, and `Retry-After`) and a bounded prefix of the body.
+/// case-insensitively, `Retry-After` and the `inin-ratelimit-*` headers) and
+/// a bounded prefix of the body.
 /// When the body is a Genesys `ErrorBody`, [`body`](Self::body) holds it;
 /// otherwise [`body_problem`](Self::body_problem) says why not and the
 /// message quotes a short, sanitized snippet of the raw body.
@@ -589,11 +592,32 @@ impl fmt::Display for BodyProblem {
 /// assert_eq!(err.correlation_id(), Some("corr-1"));
 /// assert!(err.to_string().contains("corr-1"));
 /// ```
+///
+/// A 429 says it was rate limited, how long the server asked to wait and
+/// until when (see [`retry_after`](Self::retry_after) and
+/// [`retry_at`](Self::retry_at)):
+///
+/// ```
+/// use std::time::Duration;
+/// use genesys_transport::ApiError;
+/// use http::{HeaderMap, StatusCode};
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert("retry-after", "7200".parse().unwrap());
+/// let err = ApiError::from_response(StatusCode::TOO_MANY_REQUESTS, &headers, b"{}", 1024);
+/// assert!(err.is_rate_limited());
+/// assert_eq!(err.retry_after(), Some(Duration::from_secs(7200)));
+/// assert!(err.retry_at().is_some());
+/// // "HTTP 429: ... (rate limited: the server asked to wait 2 h, until 2026-11-28T10:00:00Z)"
+/// assert!(err.to_string().contains("rate limited: the server asked to wait 2 h, until "));
+/// ```
 #[derive(Debug, Clone)]
 pub struct ApiError {
     status: StatusCode,
     correlation_id: Option<String>,
     retry_after: Option<Duration>,
+    received_at: SystemTime,
+    rate_limit: Option<RateLimitStatus>,
     body: Option<ErrorBody>,
     problem: Option<BodyProblem>,
     raw: Bytes,
@@ -601,8 +625,10 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// Builds an error from a response. At most `max_body_bytes` of `body`
-    /// are looked at; the rest is ignored.
+    /// Builds an error from a response received just now (the system clock
+    /// is the reference for [`retry_at`](Self::retry_at) and for a
+    /// `Retry-After` date). At most `max_body_bytes` of `body` are looked at;
+    /// the rest is ignored.
     pub fn from_response(
         status: StatusCode,
         headers: &HeaderMap,
@@ -616,6 +642,7 @@ impl ApiError {
             body.len() > max_body_bytes,
             &BodyCompleteness::Complete,
             max_body_bytes,
+            SystemTime::now(),
         )
     }
 
@@ -626,12 +653,14 @@ impl ApiError {
         over_limit: bool,
         completeness: &BodyCompleteness,
         limit: usize,
+        received_at: SystemTime,
     ) -> Self {
         let correlation_id = correlation_id(headers);
         let retry_after = headers
             .get(http::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(crate::retry::parse_retry_after);
+            .and_then(|v| crate::retry::parse_retry_after_at(v, received_at));
+        let rate_limit = RateLimitStatus::from_headers(headers, received_at);
         let content_type = headers
             .get(http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -663,6 +692,8 @@ impl ApiError {
             status,
             correlation_id,
             retry_after,
+            received_at,
+            rate_limit,
             body,
             problem,
             raw,
@@ -696,9 +727,67 @@ impl ApiError {
         self.correlation_id.as_deref()
     }
 
-    /// The `Retry-After` response header, when it held whole seconds.
+    /// How long the server asked to wait before trying again: the
+    /// `Retry-After` response header, as whole seconds or an HTTP date (a
+    /// date in the past gives zero), counted from
+    /// [`received_at`](Self::received_at). `None` when the header was
+    /// missing or unreadable.
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after
+    }
+
+    /// Until when the server asked to wait:
+    /// [`received_at`](Self::received_at) plus
+    /// [`retry_after`](Self::retry_after).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use genesys_transport::ApiError;
+    /// use http::{HeaderMap, StatusCode};
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("retry-after", "60".parse().unwrap());
+    /// let err = ApiError::from_response(StatusCode::TOO_MANY_REQUESTS, &headers, b"", 1024);
+    /// assert_eq!(err.retry_at(), Some(err.received_at() + Duration::from_secs(60)));
+    /// ```
+    pub fn retry_at(&self) -> Option<SystemTime> {
+        self.received_at.checked_add(self.retry_after?)
+    }
+
+    /// When the response arrived (its [`ReceivedAt`](crate::ReceivedAt), or
+    /// the system clock when it had none).
+    pub fn received_at(&self) -> SystemTime {
+        self.received_at
+    }
+
+    /// True for `429 Too Many Requests`.
+    pub fn is_rate_limited(&self) -> bool {
+        self.status == StatusCode::TOO_MANY_REQUESTS
+    }
+
+    /// The `inin-ratelimit-*` headers of this response, when it had any.
+    pub fn rate_limit(&self) -> Option<&RateLimitStatus> {
+        self.rate_limit.as_ref()
+    }
+
+    /// What `Display` says about waiting, when there is something to say:
+    /// for a 429, `rate limited`, then for any status with a usable
+    /// `Retry-After`, how long the server asked to wait and until when (RFC
+    /// 3339, UTC), e.g. `rate limited: the server asked to wait 2 h, until
+    /// 2026-11-28T10:00:00Z`.
+    pub fn retry_notice(&self) -> Option<String> {
+        let wait = self.retry_after.map(|wait| {
+            let until = self
+                .retry_at()
+                .map(|at| format!(", until {}", Rfc3339(at)))
+                .unwrap_or_default();
+            format!("the server asked to wait {}{until}", Human(wait))
+        });
+        match (self.is_rate_limited(), wait) {
+            (true, Some(wait)) => Some(format!("rate limited: {wait}")),
+            (true, None) => Some("rate limited".to_owned()),
+            (false, wait) => wait,
+        }
     }
 
     /// The decoded error body, when there was one.
@@ -834,6 +923,9 @@ impl fmt::Display for ApiError {
             write!(f, " [{code}]")?;
         }
         write!(f, ": {}", self.message)?;
+        if let Some(notice) = self.retry_notice() {
+            write!(f, " ({notice})")?;
+        }
         if let Some(ctx) = self.context_id() {
             write!(f, " (context id {ctx})")?;
         }
@@ -853,9 +945,20 @@ impl std::error::Error for ApiError {}
 /// Why the retry loop stopped and returned an error.
 ///
 /// ```
+/// use std::time::Duration;
 /// use genesys_transport::StopReason;
 ///
 /// assert_eq!(StopReason::NotRetryable.to_string(), "not retryable");
+///
+/// let daily_limit = StopReason::RetryAfterExceedsBudget {
+///     retry_after: Duration::from_secs(7200),
+///     remaining: Duration::from_secs(60),
+///     budget: Duration::from_secs(60),
+/// };
+/// assert_eq!(
+///     daily_limit.to_string(),
+///     "not retried: the server asked to wait 2 h, more than the 60 s retry budget"
+/// );
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -871,8 +974,21 @@ pub enum StopReason {
         /// The configured maximum.
         max_attempts: u32,
     },
-    /// Waiting for the next attempt would exceed the total retry-time budget.
+    /// Waiting for the next attempt (a computed backoff) would exceed the
+    /// total retry-time budget.
     BudgetExhausted {
+        /// The configured budget.
+        budget: Duration,
+    },
+    /// The server's `Retry-After` asked for a longer wait than what was
+    /// left of the retry-time budget, so the request was not retried. The
+    /// [`ApiError`] says until when to wait
+    /// ([`ApiError::retry_at`]).
+    RetryAfterExceedsBudget {
+        /// How long the server asked to wait.
+        retry_after: Duration,
+        /// What was left of the budget when the answer came.
+        remaining: Duration,
         /// The configured budget.
         budget: Duration,
     },
@@ -894,6 +1010,18 @@ impl fmt::Display for StopReason {
             }
             Self::BudgetExhausted { budget } => {
                 write!(f, "gave up: the next retry would exceed the retry-time budget of {budget:?}")
+            }
+            Self::RetryAfterExceedsBudget {
+                retry_after,
+                remaining,
+                budget,
+            } => {
+                write!(f, "not retried: the server asked to wait {}, more than ", Human(*retry_after))?;
+                if retry_after > budget {
+                    write!(f, "the {} retry budget", Human(*budget))
+                } else {
+                    write!(f, "the {} left of the {} retry budget", Human(*remaining), Human(*budget))
+                }
             }
             Self::BeforeSending => f.write_str("failed before sending"),
         }
@@ -1039,6 +1167,42 @@ impl Error {
     pub fn correlation_id(&self) -> Option<&str> {
         self.api_error().and_then(ApiError::correlation_id)
     }
+
+    /// True when the last response was `429 Too Many Requests`.
+    pub fn is_rate_limited(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_rate_limited)
+    }
+
+    /// How long the server asked to wait (`Retry-After` of the last
+    /// response); see [`ApiError::retry_after`].
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api_error().and_then(ApiError::retry_after)
+    }
+
+    /// Until when the server asked to wait; see [`ApiError::retry_at`].
+    ///
+    /// ```
+    /// # async fn demo(transport: genesys_transport::Transport) {
+    /// use genesys_transport::ApiRequest;
+    /// use http::Method;
+    ///
+    /// if let Err(err) = transport.send(ApiRequest::new(Method::GET, "/api/v2/users/me")).await {
+    ///     if let (true, Some(at)) = (err.is_rate_limited(), err.retry_at()) {
+    ///         eprintln!("rate limited; come back at {at:?}");
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn retry_at(&self) -> Option<SystemTime> {
+        self.api_error().and_then(ApiError::retry_at)
+    }
+
+    /// The `inin-ratelimit-*` headers of the last response, when it was an
+    /// error status that had any (for every response, see
+    /// [`Transport::rate_limit`](crate::Transport::rate_limit)).
+    pub fn rate_limit(&self) -> Option<&RateLimitStatus> {
+        self.api_error().and_then(ApiError::rate_limit)
+    }
 }
 
 impl fmt::Display for Error {
@@ -1133,6 +1297,141 @@ mod tests {
             let err = api(500, &[(name, "c")], b"");
             assert_eq!(err.correlation_id(), Some("c"), "{name}");
         }
+    }
+
+    /// An API error received at a fixed time: 2026-11-28T08:00:00Z.
+    fn api_at(status: u16, headers: &[(&str, &str)], body: &'static [u8]) -> ApiError {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.append(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        ApiError::from_response_with(
+            StatusCode::from_u16(status).unwrap(),
+            &map,
+            Bytes::from_static(body),
+            false,
+            &BodyCompleteness::Complete,
+            64 * 1024,
+            received(),
+        )
+    }
+
+    fn received() -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_852_800)
+    }
+
+    const TOO_MANY: &[u8] = br#"{"status":429,"code":"too.many.requests.retry.after","message":"Rate limit exceeded the maximum. Retry the request in [7200] seconds"}"#;
+
+    #[test]
+    fn long_rate_limit_says_how_long_and_until_when() {
+        let err = api_at(
+            429,
+            &[("Retry-After", "7200"), ("inin-correlation-id", "c-1")],
+            TOO_MANY,
+        );
+        assert!(err.is_rate_limited());
+        assert_eq!(err.retry_after(), Some(Duration::from_secs(7200)));
+        assert_eq!(err.received_at(), received());
+        assert_eq!(err.retry_at(), Some(received() + Duration::from_secs(7200)));
+        let notice = err.retry_notice().unwrap();
+        assert_eq!(
+            notice,
+            "rate limited: the server asked to wait 2 h, until 2026-11-28T10:00:00Z"
+        );
+        let text = err.to_string();
+        assert!(
+            text.starts_with("HTTP 429 [too.many.requests.retry.after]: Rate limit exceeded"),
+            "{text}"
+        );
+        assert!(text.contains(&format!("({notice})")), "{text}");
+        assert!(text.contains("(correlation id c-1)"), "{text}");
+
+        // Through `Error`, with the stop reason the retry loop gives it.
+        let stop = StopReason::RetryAfterExceedsBudget {
+            retry_after: Duration::from_secs(7200),
+            remaining: Duration::from_millis(59_990),
+            budget: Duration::from_secs(60),
+        };
+        let err = Error::new(
+            ErrorKind::Api(Box::new(err)),
+            1,
+            stop,
+            Method::GET,
+            "/api/v2/users/me".into(),
+        );
+        assert!(err.is_rate_limited());
+        assert_eq!(err.retry_after(), Some(Duration::from_secs(7200)));
+        assert_eq!(err.retry_at(), Some(received() + Duration::from_secs(7200)));
+        let text = err.to_string();
+        assert!(text.contains("until 2026-11-28T10:00:00Z"), "{text}");
+        assert!(
+            text.ends_with("(1 attempt; not retried: the server asked to wait 2 h, more than the 60 s retry budget)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn retry_after_as_http_date() {
+        let err = api_at(
+            429,
+            &[("Retry-After", "Sat, 28 Nov 2026 08:30:00 GMT")],
+            b"{}",
+        );
+        assert_eq!(err.retry_after(), Some(Duration::from_secs(1800)));
+        assert!(
+            err.to_string()
+                .contains("wait 30 min, until 2026-11-28T08:30:00Z"),
+            "{err}"
+        );
+        // A date in the past: no wait.
+        let err = api_at(
+            503,
+            &[("Retry-After", "Sat, 28 Nov 2026 07:00:00 GMT")],
+            b"{}",
+        );
+        assert_eq!(err.retry_after(), Some(Duration::ZERO));
+        assert_eq!(err.retry_at(), Some(received()));
+        assert!(!err.is_rate_limited());
+        assert_eq!(
+            err.retry_notice().as_deref(),
+            Some("the server asked to wait 0 s, until 2026-11-28T08:00:00Z")
+        );
+        // Garbage: no wait known.
+        let err = api_at(
+            429,
+            &[("Retry-After", "Sat, 28 Nov 2026 08:30:00 CET")],
+            b"{}",
+        );
+        assert_eq!(err.retry_after(), None);
+        assert_eq!(err.retry_at(), None);
+        assert_eq!(err.retry_notice().as_deref(), Some("rate limited"));
+        // Not rate limited and no Retry-After: nothing to say.
+        let err = api_at(404, &[], b"{}");
+        assert_eq!(err.retry_notice(), None);
+        assert!(!err.to_string().contains("wait"), "{err}");
+    }
+
+    #[test]
+    fn rate_limit_headers_ride_along() {
+        let err = api_at(
+            429,
+            &[
+                ("Retry-After", "42"),
+                ("inin-ratelimit-allowed", "300"),
+                ("inin-ratelimit-count", "300"),
+                ("inin-ratelimit-reset", "42"),
+            ],
+            TOO_MANY,
+        );
+        let limit = err.rate_limit().unwrap();
+        assert_eq!((limit.allowed, limit.count), (Some(300), Some(300)));
+        assert_eq!(limit.reset, Some(Duration::from_secs(42)));
+        assert_eq!(limit.observed_at, received());
+        assert_eq!(limit.remaining(), Some(0));
+        assert!(api_at(429, &[], b"{}").rate_limit().is_none());
     }
 
     #[test]

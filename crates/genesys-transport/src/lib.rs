@@ -19,14 +19,26 @@
 //!   emulator); anything else is refused before a connection is attempted.
 //! - [`Region`], [`Environment`] and [`BaseUrl`]: every region the official
 //!   SDKs ship, with API and login hosts, plus custom base URLs.
-//! - [`RetryPolicy`]: 429 honours `Retry-After`; 502/503/504, timeouts and
-//!   broken connections are retried only when that is safe (idempotent
-//!   methods, or a request that provably never left); everything is bounded
-//!   by a maximum attempt count and a total retry-time budget.
+//! - [`RetryPolicy`]: 429 honours `Retry-After` (delta-seconds or an HTTP
+//!   date, see [`parse_retry_after_at`]); 502/503/504, timeouts and broken
+//!   connections are retried only when that is safe (idempotent methods, or
+//!   a request that provably never left); everything is bounded by a maximum
+//!   attempt count and a total retry-time budget.
+//! - Rate limits that last: a `Retry-After` longer than what is left of the
+//!   budget (Genesys answers daily limits with waits of minutes to hours) is
+//!   not waited out; the error comes back at once with
+//!   [`StopReason::RetryAfterExceedsBudget`], and says it was rate limited,
+//!   how long the server asked to wait and until when
+//!   ([`Error::retry_after`], [`Error::retry_at`], e.g. `rate limited: the
+//!   server asked to wait 2 h, until 2026-11-28T10:00:00Z`).
+//! - Pacing: [`Transport::rate_limit`] returns the `inin-ratelimit-allowed`,
+//!   `-count` and `-reset` headers of the last response that had them
+//!   ([`RateLimitStatus`]).
 //! - Typed errors: [`Error`] wraps an [`ApiError`] (decoded from the Genesys
-//!   error body, with the `ININ-Correlation-Id` header and `Retry-After`), a
-//!   [`TransportError`] (connect, TLS, timeout, ...), and always says how many
-//!   attempts were made and why retrying stopped ([`StopReason`]).
+//!   error body, with the `ININ-Correlation-Id` header, `Retry-After` and the
+//!   rate-limit headers), a [`TransportError`] (connect, TLS, timeout, ...),
+//!   and always says how many attempts were made and why retrying stopped
+//!   ([`StopReason`]).
 //! - `tracing` spans per request (`genesys.request`) and per attempt
 //!   (`genesys.attempt`) with method, path template, status, attempt,
 //!   duration and correlation id. Header values, including `Authorization`,
@@ -70,7 +82,9 @@
 
 mod body;
 mod client;
+mod date;
 mod error;
+mod ratelimit;
 mod region;
 mod request;
 mod retry;
@@ -84,9 +98,12 @@ pub use error::{
     ApiError, BodyProblem, BoxError, Error, ErrorBody, ErrorDetail, ErrorKind, StopReason,
     TransportError, render_message,
 };
+pub use ratelimit::{RateLimitStatus, ReceivedAt};
 pub use region::{BaseUrl, Environment, Region, UnknownRegion, is_loopback_host};
 pub use request::{ApiRequest, ApiResponse};
-pub use retry::{RetryPolicy, SharedSleeper, Sleeper, TokioSleeper, parse_retry_after};
+pub use retry::{
+    RetryPolicy, SharedSleeper, Sleeper, TokioSleeper, parse_retry_after, parse_retry_after_at,
+};
 pub use transport::{
     AuthorizationFn, CORRELATION_ID_HEADER, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
     PrepareAttempt, Transport, TransportBuilder, authorization_fn,

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use http::{Method, StatusCode};
 
@@ -15,7 +15,8 @@ use crate::error::{StopReason, TransportError};
 ///
 /// 1. **429 Too Many Requests** is retried for every method (the server
 ///    rejected the request without processing it). The wait is the
-///    `Retry-After` header (whole seconds) when present, otherwise a jittered
+///    `Retry-After` header (whole seconds or an HTTP date, see
+///    [`parse_retry_after_at`]) when present, otherwise a jittered
 ///    exponential backoff.
 /// 2. **502, 503, 504** are retried only for idempotent methods (`GET`,
 ///    `HEAD`, `PUT`, `DELETE`, `OPTIONS`, `TRACE`); a `POST` or `PATCH` that
@@ -31,8 +32,17 @@ use crate::error::{StopReason, TransportError};
 /// Retrying stops after [`max_attempts`](Self::with_max_attempts) attempts
 /// (the first one included), or when the next wait would take the total time
 /// spent (attempts plus waits) past the
-/// [`max_retry_time`](Self::with_max_retry_time) budget — including a
-/// `Retry-After` longer than what is left of the budget.
+/// [`max_retry_time`](Self::with_max_retry_time) budget
+/// ([`StopReason::BudgetExhausted`]).
+///
+/// A `Retry-After` longer than what is left of the budget is never waited
+/// out: the error is returned at once with
+/// [`StopReason::RetryAfterExceedsBudget`], and its
+/// [`ApiError::retry_after`](crate::ApiError::retry_after) and
+/// [`ApiError::retry_at`](crate::ApiError::retry_at) say how long the server
+/// asked to wait and until when. Genesys answers daily limits with waits of
+/// minutes to hours; the caller decides whether to come back then. (The
+/// official Go, Java and .NET SDKs stop retrying above 180 s.)
 ///
 /// The backoff before retry *n* (1-based) is drawn uniformly from
 /// `[d/2, d]` where `d = min(initial_backoff × 2^(n-1), max_backoff)`.
@@ -111,7 +121,9 @@ impl RetryPolicy {
     }
 
     /// The total retry-time budget: attempts plus waits. A retry whose wait
-    /// would go past it is not made.
+    /// would go past it is not made; in particular a `Retry-After` longer
+    /// than what is left of it stops the loop with
+    /// [`StopReason::RetryAfterExceedsBudget`].
     pub fn with_max_retry_time(mut self, budget: Duration) -> Self {
         self.max_retry_time = budget;
         self
@@ -241,8 +253,15 @@ impl RetryPolicy {
         }
         let delay = server_delay.unwrap_or_else(|| self.backoff(attempt, jitter));
         if elapsed.saturating_add(delay) > self.max_retry_time {
-            return Decision::Stop(StopReason::BudgetExhausted {
-                budget: self.max_retry_time,
+            return Decision::Stop(match server_delay {
+                Some(retry_after) => StopReason::RetryAfterExceedsBudget {
+                    retry_after,
+                    remaining: self.max_retry_time.saturating_sub(elapsed),
+                    budget: self.max_retry_time,
+                },
+                None => StopReason::BudgetExhausted {
+                    budget: self.max_retry_time,
+                },
             });
         }
         Decision::Retry {
@@ -306,9 +325,10 @@ pub(crate) enum Decision {
     Stop(StopReason),
 }
 
-/// Parses a `Retry-After` value holding whole seconds (what Genesys and the
-/// official SDKs use). HTTP dates and other forms give `None`, in which case
-/// the computed backoff is used.
+/// Parses the delta-seconds form of `Retry-After`: whole seconds, what
+/// Genesys and the official SDKs use. Any other form, the HTTP date
+/// included, gives `None`; it needs a reference time, so use
+/// [`parse_retry_after_at`] to accept both forms (the transport does).
 ///
 /// ```
 /// use std::time::Duration;
@@ -318,6 +338,7 @@ pub(crate) enum Decision {
 /// assert_eq!(parse_retry_after(" 0 "), Some(Duration::ZERO));
 /// assert_eq!(parse_retry_after("-1"), None);
 /// assert_eq!(parse_retry_after("1.5"), None);
+/// // Dates need a reference time: see `parse_retry_after_at`.
 /// assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
 /// ```
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
@@ -326,6 +347,49 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
         return None;
     }
     v.parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// Parses a `Retry-After` value in either form RFC 9110 §10.2.3 allows, as
+/// a wait counted from `now` (normally when the response arrived, see
+/// [`ReceivedAt`](crate::ReceivedAt)):
+///
+/// - delta-seconds, as [`parse_retry_after`]: `"120"`;
+/// - an HTTP date in any form of RFC 9110 §5.6.7: IMF-fixdate
+///   (`Wed, 21 Oct 2015 07:28:00 GMT`), or the obsolete RFC 850
+///   (`Wednesday, 21-Oct-15 07:28:00 GMT`) and asctime
+///   (`Wed Oct 21 07:28:00 2015`) forms. The wait is the time from `now` to
+///   that date, rounded up to whole seconds; a date in the past means no
+///   wait at all.
+///
+/// Anything else gives `None`, in which case the transport falls back to
+/// its computed backoff.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use genesys_transport::parse_retry_after_at;
+///
+/// // 2015-10-21T07:00:00Z
+/// let now = UNIX_EPOCH + Duration::from_secs(1_445_410_800);
+/// assert_eq!(parse_retry_after_at("120", now), Some(Duration::from_secs(120)));
+/// assert_eq!(
+///     parse_retry_after_at("Wed, 21 Oct 2015 07:28:00 GMT", now),
+///     Some(Duration::from_secs(28 * 60))
+/// );
+/// assert_eq!(
+///     parse_retry_after_at("Wed, 21 Oct 2015 06:00:00 GMT", now),
+///     Some(Duration::ZERO)
+/// );
+/// assert_eq!(parse_retry_after_at("soon", now), None);
+/// ```
+pub fn parse_retry_after_at(value: &str, now: SystemTime) -> Option<Duration> {
+    if let Some(seconds) = parse_retry_after(value) {
+        return Some(seconds);
+    }
+    let date = crate::date::parse_http_date(value)?;
+    let wait = date.duration_since(now).unwrap_or(Duration::ZERO);
+    // Round up: retrying a little late is harmless, a little early is not.
+    let whole = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    Some(Duration::from_secs(whole))
 }
 
 /// Waits between attempts. Inject a custom one to make tests instant or to
@@ -456,7 +520,9 @@ mod tests {
         let r = stop(p.decide(&Method::GET, status(429, Some(11)), 1, Duration::ZERO, 0.5));
         assert_eq!(
             r,
-            StopReason::BudgetExhausted {
+            StopReason::RetryAfterExceedsBudget {
+                retry_after: Duration::from_secs(11),
+                remaining: Duration::from_secs(10),
                 budget: Duration::from_secs(10)
             }
         );
@@ -467,7 +533,14 @@ mod tests {
             Duration::from_secs(6),
             0.5,
         ));
-        assert!(matches!(r, StopReason::BudgetExhausted { .. }));
+        assert_eq!(
+            r,
+            StopReason::RetryAfterExceedsBudget {
+                retry_after: Duration::from_secs(5),
+                remaining: Duration::from_secs(4),
+                budget: Duration::from_secs(10)
+            }
+        );
         // Exactly at the budget is still allowed.
         assert_eq!(
             delay(p.decide(
@@ -478,6 +551,54 @@ mod tests {
                 0.5
             )),
             Duration::from_secs(4)
+        );
+    }
+
+    #[test]
+    fn hours_long_retry_after_is_not_retried_and_says_why() {
+        // A daily limit: 2 h against the default 60 s budget, for any method.
+        for m in [Method::GET, Method::POST] {
+            let r = stop(RetryPolicy::default().decide(
+                &m,
+                status(429, Some(7200)),
+                1,
+                Duration::from_millis(30),
+                0.5,
+            ));
+            assert!(
+                matches!(r, StopReason::RetryAfterExceedsBudget { retry_after, .. } if retry_after == Duration::from_secs(7200)),
+                "{r:?}"
+            );
+            let text = r.to_string();
+            assert!(text.contains("the server asked to wait 2 h"), "{text}");
+            assert!(text.contains("60 s retry budget"), "{text}");
+            assert!(text.contains("not retried"), "{text}");
+        }
+        // A short Retry-After still retries, and waits exactly that long.
+        let d = RetryPolicy::default().decide(
+            &Method::GET,
+            status(429, Some(2)),
+            1,
+            Duration::ZERO,
+            0.5,
+        );
+        assert_eq!(delay(d), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn own_backoff_past_the_budget_is_budget_exhausted() {
+        let p = policy().with_max_retry_time(Duration::from_millis(120));
+        assert_eq!(
+            stop(p.decide(
+                &Method::GET,
+                status(503, None),
+                1,
+                Duration::from_millis(100),
+                1.0
+            )),
+            StopReason::BudgetExhausted {
+                budget: Duration::from_millis(120)
+            }
         );
     }
 
@@ -685,6 +806,55 @@ mod tests {
         assert_eq!(parse_retry_after(""), None);
         assert_eq!(parse_retry_after("99999999999999999999"), None);
         assert_eq!(parse_retry_after("1 2"), None);
+    }
+
+    #[test]
+    fn retry_after_dates() {
+        // 2026-11-28T08:00:00Z
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_852_800);
+        let hours = Some(Duration::from_secs(2 * 3600));
+        for text in [
+            "Sat, 28 Nov 2026 10:00:00 GMT",
+            "Saturday, 28-Nov-26 10:00:00 GMT",
+            "Sat Nov 28 10:00:00 2026",
+        ] {
+            assert_eq!(parse_retry_after_at(text, now), hours, "{text}");
+        }
+        // Seconds still work, and win over nothing else.
+        assert_eq!(
+            parse_retry_after_at(" 7 ", now),
+            Some(Duration::from_secs(7))
+        );
+        // A date in the past, or now, means no wait.
+        assert_eq!(
+            parse_retry_after_at("Sat, 28 Nov 2026 07:59:59 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            parse_retry_after_at("Thu, 01 Jan 1970 00:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            parse_retry_after_at("Sat, 28 Nov 2026 08:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        // Sub-second reference times round the wait up.
+        let later = now + Duration::from_millis(400);
+        assert_eq!(
+            parse_retry_after_at("Sat, 28 Nov 2026 08:00:10 GMT", later),
+            Some(Duration::from_secs(10))
+        );
+        // Garbage.
+        for text in [
+            "",
+            "soon",
+            "-5",
+            "1.5",
+            "Sat, 28 Nov 2026 10:00:00 CET",
+            "Sat, 30 Feb 2026 10:00:00 GMT",
+        ] {
+            assert_eq!(parse_retry_after_at(text, now), None, "{text:?}");
+        }
     }
 
     #[test]

@@ -2,8 +2,8 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use http::header::{ACCEPT, AUTHORIZATION, USER_AGENT};
@@ -14,6 +14,7 @@ use tracing::field::Empty;
 use crate::body::{BodyCompleteness, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ERROR_BODY_BYTES};
 use crate::client::{BoxFuture, HttpClient, SharedHttpClient};
 use crate::error::{ApiError, BoxError, Error, ErrorKind, StopReason, TransportError};
+use crate::ratelimit::{RateLimitStatus, ReceivedAt};
 use crate::region::{BaseUrl, Environment, Region};
 use crate::request::{ApiRequest, ApiResponse};
 use crate::retry::{Decision, Outcome, RetryPolicy, SharedSleeper, Sleeper};
@@ -271,6 +272,7 @@ impl TransportBuilder {
                 max_error_body_bytes: self.max_error_body_bytes,
                 default_headers: self.default_headers,
                 sleeper: self.sleeper,
+                rate_limit: Mutex::new(None),
             }),
         })
     }
@@ -310,6 +312,10 @@ fn default_client(_: Duration, _: usize, _: usize) -> Result<SharedHttpClient, T
 /// `duration_ms`, `correlation_id`). Retries are logged at `WARN` with the
 /// reason and the wait. Header values are never logged.
 ///
+/// It also remembers the `inin-ratelimit-*` headers of the last response
+/// that carried any, shared by all clones: see
+/// [`rate_limit`](Self::rate_limit).
+///
 /// ```no_run
 /// use genesys_transport::{ApiRequest, BaseUrl, Transport};
 /// use http::Method;
@@ -338,6 +344,8 @@ struct Inner {
     max_error_body_bytes: usize,
     default_headers: HeaderMap,
     sleeper: SharedSleeper,
+    /// The rate-limit headers of the last response that had any.
+    rate_limit: Mutex<Option<RateLimitStatus>>,
 }
 
 impl fmt::Debug for Transport {
@@ -370,6 +378,46 @@ impl Transport {
     /// The HTTP client (to share its pool with another transport).
     pub fn http_client(&self) -> &SharedHttpClient {
         &self.inner.client
+    }
+
+    /// The `inin-ratelimit-*` headers of the last response (success or
+    /// error) that carried any of them, on this transport or a clone of it;
+    /// `None` before the first such response. A service can pace itself
+    /// with it, e.g. slow down when [`RateLimitStatus::remaining`] runs low.
+    ///
+    /// With concurrent requests, "last" means the last one recorded.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use genesys_transport::{ApiRequest, Transport};
+    /// use http::Method;
+    ///
+    /// # async fn demo(transport: Transport) -> Result<(), genesys_transport::Error> {
+    /// transport.send(ApiRequest::new(Method::GET, "/api/v2/users/me")).await?;
+    /// if let Some(limit) = transport.rate_limit() {
+    ///     if limit.remaining().is_some_and(|left| left < 10) {
+    ///         tokio::time::sleep(limit.reset.unwrap_or(Duration::from_secs(1))).await;
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn rate_limit(&self) -> Option<RateLimitStatus> {
+        *self
+            .inner
+            .rate_limit
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn record_rate_limit(&self, headers: &HeaderMap, received_at: SystemTime) {
+        if let Some(status) = RateLimitStatus::from_headers(headers, received_at) {
+            *self
+                .inner
+                .rate_limit
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(status);
+        }
     }
 
     /// Sends a request without any per-attempt preparation.
@@ -479,6 +527,11 @@ impl Transport {
             let failure = match result {
                 Ok(Ok(response)) => {
                     let status = response.status();
+                    let received_at = response
+                        .extensions()
+                        .get::<ReceivedAt>()
+                        .map_or_else(SystemTime::now, |r| r.0);
+                    self.record_rate_limit(response.headers(), received_at);
                     last_correlation =
                         header_str(response.headers(), CORRELATION_ID_HEADER).map(str::to_owned);
                     attempt_span.record("status", status.as_u16());
@@ -497,7 +550,7 @@ impl Transport {
                         let (parts, body) = response.into_parts();
                         return Ok(ApiResponse::new(status, parts.headers, body, attempt));
                     }
-                    let error = api_error(response, inner.max_error_body_bytes);
+                    let error = api_error(response, inner.max_error_body_bytes, received_at);
                     attempt_span.in_scope(|| {
                         tracing::debug!(
                             status = status.as_u16(),
@@ -608,7 +661,7 @@ fn build_request(
     request
 }
 
-fn api_error(response: http::Response<Bytes>, limit: usize) -> ApiError {
+fn api_error(response: http::Response<Bytes>, limit: usize, received_at: SystemTime) -> ApiError {
     let (parts, body) = response.into_parts();
     let completeness = parts
         .extensions
@@ -624,6 +677,7 @@ fn api_error(response: http::Response<Bytes>, limit: usize) -> ApiError {
         over,
         &completeness,
         limit,
+        received_at,
     )
 }
 

@@ -5,13 +5,13 @@ mod common;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use common::RecordingSleeper;
 use genesys_transport::{
     ApiRequest, BaseUrl, BodyCompleteness, BodyProblem, BoxError, BoxFuture, ErrorKind, HttpClient,
-    PrepareAttempt, RetryPolicy, StopReason, Transport, TransportError,
+    PrepareAttempt, ReceivedAt, RetryPolicy, StopReason, Transport, TransportError,
 };
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 
@@ -58,6 +58,30 @@ impl Scripted {
         })
     }
 
+    /// Like [`status`](Self::status), received at a fixed time: `received`
+    /// seconds after [`t0`].
+    fn status_at(
+        self,
+        status: u16,
+        headers: &[(&'static str, &'static str)],
+        received: u64,
+    ) -> Self {
+        let headers: Vec<_> = headers.to_vec();
+        self.then(move || {
+            let mut response = http::Response::new(Bytes::from_static(b"{}"));
+            *response.status_mut() = StatusCode::from_u16(status).unwrap();
+            for (k, v) in headers {
+                response
+                    .headers_mut()
+                    .insert(k, HeaderValue::from_static(v));
+            }
+            response
+                .extensions_mut()
+                .insert(ReceivedAt(t0() + Duration::from_secs(received)));
+            Ok(response)
+        })
+    }
+
     fn seen(&self) -> Vec<(Method, String, HeaderMap)> {
         self.seen
             .lock()
@@ -98,6 +122,11 @@ fn transport(client: &Scripted, sleeper: &RecordingSleeper) -> Transport {
         .sleeper(sleeper.clone())
         .build()
         .unwrap()
+}
+
+/// 2026-11-28T08:00:00Z, the fixed receipt time of `status_at` responses.
+fn t0() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_795_852_800)
 }
 
 fn refused() -> Result<http::Response<Bytes>, TransportError> {
@@ -253,11 +282,23 @@ async fn budget_counts_waits_and_stops_early() {
         .await
         .unwrap_err();
     assert_eq!(err.attempts(), 2);
-    assert_eq!(
-        err.stop_reason(),
-        StopReason::BudgetExhausted {
-            budget: Duration::from_secs(10)
+    match err.stop_reason() {
+        StopReason::RetryAfterExceedsBudget {
+            retry_after,
+            remaining,
+            budget,
+        } => {
+            assert_eq!(retry_after, Duration::from_secs(6));
+            assert_eq!(budget, Duration::from_secs(10));
+            assert!(remaining <= Duration::from_secs(4), "{remaining:?}");
         }
+        other => panic!("unexpected stop reason {other:?}"),
+    }
+    let text = err.to_string();
+    assert!(
+        text.contains("not retried: the server asked to wait 6 s, more than the ")
+            && text.contains(" left of the 10 s retry budget"),
+        "{text}"
     );
     assert_eq!(sleeper.sleeps(), vec![Duration::from_secs(6)]);
 }
@@ -362,4 +403,162 @@ fn transport_is_send_sync_and_futures_are_send() {
     let prepare = RotatingToken(Mutex::new(Vec::new()));
     let fut = t.send_with(ApiRequest::new(Method::GET, "/x"), &prepare);
     assert_send(&fut);
+}
+
+#[tokio::test]
+async fn daily_rate_limit_is_not_retried_and_says_until_when() {
+    // A daily limit: 2 h, far past the 10 s budget. A POST, to show that
+    // 429s are safe to retry in principle and that the budget is what stops.
+    let client = Scripted::default().status_at(
+        429,
+        &[
+            ("retry-after", "7200"),
+            ("inin-correlation-id", "corr-429"),
+            ("inin-ratelimit-allowed", "300"),
+            ("inin-ratelimit-count", "300"),
+            ("inin-ratelimit-reset", "7200"),
+        ],
+        0,
+    );
+    let sleeper = RecordingSleeper::default();
+    let err = transport(&client, &sleeper)
+        .send(ApiRequest::new(Method::POST, "/api/v2/conversations/calls").with_json("{}"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.attempts(), 1);
+    assert!(sleeper.sleeps().is_empty());
+    assert!(err.is_rate_limited());
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(7200)));
+    assert_eq!(err.retry_at(), Some(t0() + Duration::from_secs(7200)));
+    assert!(matches!(
+        err.stop_reason(),
+        StopReason::RetryAfterExceedsBudget { retry_after, budget, .. }
+            if retry_after == Duration::from_secs(7200) && budget == Duration::from_secs(10)
+    ));
+    let limit = err.rate_limit().unwrap();
+    assert_eq!(limit.remaining(), Some(0));
+    let text = err.to_string();
+    assert!(
+        text.contains("(rate limited: the server asked to wait 2 h, until 2026-11-28T10:00:00Z)"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(
+            "(1 attempt; not retried: the server asked to wait 2 h, more than the 10 s retry budget)"
+        ),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn short_retry_after_still_retries() {
+    let client = Scripted::default()
+        .status_at(429, &[("retry-after", "2")], 0)
+        .status_at(200, &[], 2);
+    let sleeper = RecordingSleeper::default();
+    let resp = transport(&client, &sleeper)
+        .send(ApiRequest::new(Method::POST, "/api/v2/x").with_json("{}"))
+        .await
+        .unwrap();
+    assert_eq!(resp.attempts(), 2);
+    assert_eq!(sleeper.sleeps(), vec![Duration::from_secs(2)]);
+}
+
+#[tokio::test]
+async fn http_date_retry_after_is_waited_from_the_receipt_time() {
+    // Received at 08:00:00, asked to come back at 08:00:03: a 3 s wait,
+    // whatever this machine's clock says.
+    let client = Scripted::default()
+        .status_at(503, &[("retry-after", "Sat, 28 Nov 2026 08:00:03 GMT")], 0)
+        .status_at(429, &[("retry-after", "Sat, 28 Nov 2026 07:00:00 GMT")], 3)
+        .status_at(200, &[], 3);
+    let sleeper = RecordingSleeper::default();
+    let resp = transport(&client, &sleeper)
+        .send(ApiRequest::new(Method::GET, "/api/v2/x"))
+        .await
+        .unwrap();
+    assert_eq!(resp.attempts(), 3);
+    // A date in the past means no wait.
+    assert_eq!(
+        sleeper.sleeps(),
+        vec![Duration::from_secs(3), Duration::ZERO]
+    );
+
+    // A date past the budget stops, and says until when.
+    let client =
+        Scripted::default().status_at(429, &[("retry-after", "Sunday, 29-Nov-26 08:00:00 GMT")], 0);
+    let sleeper = RecordingSleeper::default();
+    let err = transport(&client, &sleeper)
+        .send(ApiRequest::new(Method::GET, "/api/v2/x"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(86_400)));
+    assert!(
+        err.to_string()
+            .contains("wait 24 h, until 2026-11-29T08:00:00Z"),
+        "{err}"
+    );
+    assert!(sleeper.sleeps().is_empty());
+}
+
+#[tokio::test]
+async fn rate_limit_headers_of_the_last_response_are_recorded() {
+    let client = Scripted::default()
+        .status_at(
+            200,
+            &[
+                ("inin-ratelimit-allowed", "180"),
+                ("inin-ratelimit-count", "1"),
+                ("inin-ratelimit-reset", "61"),
+            ],
+            0,
+        )
+        .status_at(
+            503,
+            &[
+                ("retry-after", "1"),
+                ("inin-ratelimit-allowed", "180"),
+                ("inin-ratelimit-count", "2"),
+                ("inin-ratelimit-reset", "60"),
+            ],
+            1,
+        )
+        .status_at(200, &[], 2)
+        .status_at(
+            204,
+            &[
+                ("ININ-RateLimit-Allowed", "180"),
+                ("ININ-RateLimit-Count", "179"),
+            ],
+            5,
+        );
+    let sleeper = RecordingSleeper::default();
+    let t = transport(&client, &sleeper);
+    let clone = t.clone();
+    assert_eq!(t.rate_limit(), None);
+
+    t.send(ApiRequest::new(Method::GET, "/a")).await.unwrap();
+    let first = t.rate_limit().unwrap();
+    assert_eq!(
+        (first.allowed, first.count, first.reset),
+        (Some(180), Some(1), Some(Duration::from_secs(61)))
+    );
+    assert_eq!(first.observed_at, t0());
+    assert_eq!(first.resets_at(), Some(t0() + Duration::from_secs(61)));
+
+    // An error response that was retried counts too; a response without the
+    // headers leaves the last status in place.
+    t.send(ApiRequest::new(Method::GET, "/b")).await.unwrap();
+    let second = clone.rate_limit().unwrap();
+    assert_eq!(second.count, Some(2));
+    assert_eq!(second.observed_at, t0() + Duration::from_secs(1));
+
+    clone
+        .send(ApiRequest::new(Method::DELETE, "/c"))
+        .await
+        .unwrap();
+    let third = t.rate_limit().unwrap();
+    assert_eq!((third.count, third.reset), (Some(179), None));
+    assert_eq!(third.remaining(), Some(1));
+    assert_eq!(third.observed_at, t0() + Duration::from_secs(5));
 }

@@ -143,17 +143,31 @@ async fn rate_limit_retry_after_beyond_budget_stops() {
     assert_eq!(err.attempts(), 1);
     assert!(matches!(
         err.stop_reason(),
-        StopReason::BudgetExhausted { .. }
+        StopReason::RetryAfterExceedsBudget { retry_after, .. } if retry_after == Duration::from_secs(120)
     ));
     let api = err.api_error().unwrap();
     assert_eq!(api.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(api.code(), Some("too.many.requests"));
     assert_eq!(api.retry_after(), Some(Duration::from_secs(120)));
+    assert_eq!(
+        api.retry_at(),
+        Some(api.received_at() + Duration::from_secs(120))
+    );
     assert!(api.correlation_id().is_some());
     assert!(sleeper.sleeps().is_empty());
     let text = err.to_string();
     assert!(
         text.contains("1 attempt;") && text.contains("budget"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rate limited: the server asked to wait 2 min, until "),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "not retried: the server asked to wait 2 min, more than the 60 s retry budget"
+        ),
         "{text}"
     );
 }

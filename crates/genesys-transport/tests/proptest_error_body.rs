@@ -1,8 +1,14 @@
-//! The error-body decoder never panics and stays bounded, whatever the bytes.
+//! The error-body decoder and the header parsers never panic, and stay
+//! bounded, whatever the bytes.
 
 use std::collections::BTreeMap;
 
-use genesys_transport::{ApiError, BaseUrl, Environment, ErrorBody, Region, render_message};
+use std::time::{Duration, UNIX_EPOCH};
+
+use genesys_transport::{
+    ApiError, BaseUrl, Environment, ErrorBody, RateLimitStatus, Region, parse_retry_after,
+    parse_retry_after_at, render_message,
+};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use proptest::prelude::*;
 
@@ -117,6 +123,37 @@ proptest! {
         if !template.contains('{') {
             prop_assert_eq!(out, template);
         }
+    }
+
+    #[test]
+    fn retry_after_and_rate_limit_parsing_never_panics(
+        value in prop_oneof![
+            "\\PC{0,40}",
+            "[0-9]{0,24}",
+            "(Mon|Sun|Fri|Sunday|Xyz)[,]? [0-9]{1,2}[ -](Jan|Feb|Nov|Dec|Foo)[ -][0-9]{2,4} [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}( GMT| [0-9]{4})?",
+        ],
+        now in any::<u64>(),
+        before_epoch in any::<bool>(),
+    ) {
+        let offset = Duration::from_secs(now % (400 * 365 * 86_400));
+        let now = if before_epoch { UNIX_EPOCH - offset } else { UNIX_EPOCH + offset };
+        let wait = parse_retry_after_at(&value, now);
+        // Seconds mean the same in both parsers.
+        if let Some(seconds) = parse_retry_after(&value) {
+            prop_assert_eq!(wait, Some(seconds));
+        }
+        let mut headers = HeaderMap::new();
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert("retry-after", v.clone());
+            headers.insert("inin-ratelimit-allowed", v.clone());
+            headers.insert("inin-ratelimit-count", v.clone());
+            headers.insert("inin-ratelimit-reset", v);
+        }
+        if let Some(status) = RateLimitStatus::from_headers(&headers, now) {
+            let _ = (status.remaining(), status.resets_at());
+        }
+        let err = ApiError::from_response(StatusCode::TOO_MANY_REQUESTS, &headers, b"{}", 1024);
+        let _ = (err.retry_at(), err.retry_notice(), err.to_string());
     }
 
     #[test]
