@@ -32,27 +32,6 @@ pub(crate) struct ListenArgs {
     /// do not count).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) count: Option<u64>,
-    /// Log connections, subscriptions, heartbeats, pings and pongs on
-    /// stderr (`RUST_LOG` overrides the filter).
-    #[arg(long, short)]
-    pub(crate) verbose: bool,
-}
-
-/// The `tracing` filter `--verbose` uses when `RUST_LOG` is not set: the
-/// SDK's channel client down to heartbeats, everything else from warnings.
-const VERBOSE_FILTER: &str = "warn,genesys_cloud=trace";
-
-/// Sends `tracing` output to stderr, for `--verbose`.
-pub(crate) fn init_verbose_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(VERBOSE_FILTER));
-    // A second initialisation (impossible here) would only be refused.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
-        .try_init();
 }
 
 /// Checks every topic name before anything is sent: a typo is refused

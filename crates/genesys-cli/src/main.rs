@@ -8,12 +8,14 @@
 //! genesys whoami
 //! genesys logout
 //! genesys doctor postConversationsCalls
-//! genesys listen [TOPIC]... [--demo-call NUMBER] [--count N] [--verbose]
+//! genesys listen [TOPIC]... [--demo-call NUMBER] [--count N]
+//! genesys -vv whoami          # every request, retry and token fetch on stderr
 //! genesys emulator [--port 8080]
 //! ```
 #![forbid(unsafe_code)]
 
 mod listen;
+mod logging;
 mod login;
 mod store;
 
@@ -54,6 +56,13 @@ more recent choice.";
     after_help = PRECEDENCE
 )]
 struct Cli {
+    /// Show what the SDK does on stderr: -v each request (method, path
+    /// template, status, attempt, duration, correlation id), retry and
+    /// token fetch; -vv also notification heartbeats and subscriptions.
+    /// `RUST_LOG` (e.g. `genesys_transport=trace`) overrides the filter.
+    /// Secrets and tokens are never shown.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(flatten)]
     connection: Connection,
     #[command(subcommand)]
@@ -149,7 +158,8 @@ enum Command {
     ///   "to": when the new connection was subscribed again).
     ///
     /// Heartbeats, pongs and the service's system messages are handled by
-    /// the client, not printed (--verbose logs them on stderr). Reconnects
+    /// the client, not printed (-v logs the channel's life on stderr, -vv
+    /// its heartbeats and pings too). Reconnects
     /// and channel renewals happen inside. Ctrl-C (or SIGTERM) ends with
     /// status 0; an error that ends the stream (a topic rejected for a
     /// missing permission, the channel evicted, the token revoked) is
@@ -233,10 +243,8 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, String> {
+    logging::init(cli.verbose);
     if let Command::Listen(args) = &cli.command {
-        if args.verbose {
-            listen::init_verbose_logging();
-        }
         // Checked before anything is sent (or the emulator started).
         listen::check_topics(&args.topics)?;
     }

@@ -2,7 +2,7 @@
 
 use std::process::Output;
 
-use genesys_emulator::{Emulator, EmulatorConfig, seed};
+use genesys_emulator::{ClientSeed, Emulator, EmulatorConfig, seed};
 
 mod common;
 use common::{against_args, isolated, text};
@@ -154,4 +154,78 @@ async fn mistakes_get_clear_errors() {
         text(&out.stderr)
     );
     assert_eq!(emu.counters().calls_created(), 0);
+}
+
+/// `-vv` shows each request the SDK makes (what support asks for: method,
+/// path template, status, attempt, duration, correlation id) and the token
+/// fetch, on stderr; the client secret and the token never appear.
+#[tokio::test(flavor = "multi_thread")]
+async fn very_verbose_shows_requests_and_token_fetches_but_never_secrets() {
+    let secret = "sentinel-secret-0b5e7c1d";
+    let client_id = "00000000-0000-4000-8000-00000000c0ff";
+    let emu = Emulator::start(EmulatorConfig::default().with_client(
+        ClientSeed::client_credentials(client_id, secret).with_role(seed::CALLER_ROLE),
+    ))
+    .await
+    .unwrap();
+    let out = against(&emu, (client_id, secret), &["-vv", "whoami"]).await;
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(client_id),
+        "the result still goes to stdout: {stdout}"
+    );
+    for shown in [
+        "genesys.request",
+        "method=GET",
+        "path=/api/v2/tokens/me",
+        "status=200",
+        "attempt=1",
+        "duration_ms=",
+        "correlation_id=",
+        "the token endpoint answered",
+    ] {
+        assert!(stderr.contains(shown), "`{shown}` missing from:\n{stderr}");
+    }
+    assert!(!stderr.contains(secret), "{stderr}");
+    assert!(!stderr.contains("Bearer"), "{stderr}");
+
+    // A token given on the command line is not shown either.
+    let token = emu.client_credentials_token(client_id);
+    let base_url = emu.base_url();
+    let with_token = genesys(&[
+        "--base-url",
+        &base_url,
+        "--access-token",
+        &token,
+        "-vv",
+        "whoami",
+    ])
+    .await;
+    let token_err = text(&with_token.stderr);
+    assert!(with_token.status.success(), "{token_err}");
+    assert!(token_err.contains("path=/api/v2/tokens/me"), "{token_err}");
+    assert!(!token_err.contains(&token), "{token_err}");
+
+    // Without -v nothing is logged; RUST_LOG alone turns logging on.
+    let quiet = against(&emu, (client_id, secret), &["whoami"]).await;
+    assert!(
+        !text(&quiet.stderr).contains("genesys.request"),
+        "{}",
+        text(&quiet.stderr)
+    );
+    let home = tempfile_home();
+    let args = against_args(&emu, (client_id, secret), &["whoami"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let traced = isolated(&home, &home.join("no-login-store"), &args)
+        .env("RUST_LOG", "genesys_transport=debug")
+        .output()
+        .await
+        .unwrap();
+    let traced_err = text(&traced.stderr);
+    assert!(
+        traced_err.contains("path=/api/v2/tokens/me"),
+        "{traced_err}"
+    );
+    assert!(!traced_err.contains(secret), "{traced_err}");
 }

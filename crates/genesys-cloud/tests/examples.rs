@@ -2,6 +2,9 @@
 //! examples keep working as the SDK changes. Each example's `run` is the
 //! code `cargo run --example NAME` executes; here it gets an emulator
 //! target explicitly, whatever `GENESYSCLOUD_*` variables are set.
+// Every example brings its own copy of `examples/common/mod.rs`, as it
+// does when built on its own.
+#![allow(clippy::duplicate_mod)]
 
 #[allow(
     dead_code,
