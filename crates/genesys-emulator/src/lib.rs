@@ -40,6 +40,12 @@
 //! ```
 //!
 //! See the crate README for what is emulated and what is simplified.
+//!
+//! # Cargo features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `cli` | yes | the `genesys-emulator` binary (command line, logging, Ctrl-C); the library needs none of it |
 #![forbid(unsafe_code)]
 // Error responses are this server's ordinary output, built once per request;
 // boxing them to shrink `Result` would buy nothing.
